@@ -1,0 +1,1 @@
+//! Sync of a Microsoft 365 tenant into Ward's store: resumable, throttle-aware.

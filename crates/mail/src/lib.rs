@@ -1,0 +1,1 @@
+//! Mail analysis: MIME parsing, named explainable signals, rules as data, verdicts.

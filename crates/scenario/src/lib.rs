@@ -1,0 +1,208 @@
+//! Seeded, deterministic Microsoft 365 tenant scenarios with injected attacks and ground truth.
+//!
+//! A [`TenantSeed`] is what a simulated tenant is made of, written in Microsoft's own shapes:
+//! directory objects, sign-ins and audits are Graph JSON exactly as Graph returns them, unified
+//! audit records are Management Activity API records (PascalCase), and mail is real MIME. The
+//! simulator (`ward-sim`) loads a seed, assigns server-side state (ids, change keys, delta
+//! generations) and serves it; it then plays the seed's [`TimedEvent`]s at their offsets, which is
+//! how attacks "happen" while Ward watches.
+//!
+//! The contract between this crate and the simulator is the types in this file.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Everything a simulated tenant starts with, plus what will happen to it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TenantSeed {
+    /// Tenant GUID (the `tid` claim, the `{tenant}` in Microsoft's URLs).
+    pub tenant_id: String,
+    /// Company display name.
+    pub display_name: String,
+    /// The initial `*.onmicrosoft.com` domain.
+    pub initial_domain: String,
+    /// Verified/accepted domains, the primary one first.
+    pub accepted_domains: Vec<String>,
+    /// The instant the history ends and live time begins. Every timestamp in the baseline is
+    /// before it; timed events are placed after it by their offset.
+    pub anchor: DateTime<Utc>,
+    /// Graph `user` objects (all properties Graph can return; `id` set).
+    pub users: Vec<Value>,
+    /// Mailbox content by user id.
+    pub mailboxes: BTreeMap<String, MailboxSeed>,
+    /// Graph `signIn` objects (v1.0 fields plus beta-only fields where relevant).
+    pub sign_ins: Vec<Value>,
+    /// Graph `directoryAudit` objects.
+    pub directory_audits: Vec<Value>,
+    /// Office 365 Management Activity API records (PascalCase, `Workload`, `Operation`, ...).
+    pub unified_audit: Vec<Value>,
+    /// Graph `authenticationMethod` objects by user id (with `@odata.type`).
+    pub auth_methods: BTreeMap<String, Vec<Value>>,
+    /// Graph `application` objects.
+    pub applications: Vec<Value>,
+    /// Graph `servicePrincipal` objects.
+    pub service_principals: Vec<Value>,
+    /// Graph `appRoleAssignment` objects by resource service principal id (`appRoleAssignedTo`).
+    pub app_role_assigned_to: BTreeMap<String, Vec<Value>>,
+    /// Graph `conditionalAccessPolicy` objects.
+    pub conditional_access_policies: Vec<Value>,
+    /// Graph `userRegistrationDetails` objects.
+    pub registration_details: Vec<Value>,
+    /// Graph `security.analyzedEmail` objects.
+    pub analyzed_emails: Vec<Value>,
+    /// What happens after the anchor, in offset order.
+    pub timeline: Vec<TimedEvent>,
+    /// The injected attacks and what a perfect defender would report.
+    pub ground_truth: GroundTruth,
+}
+
+/// One mailbox: folders (well-known ones always present) and their messages.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MailboxSeed {
+    /// Extra folders beyond the well-known ones, as Graph `mailFolder` objects (no `id` needed).
+    pub extra_folders: Vec<Value>,
+    /// Messages already in the mailbox at the anchor.
+    pub messages: Vec<MessageSeed>,
+    /// Graph `messageRule` objects on the inbox.
+    pub inbox_rules: Vec<Value>,
+    /// Graph `mailboxSettings`.
+    pub mailbox_settings: Value,
+    /// Forwarding set by an admin (`Set-Mailbox -ForwardingSmtpAddress`): invisible to Graph,
+    /// visible only through the audit stream — kept so the simulator can model that gap.
+    pub hidden_forwarding_smtp_address: Option<String>,
+}
+
+/// A message in a mailbox. The simulator derives every Graph `message` property from the MIME.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MessageSeed {
+    /// Well-known folder name (`inbox`, `sentitems`, `deleteditems`, `junkemail`, `archive`, ...)
+    /// or the `displayName` of an extra folder.
+    pub folder: String,
+    pub received: DateTime<Utc>,
+    pub is_read: bool,
+    /// The full RFC 5322 message as delivered, with the headers Exchange Online writes.
+    #[serde(with = "mime_as_string")]
+    pub mime: Vec<u8>,
+    /// Scenario id when this message is part of an injected attack.
+    pub scenario: Option<String>,
+}
+
+/// Something that happens to the tenant after the anchor.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TimedEvent {
+    /// Milliseconds after the simulator's start (live mode scales this by its speed).
+    pub offset_ms: u64,
+    /// The injected scenario this belongs to (`None` for background traffic).
+    pub scenario: Option<String>,
+    pub action: TimedAction,
+}
+
+/// The changes a timed event makes. Each has the side effects real Microsoft 365 would produce
+/// (delta changes, change notifications, directory-audit rows, unified-audit records after the
+/// audit lag) — the simulator applies those; the seed carries only what the actor did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TimedAction {
+    /// A message arrives in one or more mailboxes (same MIME, one copy each).
+    DeliverMessage {
+        recipients: Vec<String>,
+        folder: String,
+        #[serde(with = "mime_as_string")]
+        mime: Vec<u8>,
+    },
+    /// A Graph `signIn` happens (the simulator stamps `createdDateTime` and `id`).
+    SignIn { sign_in: Value },
+    /// A Graph `directoryAudit` row is written.
+    DirectoryAudit { audit: Value },
+    /// A Management Activity API record is written (visible after the audit lag).
+    UnifiedAudit { record: Value },
+    /// A user (or attacker as that user) creates an inbox rule.
+    CreateInboxRule { user_id: String, rule: Value },
+    /// An authentication method is registered for a user.
+    AddAuthMethod { user_id: String, method: Value },
+    /// A user consents to an application (service principal created if absent).
+    ConsentApp {
+        user_id: String,
+        service_principal: Value,
+        scopes: Vec<String>,
+    },
+    /// A user sends a message (appears in their Sent Items and the recipients' inboxes).
+    SendMessage {
+        user_id: String,
+        recipients: Vec<String>,
+        #[serde(with = "mime_as_string")]
+        mime: Vec<u8>,
+    },
+    /// Mailbox forwarding set outside Graph's view (`Set-Mailbox`).
+    SetHiddenForwarding { user_id: String, address: String },
+}
+
+/// The injected attacks.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct GroundTruth {
+    pub scenarios: Vec<ScenarioTruth>,
+    /// Users that no scenario touches: an incident on one of them is a false incident.
+    pub benign_users: Vec<String>,
+}
+
+/// One injected attack and the objects it consists of.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScenarioTruth {
+    /// Stable id, e.g. `cred-phish-1`.
+    pub id: String,
+    /// `credential_phishing`, `ceo_fraud`, `vendor_fraud`, `qr_phishing`, `html_smuggling`,
+    /// `account_takeover`, `mfa_fatigue`.
+    pub kind: String,
+    pub description: String,
+    /// Users attacked or compromised (ids).
+    pub target_users: Vec<String>,
+    /// `Message-ID`s of the malicious messages (every copy shares it).
+    pub internet_message_ids: Vec<String>,
+    /// Offset of the first timed event of this scenario (detect/contain times count from here).
+    pub start_offset_ms: u64,
+    /// What a defender should undo: rule names, auth method ids, app ids, attacker IPs...
+    pub artifacts: BTreeMap<String, Vec<String>>,
+}
+
+/// Generator settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScenarioConfig {
+    pub seed: u64,
+    /// Number of users (mailboxes).
+    pub users: usize,
+    /// Days of normal history before the anchor.
+    pub history_days: u32,
+    /// Where live time begins.
+    pub anchor: DateTime<Utc>,
+    /// Inject the attack scenarios (off for pure load generation).
+    pub attacks: bool,
+}
+
+impl Default for ScenarioConfig {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            users: 50,
+            history_days: 7,
+            anchor: DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default(),
+            attacks: true,
+        }
+    }
+}
+
+/// Serialize MIME as a string (lossy for non-UTF-8, which the generator never writes) so seeds
+/// and ground truth stay readable JSON.
+mod mime_as_string {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(mime: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&String::from_utf8_lossy(mime))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        Ok(String::deserialize(d)?.into_bytes())
+    }
+}

@@ -1,0 +1,1 @@
+//! Ward's store: SQLite by default, PostgreSQL for scale, one schema and one code path.
