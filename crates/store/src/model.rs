@@ -383,3 +383,19 @@ pub struct Run {
     pub throttled: i64,
     pub errors: i64,
 }
+
+/// A response action as requested; it enters the queue as `pending`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewAction {
+    /// Stable id derived from what the action does (idempotency key).
+    pub action_id: String,
+    pub tenant_id: String,
+    pub kind: String,
+    pub target: String,
+    pub params: Value,
+    pub mode: String,
+    pub requested_by: String,
+    pub reason: Value,
+    pub incident_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
