@@ -11,7 +11,8 @@ use crate::geo::{City, location_json};
 use crate::rng::Rng;
 
 pub(crate) fn iso(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.7fZ").to_string()
+    // Graph writes 7 fractional digits (100 ns ticks); chrono has no %.7f.
+    format!("{}.{:07}Z", t.format("%Y-%m-%dT%H:%M:%S"), t.timestamp_subsec_nanos() / 100)
 }
 
 pub(crate) fn iso_z(t: DateTime<Utc>) -> String {

@@ -361,7 +361,7 @@ pub(crate) fn render(m: &Mail, t: &Transport, d: &Delivery) -> Vec<u8> {
 fn push_org_headers(out: &mut String, m: &Mail, t: &Transport, d: &Delivery) {
     let inbound = matches!(t, Transport::Inbound { .. });
     let auth_as = if inbound { "Anonymous" } else { "Internal" };
-    let arrival = d.received.format("%d %b %Y %H:%M:%S%.4f (UTC)").to_string();
+    let arrival = format!("{}.{:04} (UTC)", d.received.format("%d %b %Y %H:%M:%S"), d.received.timestamp_subsec_nanos() / 100_000);
     header(out, "X-MS-Exchange-Organization-ExpirationStartTime", &arrival);
     header(out, "X-MS-Exchange-Organization-ExpirationStartTimeReason", "OriginalSubmit");
     header(out, "X-MS-Exchange-Organization-ExpirationInterval", "1:00:00:00.0000000");
