@@ -117,25 +117,103 @@ impl Company {
 }
 
 const DEPTS: &[(&str, u32, &[&str])] = &[
-    ("Sales", 25, &["Account Executive", "Sales Manager", "Sales Development Representative", "Customer Success Manager"]),
-    ("Engineering", 28, &["Software Engineer", "Senior Software Engineer", "QA Engineer", "Engineering Manager", "Product Manager"]),
-    ("Finance", 10, &["Financial Analyst", "Controller", "Payroll Specialist", "Accounts Payable Clerk"]),
-    ("Human Resources", 6, &["HR Generalist", "Recruiter", "HR Business Partner"]),
-    ("IT", 7, &["Systems Administrator", "IT Support Specialist", "Network Engineer"]),
-    ("Operations", 24, &["Operations Coordinator", "Logistics Coordinator", "Office Manager", "Procurement Specialist", "Warehouse Supervisor"]),
+    (
+        "Sales",
+        25,
+        &[
+            "Account Executive",
+            "Sales Manager",
+            "Sales Development Representative",
+            "Customer Success Manager",
+        ],
+    ),
+    (
+        "Engineering",
+        28,
+        &[
+            "Software Engineer",
+            "Senior Software Engineer",
+            "QA Engineer",
+            "Engineering Manager",
+            "Product Manager",
+        ],
+    ),
+    (
+        "Finance",
+        10,
+        &[
+            "Financial Analyst",
+            "Controller",
+            "Payroll Specialist",
+            "Accounts Payable Clerk",
+        ],
+    ),
+    (
+        "Human Resources",
+        6,
+        &["HR Generalist", "Recruiter", "HR Business Partner"],
+    ),
+    (
+        "IT",
+        7,
+        &[
+            "Systems Administrator",
+            "IT Support Specialist",
+            "Network Engineer",
+        ],
+    ),
+    (
+        "Operations",
+        24,
+        &[
+            "Operations Coordinator",
+            "Logistics Coordinator",
+            "Office Manager",
+            "Procurement Specialist",
+            "Warehouse Supervisor",
+        ],
+    ),
 ];
 
 const DEVICES_DESKTOP: &[(&str, &str, &str)] = &[
-    ("Windows10", "Edge 120.0.2210", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.91"),
-    ("Windows10", "Chrome 121.0.0", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36"),
-    ("Windows11", "Edge 121.0.2277", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36 Edg/121.0.2277.83"),
-    ("MacOs", "Safari 17.2", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15"),
-    ("MacOs", "Chrome 121.0.0", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36"),
+    (
+        "Windows10",
+        "Edge 120.0.2210",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.91",
+    ),
+    (
+        "Windows10",
+        "Chrome 121.0.0",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36",
+    ),
+    (
+        "Windows11",
+        "Edge 121.0.2277",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36 Edg/121.0.2277.83",
+    ),
+    (
+        "MacOs",
+        "Safari 17.2",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15",
+    ),
+    (
+        "MacOs",
+        "Chrome 121.0.0",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36",
+    ),
 ];
 
 const DEVICES_MOBILE: &[(&str, &str, &str)] = &[
-    ("Ios", "Mobile Safari 17.2", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1"),
-    ("Android", "Chrome Mobile 121.0.6167", "Mozilla/5.0 (Linux; Android 14; SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.6167.101 Mobile Safari/537.36"),
+    (
+        "Ios",
+        "Mobile Safari 17.2",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1",
+    ),
+    (
+        "Android",
+        "Chrome Mobile 121.0.6167",
+        "Mozilla/5.0 (Linux; Android 14; SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.6167.101 Mobile Safari/537.36",
+    ),
 ];
 
 const PHONES: &[&str] = &["iPhone 15", "iPhone 14", "SM-S911B", "Pixel 8", "iPhone 13"];
@@ -144,16 +222,32 @@ fn exo_name(rng: &mut Rng, country: &Country, kind: &str) -> String {
     let eu = country.exo_region == "eurprd";
     match kind {
         "mbx" => {
-            let (pfx, n) = if eu { ("AM0PR07MB", 7) } else { ("SA1PR11MB", 11) };
-            let region = if eu { format!("eurprd{n:02}") } else { format!("namprd{n:02}") };
+            let (pfx, n) = if eu {
+                ("AM0PR07MB", 7)
+            } else {
+                ("SA1PR11MB", 11)
+            };
+            let region = if eu {
+                format!("eurprd{n:02}")
+            } else {
+                format!("namprd{n:02}")
+            };
             format!("{pfx}{}.{region}.prod.outlook.com", rng.digits(4))
         }
         "fe" => {
-            let (pfx, region) = if eu { ("AMS0EPF0000", "eurprd05") } else { ("BN2PEPF0000", "namprd04") };
+            let (pfx, region) = if eu {
+                ("AMS0EPF0000", "eurprd05")
+            } else {
+                ("BN2PEPF0000", "namprd04")
+            };
             format!("{pfx}{}.{region}.prod.outlook.com", rng.hex_upper(4))
         }
         _ => {
-            let (pfx, region) = if eu { ("AS9PR06CA0", "eurprd06") } else { ("BN9PR03CA0", "namprd03") };
+            let (pfx, region) = if eu {
+                ("AS9PR06CA0", "eurprd06")
+            } else {
+                ("BN9PR03CA0", "namprd03")
+            };
             format!("{pfx}{}.{region}.prod.outlook.com", rng.digits(3))
         }
     }
@@ -169,7 +263,11 @@ pub(crate) fn iban(country: &str, bban: &str) -> String {
         } else {
             c.to_ascii_uppercase() as u32 - 'A' as u32 + 10
         };
-        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
     }
     format!("{country}{:02}{bban}", 98 - rem)
 }
@@ -200,7 +298,7 @@ fn title_for(rng: &mut Rng, dept: usize) -> &'static str {
 
 pub(crate) fn build(seed: u64, n_users: usize, anchor: DateTime<Utc>) -> Company {
     let mut rng = Rng::new(seed, "company");
-    let country: &'static Country = *rng.pick(&HOME_COUNTRIES);
+    let country: &'static Country = HOME_COUNTRIES[rng.below(HOME_COUNTRIES.len())];
     let a = *rng.pick(COMPANY_A);
     let (b, b_slug) = *rng.pick(COMPANY_B);
     let name = format!("{a} {b}");
@@ -213,7 +311,13 @@ pub(crate) fn build(seed: u64, n_users: usize, anchor: DateTime<Utc>) -> Company
     // Offices: HQ plus more for larger companies.
     let mut city_idx: Vec<usize> = (0..country.cities.len()).collect();
     rng.shuffle(&mut city_idx);
-    let n_offices = if n_users > 300 { 3 } else if n_users > 30 { 2 } else { 1 };
+    let n_offices = if n_users > 300 {
+        3
+    } else if n_users > 30 {
+        2
+    } else {
+        1
+    };
     let offices: Vec<Office> = city_idx
         .iter()
         .take(n_offices)
@@ -223,7 +327,11 @@ pub(crate) fn build(seed: u64, n_users: usize, anchor: DateTime<Utc>) -> Company
             let city = country.cities[ci];
             Office {
                 city,
-                name: if i == 0 { format!("{} HQ", city.name) } else { city.name.to_string() },
+                name: if i == 0 {
+                    format!("{} HQ", city.name)
+                } else {
+                    city.name.to_string()
+                },
                 block,
                 ip: block.host(&mut rng),
             }
@@ -267,14 +375,22 @@ pub(crate) fn build(seed: u64, n_users: usize, anchor: DateTime<Utc>) -> Company
         };
         let given = *prng.pick(FIRST);
         let surname = *prng.pick(LAST);
-        let base = format!("{}.{}", given.to_ascii_lowercase(), surname.to_ascii_lowercase());
+        let base = format!(
+            "{}.{}",
+            given.to_ascii_lowercase(),
+            surname.to_ascii_lowercase()
+        );
         let mut local = base.clone();
         let mut k = 2;
         while !used.insert(local.clone()) {
             local = format!("{base}{k}");
             k += 1;
         }
-        let office = if i < 3 || offices.len() == 1 || prng.chance(0.7) { 0 } else { 1 + prng.below(offices.len() - 1) };
+        let office = if i < 3 || offices.len() == 1 || prng.chance(0.7) {
+            0
+        } else {
+            1 + prng.below(offices.len() - 1)
+        };
         let home_block = *prng.pick(country.residential);
         let home_ip = home_block.host(&mut prng);
         let (os, browser, ua) = *prng.pick(DEVICES_DESKTOP);
@@ -283,12 +399,23 @@ pub(crate) fn build(seed: u64, n_users: usize, anchor: DateTime<Utc>) -> Company
             browser,
             user_agent: ua,
             device_id: prng.guid(),
-            display_name: Some(format!("{}-{}", if os.starts_with("Mac") { "MAC" } else { "LT" }, prng.hex_upper(6))),
+            display_name: Some(format!(
+                "{}-{}",
+                if os.starts_with("Mac") { "MAC" } else { "LT" },
+                prng.hex_upper(6)
+            )),
             managed: true,
         }];
         if prng.chance(0.6) {
             let (os, browser, ua) = *prng.pick(DEVICES_MOBILE);
-            devices.push(Device { os, browser, user_agent: ua, device_id: String::new(), display_name: None, managed: false });
+            devices.push(Device {
+                os,
+                browser,
+                user_agent: ua,
+                device_id: String::new(),
+                display_name: None,
+                managed: false,
+            });
         }
         let created = if i >= 10 && prng.chance(0.03) {
             // A new starter, created during the history window.
@@ -300,7 +427,11 @@ pub(crate) fn build(seed: u64, n_users: usize, anchor: DateTime<Utc>) -> Company
         let has_authenticator = prng.chance(0.85);
         let has_phone_method = !has_authenticator || prng.chance(0.4);
         let phone = match country.code {
-            "US" => format!("+1 {}{}", prng.pick(&["617", "312", "720", "206", "404"]), prng.digits(7)),
+            "US" => format!(
+                "+1 {}{}",
+                prng.pick(&["617", "312", "720", "206", "404"]),
+                prng.digits(7)
+            ),
             "GB" => format!("+44 7{}", prng.digits(9)),
             _ => format!("+49 15{}", prng.digits(9)),
         };
@@ -323,7 +454,7 @@ pub(crate) fn build(seed: u64, n_users: usize, anchor: DateTime<Utc>) -> Company
             phone,
             has_authenticator,
             has_phone_method,
-            phone_model: *prng.pick(PHONES),
+            phone_model: PHONES[prng.below(PHONES.len())],
             traveller: i >= 3 && prng.chance(0.06),
             password_changed: created.max(anchor - Duration::days(prng.range(3, 200) as i64)),
         });
@@ -336,19 +467,29 @@ pub(crate) fn build(seed: u64, n_users: usize, anchor: DateTime<Utc>) -> Company
         .map(|(i, p)| (i, p.department))
         .collect();
     let n = people.len();
+    #[allow(clippy::needless_range_loop)]
     for i in 1..n {
         let role = people[i].role;
         let dept = people[i].department;
         people[i].manager = Some(match role {
             Role::Cfo | Role::Exec | Role::DeptHead => 0,
             Role::ItAdmin => 2.min(n - 1),
-            _ => heads.iter().find(|(_, d)| *d == dept).map(|(h, _)| *h).unwrap_or(0),
+            _ => heads
+                .iter()
+                .find(|(_, d)| *d == dept)
+                .map(|(h, _)| *h)
+                .unwrap_or(0),
         });
         if people[i].manager == Some(i) {
             people[i].manager = Some(0);
         }
     }
-    let ap_clerks: Vec<usize> = people.iter().enumerate().filter(|(_, p)| p.role == Role::ApClerk).map(|(i, _)| i).collect();
+    let ap_clerks: Vec<usize> = people
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.role == Role::ApClerk)
+        .map(|(i, _)| i)
+        .collect();
 
     // Vendors: partners with their own domains; invoices come from them.
     let n_vendors = 4 + rng.below(3);
@@ -360,7 +501,11 @@ pub(crate) fn build(seed: u64, n_users: usize, anchor: DateTime<Utc>) -> Company
         if !vnames.insert(va) {
             continue;
         }
-        let vc: &'static Country = if rng.chance(0.7) { country } else { *rng.pick(&HOME_COUNTRIES) };
+        let vc: &'static Country = if rng.chance(0.7) {
+            country
+        } else {
+            HOME_COUNTRIES[rng.below(HOME_COUNTRIES.len())]
+        };
         let vdomain = format!("{}{}.{}", va.to_ascii_lowercase(), vslug, vc.tld);
         let cg = *rng.pick(FIRST);
         let cs = *rng.pick(LAST);
@@ -368,13 +513,24 @@ pub(crate) fn build(seed: u64, n_users: usize, anchor: DateTime<Utc>) -> Company
         vendors.push(Vendor {
             name: format!("{va} {vb}"),
             contact_name: format!("{cg} {cs}"),
-            contact: format!("{}.{}@{vdomain}", cg.to_ascii_lowercase(), cs.to_ascii_lowercase()),
-            billing: format!("{}@{vdomain}", rng.pick(&["accounts", "billing", "invoices", "ar"])),
+            contact: format!(
+                "{}.{}@{vdomain}",
+                cg.to_ascii_lowercase(),
+                cs.to_ascii_lowercase()
+            ),
+            billing: format!(
+                "{}@{vdomain}",
+                rng.pick(&["accounts", "billing", "invoices", "ar"])
+            ),
             country: vc,
             iban: random_iban(&mut rng, iban_cc),
             invoice_prefix: format!("{}-", va[..3].to_ascii_uppercase()),
             on_exo: rng.chance(0.6),
-            exo_region: if vc.exo_region == "eurprd" { format!("eurprd{:02}", 1 + rng.below(9)) } else { format!("namprd{:02}", 1 + rng.below(19)) },
+            exo_region: if vc.exo_region == "eurprd" {
+                format!("eurprd{:02}", 1 + rng.below(9))
+            } else {
+                format!("namprd{:02}", 1 + rng.below(19))
+            },
             domain: vdomain,
         });
     }

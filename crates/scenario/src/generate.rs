@@ -20,7 +20,13 @@ pub fn generate(config: &ScenarioConfig) -> TenantSeed {
     let days = config.history_days.max(1);
     let mut rng = Rng::new(config.seed, "directory");
     let dir = Directory::new(&mut rng);
-    let hist = mail::history(&c, config.seed, config.anchor, days, config.messages_per_user_per_day);
+    let hist = mail::history(
+        &c,
+        config.seed,
+        config.anchor,
+        days,
+        config.messages_per_user_per_day,
+    );
     let act = activity::generate(&c, &dir, config.seed, config.anchor, days);
 
     let mut users = Vec::with_capacity(c.people.len());
@@ -30,7 +36,11 @@ pub fn generate(config: &ScenarioConfig) -> TenantSeed {
     for (i, p) in c.people.iter().enumerate() {
         users.push(identity::user_json(&c, i, act.last_sign_in[i], &mut urng));
         auth_methods.insert(p.id.clone(), identity::auth_methods(p, &mut urng));
-        registration.push(identity::registration_details(&c, p, config.anchor - Duration::hours(6)));
+        registration.push(identity::registration_details(
+            &c,
+            p,
+            config.anchor - Duration::hours(6),
+        ));
     }
 
     let mut unified_audit = act.unified_audit;
@@ -69,12 +79,28 @@ pub fn generate(config: &ScenarioConfig) -> TenantSeed {
     if config.background_events_per_min > 0 {
         let window_ms = (60_000.0 * config.attack_time_scale.max(0.01)) as u64;
         let count = (u64::from(config.background_events_per_min) * window_ms / 60_000) as usize;
-        timeline.extend(live::live_for(&c, &dir, config, 0, config.background_events_per_min, count));
+        timeline.extend(live::live_for(
+            &c,
+            &dir,
+            config,
+            0,
+            config.background_events_per_min,
+            count,
+        ));
     }
     timeline.sort_by_key(|e| e.offset_ms);
 
-    let touched: std::collections::BTreeSet<&str> = ground_truth.scenarios.iter().flat_map(|s| s.target_users.iter().map(String::as_str)).collect();
-    ground_truth.benign_users = c.people.iter().filter(|p| !touched.contains(p.id.as_str())).map(|p| p.id.clone()).collect();
+    let touched: std::collections::BTreeSet<&str> = ground_truth
+        .scenarios
+        .iter()
+        .flat_map(|s| s.target_users.iter().map(String::as_str))
+        .collect();
+    ground_truth.benign_users = c
+        .people
+        .iter()
+        .filter(|p| !touched.contains(p.id.as_str()))
+        .map(|p| p.id.clone())
+        .collect();
 
     let mut accepted = vec![c.domain.clone(), c.initial_domain.clone()];
     accepted.dedup();

@@ -25,6 +25,8 @@ pub(crate) struct City {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Block {
     pub asn: u32,
+    /// AS organisation as in asn-ipv4.csv (documentation of the table; not emitted).
+    #[allow(dead_code)]
     pub org: &'static str,
     pub cidr: &'static str,
 }
@@ -33,7 +35,6 @@ pub(crate) struct Block {
 pub(crate) struct Country {
     pub code: &'static str,
     pub name: &'static str,
-    pub phone_cc: &'static str,
     pub tld: &'static str,
     /// Exchange Online datacenter naming for this region (`namprd11`, `eurprd05`...).
     pub exo_region: &'static str,
@@ -68,7 +69,14 @@ const fn city(
     tz_min: i32,
     tz_name: &'static str,
 ) -> City {
-    City { name, state, lat, lon, tz_min, tz_name }
+    City {
+        name,
+        state,
+        lat,
+        lon,
+        tz_min,
+        tz_name,
+    }
 }
 
 const fn block(asn: u32, org: &'static str, cidr: &'static str) -> Block {
@@ -78,16 +86,50 @@ const fn block(asn: u32, org: &'static str, cidr: &'static str) -> Block {
 pub(crate) static US: Country = Country {
     code: "US",
     name: "United States",
-    phone_cc: "+1",
     tld: "com",
     exo_region: "namprd",
     locale: "en-US",
     cities: &[
-        city("Boston", "Massachusetts", 42.3601, -71.0589, -300, "Eastern Standard Time"),
-        city("Chicago", "Illinois", 41.8781, -87.6298, -360, "Central Standard Time"),
-        city("Denver", "Colorado", 39.7392, -104.9903, -420, "Mountain Standard Time"),
-        city("Seattle", "Washington", 47.6062, -122.3321, -480, "Pacific Standard Time"),
-        city("Atlanta", "Georgia", 33.749, -84.388, -300, "Eastern Standard Time"),
+        city(
+            "Boston",
+            "Massachusetts",
+            42.3601,
+            -71.0589,
+            -300,
+            "Eastern Standard Time",
+        ),
+        city(
+            "Chicago",
+            "Illinois",
+            41.8781,
+            -87.6298,
+            -360,
+            "Central Standard Time",
+        ),
+        city(
+            "Denver",
+            "Colorado",
+            39.7392,
+            -104.9903,
+            -420,
+            "Mountain Standard Time",
+        ),
+        city(
+            "Seattle",
+            "Washington",
+            47.6062,
+            -122.3321,
+            -480,
+            "Pacific Standard Time",
+        ),
+        city(
+            "Atlanta",
+            "Georgia",
+            33.749,
+            -84.388,
+            -300,
+            "Eastern Standard Time",
+        ),
     ],
     residential: &[
         block(7922, "Comcast Cable Communications, LLC", "73.0.0.0/12"),
@@ -104,16 +146,43 @@ pub(crate) static US: Country = Country {
 pub(crate) static GB: Country = Country {
     code: "GB",
     name: "United Kingdom",
-    phone_cc: "+44",
     tld: "co.uk",
     exo_region: "eurprd",
     locale: "en-GB",
     cities: &[
-        city("London", "England", 51.5072, -0.1276, 0, "GMT Standard Time"),
-        city("Manchester", "England", 53.4808, -2.2426, 0, "GMT Standard Time"),
+        city(
+            "London",
+            "England",
+            51.5072,
+            -0.1276,
+            0,
+            "GMT Standard Time",
+        ),
+        city(
+            "Manchester",
+            "England",
+            53.4808,
+            -2.2426,
+            0,
+            "GMT Standard Time",
+        ),
         city("Leeds", "England", 53.8008, -1.5491, 0, "GMT Standard Time"),
-        city("Bristol", "England", 51.4545, -2.5879, 0, "GMT Standard Time"),
-        city("Edinburgh", "Scotland", 55.9533, -3.1883, 0, "GMT Standard Time"),
+        city(
+            "Bristol",
+            "England",
+            51.4545,
+            -2.5879,
+            0,
+            "GMT Standard Time",
+        ),
+        city(
+            "Edinburgh",
+            "Scotland",
+            55.9533,
+            -3.1883,
+            0,
+            "GMT Standard Time",
+        ),
     ],
     residential: &[
         block(2856, "British Telecommunications PLC", "86.128.0.0/11"),
@@ -129,16 +198,50 @@ pub(crate) static GB: Country = Country {
 pub(crate) static DE: Country = Country {
     code: "DE",
     name: "Germany",
-    phone_cc: "+49",
     tld: "de",
     exo_region: "eurprd",
     locale: "de-DE",
     cities: &[
-        city("Munich", "Bavaria", 48.1351, 11.582, 60, "W. Europe Standard Time"),
-        city("Hamburg", "Hamburg", 53.5511, 9.9937, 60, "W. Europe Standard Time"),
-        city("Frankfurt am Main", "Hesse", 50.1109, 8.6821, 60, "W. Europe Standard Time"),
-        city("Berlin", "Berlin", 52.52, 13.405, 60, "W. Europe Standard Time"),
-        city("Cologne", "North Rhine-Westphalia", 50.9375, 6.9603, 60, "W. Europe Standard Time"),
+        city(
+            "Munich",
+            "Bavaria",
+            48.1351,
+            11.582,
+            60,
+            "W. Europe Standard Time",
+        ),
+        city(
+            "Hamburg",
+            "Hamburg",
+            53.5511,
+            9.9937,
+            60,
+            "W. Europe Standard Time",
+        ),
+        city(
+            "Frankfurt am Main",
+            "Hesse",
+            50.1109,
+            8.6821,
+            60,
+            "W. Europe Standard Time",
+        ),
+        city(
+            "Berlin",
+            "Berlin",
+            52.52,
+            13.405,
+            60,
+            "W. Europe Standard Time",
+        ),
+        city(
+            "Cologne",
+            "North Rhine-Westphalia",
+            50.9375,
+            6.9603,
+            60,
+            "W. Europe Standard Time",
+        ),
     ],
     residential: &[
         block(3320, "Deutsche Telekom AG", "93.192.0.0/10"),
@@ -157,30 +260,140 @@ pub(crate) static HOME_COUNTRIES: [&Country; 3] = [&US, &GB, &DE];
 /// Where staff travel (hotel and home broadband abroad) and where attackers rent servers.
 pub(crate) static INFRA: &[Infra] = &[
     // travel: residential broadband abroad
-    Infra { country: "FR", city: city("Paris", "Ile-de-France", 48.8566, 2.3522, 60, ""), kind: InfraKind::Residential, block: block(3215, "Orange S.A.", "90.0.0.0/12") },
-    Infra { country: "FR", city: city("Lyon", "Auvergne-Rhone-Alpes", 45.764, 4.8357, 60, ""), kind: InfraKind::Residential, block: block(12322, "Free SAS", "88.160.0.0/11") },
-    Infra { country: "NL", city: city("Amsterdam", "North Holland", 52.3676, 4.9041, 60, ""), kind: InfraKind::Residential, block: block(1136, "KPN B.V.", "77.160.0.0/12") },
-    Infra { country: "NL", city: city("Rotterdam", "South Holland", 51.9244, 4.4777, 60, ""), kind: InfraKind::Residential, block: block(33915, "Vodafone Libertel B.V.", "94.208.0.0/13") },
-    Infra { country: "US", city: city("New York", "New York", 40.7128, -74.006, -300, ""), kind: InfraKind::Residential, block: block(7922, "Comcast Cable Communications, LLC", "73.0.0.0/12") },
-    Infra { country: "GB", city: city("London", "England", 51.5072, -0.1276, 0, ""), kind: InfraKind::Residential, block: block(2856, "British Telecommunications PLC", "86.128.0.0/11") },
-    Infra { country: "DE", city: city("Berlin", "Berlin", 52.52, 13.405, 60, ""), kind: InfraKind::Residential, block: block(3320, "Deutsche Telekom AG", "93.192.0.0/10") },
-    Infra { country: "NG", city: city("Lagos", "Lagos", 6.5244, 3.3792, 60, ""), kind: InfraKind::Residential, block: block(29465, "MTN NIGERIA Communication limited", "102.88.0.0/13") },
+    Infra {
+        country: "FR",
+        city: city("Paris", "Ile-de-France", 48.8566, 2.3522, 60, ""),
+        kind: InfraKind::Residential,
+        block: block(3215, "Orange S.A.", "90.0.0.0/12"),
+    },
+    Infra {
+        country: "FR",
+        city: city("Lyon", "Auvergne-Rhone-Alpes", 45.764, 4.8357, 60, ""),
+        kind: InfraKind::Residential,
+        block: block(12322, "Free SAS", "88.160.0.0/11"),
+    },
+    Infra {
+        country: "NL",
+        city: city("Amsterdam", "North Holland", 52.3676, 4.9041, 60, ""),
+        kind: InfraKind::Residential,
+        block: block(1136, "KPN B.V.", "77.160.0.0/12"),
+    },
+    Infra {
+        country: "NL",
+        city: city("Rotterdam", "South Holland", 51.9244, 4.4777, 60, ""),
+        kind: InfraKind::Residential,
+        block: block(33915, "Vodafone Libertel B.V.", "94.208.0.0/13"),
+    },
+    Infra {
+        country: "US",
+        city: city("New York", "New York", 40.7128, -74.006, -300, ""),
+        kind: InfraKind::Residential,
+        block: block(7922, "Comcast Cable Communications, LLC", "73.0.0.0/12"),
+    },
+    Infra {
+        country: "GB",
+        city: city("London", "England", 51.5072, -0.1276, 0, ""),
+        kind: InfraKind::Residential,
+        block: block(2856, "British Telecommunications PLC", "86.128.0.0/11"),
+    },
+    Infra {
+        country: "DE",
+        city: city("Berlin", "Berlin", 52.52, 13.405, 60, ""),
+        kind: InfraKind::Residential,
+        block: block(3320, "Deutsche Telekom AG", "93.192.0.0/10"),
+    },
+    Infra {
+        country: "NG",
+        city: city("Lagos", "Lagos", 6.5244, 3.3792, 60, ""),
+        kind: InfraKind::Residential,
+        block: block(29465, "MTN NIGERIA Communication limited", "102.88.0.0/13"),
+    },
     // hosting / VPS
-    Infra { country: "NL", city: city("Amsterdam", "North Holland", 52.3676, 4.9041, 60, ""), kind: InfraKind::Hosting, block: block(14061, "DigitalOcean, LLC", "68.183.0.0/20") },
-    Infra { country: "GB", city: city("London", "England", 51.5072, -0.1276, 0, ""), kind: InfraKind::Hosting, block: block(14061, "DigitalOcean, LLC", "46.101.0.0/18") },
-    Infra { country: "SG", city: city("Singapore", "Singapore", 1.3521, 103.8198, 480, ""), kind: InfraKind::Hosting, block: block(14061, "DigitalOcean, LLC", "68.183.176.0/20") },
-    Infra { country: "IN", city: city("Bengaluru", "Karnataka", 12.9716, 77.5946, 330, ""), kind: InfraKind::Hosting, block: block(14061, "DigitalOcean, LLC", "68.183.80.0/20") },
-    Infra { country: "US", city: city("New York", "New York", 40.7128, -74.006, -300, ""), kind: InfraKind::Hosting, block: block(14061, "DigitalOcean, LLC", "45.55.0.0/16") },
-    Infra { country: "FR", city: city("Roubaix", "Hauts-de-France", 50.6942, 3.1746, 60, ""), kind: InfraKind::Hosting, block: block(16276, "OVH SAS", "51.254.0.0/15") },
-    Infra { country: "FR", city: city("Gravelines", "Hauts-de-France", 50.9865, 2.1283, 60, ""), kind: InfraKind::Hosting, block: block(16276, "OVH SAS", "54.36.96.0/20") },
-    Infra { country: "FI", city: city("Helsinki", "Uusimaa", 60.1699, 24.9384, 120, ""), kind: InfraKind::Hosting, block: block(24940, "Hetzner Online GmbH", "95.216.0.0/15") },
-    Infra { country: "DE", city: city("Falkenstein", "Saxony", 50.4779, 12.3713, 60, ""), kind: InfraKind::Hosting, block: block(24940, "Hetzner Online GmbH", "78.46.0.0/15") },
-    Infra { country: "US", city: city("Las Vegas", "Nevada", 36.1699, -115.1398, -480, ""), kind: InfraKind::Hosting, block: block(53667, "FranTech Solutions", "209.141.32.0/19") },
-    Infra { country: "JP", city: city("Tokyo", "Tokyo", 35.6762, 139.6503, 540, ""), kind: InfraKind::Hosting, block: block(20473, "The Constant Company, LLC", "45.76.96.0/20") },
+    Infra {
+        country: "NL",
+        city: city("Amsterdam", "North Holland", 52.3676, 4.9041, 60, ""),
+        kind: InfraKind::Hosting,
+        block: block(14061, "DigitalOcean, LLC", "68.183.0.0/20"),
+    },
+    Infra {
+        country: "GB",
+        city: city("London", "England", 51.5072, -0.1276, 0, ""),
+        kind: InfraKind::Hosting,
+        block: block(14061, "DigitalOcean, LLC", "46.101.0.0/18"),
+    },
+    Infra {
+        country: "SG",
+        city: city("Singapore", "Singapore", 1.3521, 103.8198, 480, ""),
+        kind: InfraKind::Hosting,
+        block: block(14061, "DigitalOcean, LLC", "68.183.176.0/20"),
+    },
+    Infra {
+        country: "IN",
+        city: city("Bengaluru", "Karnataka", 12.9716, 77.5946, 330, ""),
+        kind: InfraKind::Hosting,
+        block: block(14061, "DigitalOcean, LLC", "68.183.80.0/20"),
+    },
+    Infra {
+        country: "US",
+        city: city("New York", "New York", 40.7128, -74.006, -300, ""),
+        kind: InfraKind::Hosting,
+        block: block(14061, "DigitalOcean, LLC", "45.55.0.0/16"),
+    },
+    Infra {
+        country: "FR",
+        city: city("Roubaix", "Hauts-de-France", 50.6942, 3.1746, 60, ""),
+        kind: InfraKind::Hosting,
+        block: block(16276, "OVH SAS", "51.254.0.0/15"),
+    },
+    Infra {
+        country: "FR",
+        city: city("Gravelines", "Hauts-de-France", 50.9865, 2.1283, 60, ""),
+        kind: InfraKind::Hosting,
+        block: block(16276, "OVH SAS", "54.36.96.0/20"),
+    },
+    Infra {
+        country: "FI",
+        city: city("Helsinki", "Uusimaa", 60.1699, 24.9384, 120, ""),
+        kind: InfraKind::Hosting,
+        block: block(24940, "Hetzner Online GmbH", "95.216.0.0/15"),
+    },
+    Infra {
+        country: "DE",
+        city: city("Falkenstein", "Saxony", 50.4779, 12.3713, 60, ""),
+        kind: InfraKind::Hosting,
+        block: block(24940, "Hetzner Online GmbH", "78.46.0.0/15"),
+    },
+    Infra {
+        country: "US",
+        city: city("Las Vegas", "Nevada", 36.1699, -115.1398, -480, ""),
+        kind: InfraKind::Hosting,
+        block: block(53667, "FranTech Solutions", "209.141.32.0/19"),
+    },
+    Infra {
+        country: "JP",
+        city: city("Tokyo", "Tokyo", 35.6762, 139.6503, 540, ""),
+        kind: InfraKind::Hosting,
+        block: block(20473, "The Constant Company, LLC", "45.76.96.0/20"),
+    },
     // VPN exits and Tor
-    Infra { country: "RO", city: city("Bucharest", "Bucharest", 44.4268, 26.1025, 120, ""), kind: InfraKind::Vpn, block: block(9009, "M247 Europe SRL", "146.70.32.0/20") },
-    Infra { country: "NL", city: city("Amsterdam", "North Holland", 52.3676, 4.9041, 60, ""), kind: InfraKind::Vpn, block: block(43350, "NForce Entertainment B.V.", "185.107.56.0/22") },
-    Infra { country: "DE", city: city("Frankfurt am Main", "Hesse", 50.1109, 8.6821, 60, ""), kind: InfraKind::Tor, block: block(60729, "Stiftung Erneuerbare Freiheit", "185.220.101.0/24") },
+    Infra {
+        country: "RO",
+        city: city("Bucharest", "Bucharest", 44.4268, 26.1025, 120, ""),
+        kind: InfraKind::Vpn,
+        block: block(9009, "M247 Europe SRL", "146.70.32.0/20"),
+    },
+    Infra {
+        country: "NL",
+        city: city("Amsterdam", "North Holland", 52.3676, 4.9041, 60, ""),
+        kind: InfraKind::Vpn,
+        block: block(43350, "NForce Entertainment B.V.", "185.107.56.0/22"),
+    },
+    Infra {
+        country: "DE",
+        city: city("Frankfurt am Main", "Hesse", 50.1109, 8.6821, 60, ""),
+        kind: InfraKind::Tor,
+        block: block(60729, "Stiftung Erneuerbare Freiheit", "185.220.101.0/24"),
+    },
 ];
 
 /// Mail-sending infrastructure (not sign-ins): address pools of the big senders.
@@ -203,20 +416,17 @@ impl Block {
     /// A host address inside the prefix, never the .0 or .255 of a /24.
     pub(crate) fn host(&self, rng: &mut Rng) -> String {
         let (base, len) = self.parsed();
-        let size = if len == 0 { u32::MAX } else { 1u32 << (32 - len).min(31) };
+        let size = if len == 0 {
+            u32::MAX
+        } else {
+            1u32 << (32 - len).min(31)
+        };
         let mut ip = base.wrapping_add(rng.range(0, u64::from(size)) as u32);
         let last = ip & 0xff;
         if last == 0 || last == 255 {
             ip = (ip & !0xff) | (1 + rng.range(0, 253) as u32);
         }
         Ipv4Addr::from(ip).to_string()
-    }
-
-    pub(crate) fn contains(&self, ip: &str) -> bool {
-        let (base, len) = self.parsed();
-        let Ok(a) = ip.parse::<Ipv4Addr>() else { return false };
-        let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
-        (u32::from(a) & mask) == (base & mask)
     }
 }
 
@@ -240,7 +450,10 @@ pub(crate) fn location_json(city: &City, country: &str, rng: &mut Rng) -> Value 
 /// Infrastructure entries of a kind outside `home` (attackers avoid the victim's country here
 /// so the sign-in stands out the way real ones do).
 pub(crate) fn foreign(kind: InfraKind, home: &str) -> Vec<&'static Infra> {
-    INFRA.iter().filter(|i| i.kind == kind && i.country != home).collect()
+    INFRA
+        .iter()
+        .filter(|i| i.kind == kind && i.country != home)
+        .collect()
 }
 
 /// Every prefix the sign-in generator can draw from, with the country it must geolocate to.

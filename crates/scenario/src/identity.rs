@@ -12,7 +12,11 @@ use crate::rng::Rng;
 
 pub(crate) fn iso(t: DateTime<Utc>) -> String {
     // Graph writes 7 fractional digits (100 ns ticks); chrono has no %.7f.
-    format!("{}.{:07}Z", t.format("%Y-%m-%dT%H:%M:%S"), t.timestamp_subsec_nanos() / 100)
+    format!(
+        "{}.{:07}Z",
+        t.format("%Y-%m-%dT%H:%M:%S"),
+        t.timestamp_subsec_nanos() / 100
+    )
 }
 
 pub(crate) fn iso_z(t: DateTime<Utc>) -> String {
@@ -32,7 +36,14 @@ pub(crate) fn name_guid(name: &str) -> String {
     b.copy_from_slice(&d[..16]);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    format!("{}-{}-{}-{}-{}", hex::encode(&b[0..4]), hex::encode(&b[4..6]), hex::encode(&b[6..8]), hex::encode(&b[8..10]), hex::encode(&b[10..16]))
+    format!(
+        "{}-{}-{}-{}-{}",
+        hex::encode(&b[0..4]),
+        hex::encode(&b[4..6]),
+        hex::encode(&b[6..8]),
+        hex::encode(&b[8..10]),
+        hex::encode(&b[10..16])
+    )
 }
 
 pub(crate) const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
@@ -43,10 +54,34 @@ pub(crate) const MOBILE_PHONE_METHOD_ID: &str = "3179e48a-750b-4051-897c-87b9720
 
 /// (appId, displayName, resourceId, resourceDisplayName, clientAppUsed)
 pub(crate) const INTERACTIVE_APPS: &[(&str, &str, &str, &str, &str)] = &[
-    ("9199bf20-a13f-4107-85dc-02114787ef48", "One Outlook Web", EXO_APP_ID, "Office 365 Exchange Online", "Browser"),
-    ("4765445b-32c6-49b0-83e6-1d93765276ca", "OfficeHome", "00000003-0000-0ff1-ce00-000000000000", "Office 365 SharePoint Online", "Browser"),
-    ("1fec8e78-bce4-4aaf-ab1b-5451cc387264", "Microsoft Teams", "cc15fd57-2c6c-4117-a88c-83b1d56b4bbe", "Microsoft Teams Services", "Mobile Apps and Desktop clients"),
-    ("d3590ed6-52b3-4102-aeff-aad2292ab01c", "Microsoft Office", GRAPH_APP_ID, "Microsoft Graph", "Mobile Apps and Desktop clients"),
+    (
+        "9199bf20-a13f-4107-85dc-02114787ef48",
+        "One Outlook Web",
+        EXO_APP_ID,
+        "Office 365 Exchange Online",
+        "Browser",
+    ),
+    (
+        "4765445b-32c6-49b0-83e6-1d93765276ca",
+        "OfficeHome",
+        "00000003-0000-0ff1-ce00-000000000000",
+        "Office 365 SharePoint Online",
+        "Browser",
+    ),
+    (
+        "1fec8e78-bce4-4aaf-ab1b-5451cc387264",
+        "Microsoft Teams",
+        "cc15fd57-2c6c-4117-a88c-83b1d56b4bbe",
+        "Microsoft Teams Services",
+        "Mobile Apps and Desktop clients",
+    ),
+    (
+        "d3590ed6-52b3-4102-aeff-aad2292ab01c",
+        "Microsoft Office",
+        GRAPH_APP_ID,
+        "Microsoft Graph",
+        "Mobile Apps and Desktop clients",
+    ),
 ];
 
 /// Tenant-level identity furniture shared by generators.
@@ -59,21 +94,39 @@ pub(crate) struct Directory {
 
 impl Directory {
     pub(crate) fn new(rng: &mut Rng) -> Self {
-        Directory { mfa_policy_id: rng.guid(), legacy_policy_id: rng.guid(), graph_sp_id: rng.guid(), exo_sp_id: rng.guid() }
+        Directory {
+            mfa_policy_id: rng.guid(),
+            legacy_policy_id: rng.guid(),
+            graph_sp_id: rng.guid(),
+            exo_sp_id: rng.guid(),
+        }
     }
 }
 
-pub(crate) fn user_json(c: &Company, i: usize, last_sign_in: Option<DateTime<Utc>>, rng: &mut Rng) -> Value {
+pub(crate) fn user_json(
+    c: &Company,
+    i: usize,
+    last_sign_in: Option<DateTime<Utc>>,
+    rng: &mut Rng,
+) -> Value {
     let p = &c.people[i];
     let local = p.upn.split('@').next().unwrap_or("");
-    let mut proxies = vec![format!("SMTP:{}", p.upn), format!("smtp:{local}@{}", c.initial_domain)];
+    let mut proxies = vec![
+        format!("SMTP:{}", p.upn),
+        format!("smtp:{local}@{}", c.initial_domain),
+    ];
     if p.role == Role::Ceo || p.role == Role::Cfo {
-        proxies.push(format!("smtp:{}{}@{}", &p.given[..1].to_ascii_lowercase(), p.surname.to_ascii_lowercase(), c.domain));
+        proxies.push(format!(
+            "smtp:{}{}@{}",
+            &p.given[..1].to_ascii_lowercase(),
+            p.surname.to_ascii_lowercase(),
+            c.domain
+        ));
     }
     let office = &c.offices[p.office];
     let mut u = json!({
         "id": p.id,
-        "businessPhones": [p.phone.replace(" ", " ")],
+        "businessPhones": [p.phone],
         "displayName": p.display,
         "givenName": p.given,
         "surname": p.surname,
@@ -153,7 +206,10 @@ pub(crate) struct SignIn<'a> {
 }
 
 pub(crate) fn sign_in_json(p: &Person, s: &SignIn, dir: &Directory, rng: &mut Rng) -> Value {
-    let legacy = matches!(s.app.4, "IMAP4" | "POP3" | "Authenticated SMTP" | "Exchange ActiveSync" | "Other clients");
+    let legacy = matches!(
+        s.app.4,
+        "IMAP4" | "POP3" | "Authenticated SMTP" | "Exchange ActiveSync" | "Other clients"
+    );
     let primary_ok = s.error_code == 0 || s.error_code == 500121;
     let (ca_status, mfa_result, legacy_result) = if !primary_ok {
         ("notApplied", "notApplied", "notApplied")
@@ -172,7 +228,11 @@ pub(crate) fn sign_in_json(p: &Person, s: &SignIn, dir: &Directory, rng: &mut Rn
         "authenticationStepResultDetail": if primary_ok { "Correct password" } else { "Invalid username or password or Invalid on-premise username or password." },
         "authenticationStepRequirement": "Primary authentication",
     })];
-    let method = if p.has_authenticator { "Mobile app notification" } else { "Text message" };
+    let method = if p.has_authenticator {
+        "Mobile app notification"
+    } else {
+        "Text message"
+    };
     match s.mfa {
         Mfa::Performed => details.push(json!({
             "authenticationStepDateTime": iso_z(s.when + Duration::seconds(9)),
@@ -200,7 +260,11 @@ pub(crate) fn sign_in_json(p: &Person, s: &SignIn, dir: &Directory, rng: &mut Rn
         })),
         Mfa::None => {}
     }
-    let requirement = if matches!(s.mfa, Mfa::None) { "singleFactorAuthentication" } else { "multiFactorAuthentication" };
+    let requirement = if matches!(s.mfa, Mfa::None) {
+        "singleFactorAuthentication"
+    } else {
+        "multiFactorAuthentication"
+    };
     let device = match s.device {
         Some(d) => json!({
             "deviceId": d.device_id,
@@ -211,7 +275,9 @@ pub(crate) fn sign_in_json(p: &Person, s: &SignIn, dir: &Directory, rng: &mut Rn
             "isManaged": d.managed,
             "trustType": if d.managed { Value::from("Azure AD joined") } else { Value::Null },
         }),
-        None => json!({"deviceId": "", "displayName": null, "operatingSystem": null, "browser": null, "isCompliant": false, "isManaged": false, "trustType": null}),
+        None => {
+            json!({"deviceId": "", "displayName": null, "operatingSystem": null, "browser": null, "isCompliant": false, "isManaged": false, "trustType": null})
+        }
     };
     let correlation = rng.guid();
     json!({
@@ -368,13 +434,37 @@ pub(crate) fn ca_policies(c: &Company, dir: &Directory) -> Vec<Value> {
 
 /// Graph delegated scopes and app roles used by the generated apps: (value, scope id, role id).
 pub(crate) const GRAPH_PERMS: &[(&str, &str, &str)] = &[
-    ("Mail.ReadWrite", "024d486e-b451-40bb-833d-3e66d98c5c73", "e2a3a72e-5f79-4c64-b1b1-878b674786c9"),
-    ("Mail.Read", "570282fd-fa5c-430d-a7fd-fc8dc98a9dca", "810c84a8-4a9e-49e6-bf7d-12d183f40d01"),
-    ("Mail.Send", "e383f46e-2787-4529-855e-0e479a3ffac0", "b633e1c5-b582-4048-a93e-9f11b44c7e96"),
+    (
+        "Mail.ReadWrite",
+        "024d486e-b451-40bb-833d-3e66d98c5c73",
+        "e2a3a72e-5f79-4c64-b1b1-878b674786c9",
+    ),
+    (
+        "Mail.Read",
+        "570282fd-fa5c-430d-a7fd-fc8dc98a9dca",
+        "810c84a8-4a9e-49e6-bf7d-12d183f40d01",
+    ),
+    (
+        "Mail.Send",
+        "e383f46e-2787-4529-855e-0e479a3ffac0",
+        "b633e1c5-b582-4048-a93e-9f11b44c7e96",
+    ),
     ("User.Read", "e1fe6dd8-ba31-4d61-89e7-88639da4683d", ""),
-    ("User.Read.All", "a154be20-db9c-4678-8ab7-66f6cc099a59", "df021288-bdef-4463-88db-98f22de89214"),
-    ("Calendars.ReadWrite", "1ec239c2-d7c9-4623-a91a-a9775856bb36", "ef54d2bf-783f-4e0f-bca1-3210c0444d99"),
-    ("Files.Read.All", "df85f4d6-205c-4ac5-a5ea-6bf408dba283", "01d4889c-1287-42c6-ac1f-5d1e02578ef6"),
+    (
+        "User.Read.All",
+        "a154be20-db9c-4678-8ab7-66f6cc099a59",
+        "df021288-bdef-4463-88db-98f22de89214",
+    ),
+    (
+        "Calendars.ReadWrite",
+        "1ec239c2-d7c9-4623-a91a-a9775856bb36",
+        "ef54d2bf-783f-4e0f-bca1-3210c0444d99",
+    ),
+    (
+        "Files.Read.All",
+        "df85f4d6-205c-4ac5-a5ea-6bf408dba283",
+        "01d4889c-1287-42c6-ac1f-5d1e02578ef6",
+    ),
     ("offline_access", "7427e0e9-2fba-42fe-b0c0-848c9e6a8182", ""),
     ("openid", "37f7f235-527c-4136-accd-4a02d197296e", ""),
     ("profile", "14dad69e-099b-42c9-810b-d002981feec1", ""),
@@ -438,7 +528,15 @@ pub(crate) fn exo_sp(dir: &Directory, c: &Company) -> Value {
 }
 
 /// A third-party multi-tenant app's service principal as it appears after consent.
-pub(crate) fn third_party_sp(id: &str, app_id: &str, name: &str, publisher: Option<&str>, owner_tenant: &str, created: DateTime<Utc>, reply: &str) -> Value {
+pub(crate) fn third_party_sp(
+    id: &str,
+    app_id: &str,
+    name: &str,
+    publisher: Option<&str>,
+    owner_tenant: &str,
+    created: DateTime<Utc>,
+    reply: &str,
+) -> Value {
     json!({
         "id": id,
         "appId": app_id,
@@ -473,12 +571,28 @@ pub(crate) fn target_user(p: &Person, modified: Vec<Value>) -> Value {
 
 pub(crate) fn modified(name: &str, old: Value, new: Value) -> Value {
     // Graph writes old/new values as JSON-encoded strings.
-    let enc = |v: Value| if v.is_null() { Value::Null } else { Value::from(v.to_string()) };
+    let enc = |v: Value| {
+        if v.is_null() {
+            Value::Null
+        } else {
+            Value::from(v.to_string())
+        }
+    };
     json!({"displayName": name, "oldValue": enc(old), "newValue": enc(new)})
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn directory_audit(rng: &mut Rng, when: DateTime<Utc>, activity: &str, category: &str, service: &str, op_type: &str, initiated_by: Value, targets: Vec<Value>, additional: &[(&str, String)]) -> Value {
+pub(crate) fn directory_audit(
+    rng: &mut Rng,
+    when: DateTime<Utc>,
+    activity: &str,
+    category: &str,
+    service: &str,
+    op_type: &str,
+    initiated_by: Value,
+    targets: Vec<Value>,
+    additional: &[(&str, String)],
+) -> Value {
     json!({
         "id": format!("Directory_{}_{}", rng.guid().replace('-', "").to_uppercase().get(..5).unwrap_or("00000"), rng.alnum(8)),
         "category": category,
@@ -497,7 +611,21 @@ pub(crate) fn directory_audit(rng: &mut Rng, when: DateTime<Utc>, activity: &str
 
 /// A Management Activity API record: common schema plus workload fields from `extra`.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn ual(rng: &mut Rng, c: &Company, when: DateTime<Utc>, record_type: u32, workload: &str, operation: &str, user_id: &str, user_key: &str, user_type: u32, client_ip: Option<&str>, object_id: &str, result: &str, extra: Value) -> Value {
+pub(crate) fn ual(
+    rng: &mut Rng,
+    c: &Company,
+    when: DateTime<Utc>,
+    record_type: u32,
+    workload: &str,
+    operation: &str,
+    user_id: &str,
+    user_key: &str,
+    user_type: u32,
+    client_ip: Option<&str>,
+    object_id: &str,
+    result: &str,
+    extra: Value,
+) -> Value {
     let mut m = Map::new();
     m.insert("CreationTime".into(), ual_time(when).into());
     m.insert("Id".into(), rng.guid().into());
@@ -509,7 +637,10 @@ pub(crate) fn ual(rng: &mut Rng, c: &Company, when: DateTime<Utc>, record_type: 
     m.insert("UserType".into(), user_type.into());
     m.insert("Version".into(), 1.into());
     m.insert("Workload".into(), workload.into());
-    m.insert("ClientIP".into(), client_ip.map(Value::from).unwrap_or(Value::Null));
+    m.insert(
+        "ClientIP".into(),
+        client_ip.map(Value::from).unwrap_or(Value::Null),
+    );
     m.insert("ObjectId".into(), object_id.into());
     m.insert("UserId".into(), user_id.into());
     if let Value::Object(e) = extra {
@@ -521,7 +652,13 @@ pub(crate) fn ual(rng: &mut Rng, c: &Company, when: DateTime<Utc>, record_type: 
 }
 
 /// `UserLoggedIn` / `UserLoginFailed` (Audit.AzureActiveDirectory, RecordType 15) for a signIn.
-pub(crate) fn ual_logon(rng: &mut Rng, c: &Company, p: &Person, si: &Value, when: DateTime<Utc>) -> Value {
+pub(crate) fn ual_logon(
+    rng: &mut Rng,
+    c: &Company,
+    p: &Person,
+    si: &Value,
+    when: DateTime<Utc>,
+) -> Value {
     let code = si["status"]["errorCode"].as_i64().unwrap_or(0);
     let ok = code == 0;
     let ip = si["ipAddress"].as_str().unwrap_or("");
@@ -530,25 +667,43 @@ pub(crate) fn ual_logon(rng: &mut Rng, c: &Company, p: &Person, si: &Value, when
     let os = si["deviceDetail"]["operatingSystem"].as_str().unwrap_or("");
     let intra = rng.guid();
     let browser = si["deviceDetail"]["browser"].as_str().unwrap_or("");
-    ual(rng, c, when, 15, "AzureActiveDirectory", if ok { "UserLoggedIn" } else { "UserLoginFailed" }, &p.upn, &p.id, 0, Some(ip), si["resourceId"].as_str().unwrap_or(""), if ok { "Success" } else { "Failed" }, json!({
-        "AzureActiveDirectoryEventType": 1,
-        "ExtendedProperties": [
-            {"Name": "ResultStatusDetail", "Value": if ok { "Success" } else { "UserError" }},
-            {"Name": "UserAgent", "Value": ua},
-            {"Name": "RequestType", "Value": "OAuth2:Authorize"},
-        ],
-        "ModifiedProperties": [],
-        "Actor": [{"ID": p.id, "Type": 0}, {"ID": p.upn, "Type": 5}],
-        "ActorContextId": c.tenant_id,
-        "ActorIpAddress": ip,
-        "InterSystemsId": si["correlationId"],
-        "IntraSystemId": intra,
-        "SupportTicketId": "",
-        "Target": [{"ID": si["resourceId"], "Type": 0}],
-        "TargetContextId": c.tenant_id,
-        "ApplicationId": app_id,
-        "DeviceProperties": [{"Name": "OS", "Value": os}, {"Name": "BrowserType", "Value": browser}],
-        "ErrorNumber": code.to_string(),
-        "LogonError": si["status"]["failureReason"],
-    }))
+    ual(
+        rng,
+        c,
+        when,
+        15,
+        "AzureActiveDirectory",
+        if ok {
+            "UserLoggedIn"
+        } else {
+            "UserLoginFailed"
+        },
+        &p.upn,
+        &p.id,
+        0,
+        Some(ip),
+        si["resourceId"].as_str().unwrap_or(""),
+        if ok { "Success" } else { "Failed" },
+        json!({
+            "AzureActiveDirectoryEventType": 1,
+            "ExtendedProperties": [
+                {"Name": "ResultStatusDetail", "Value": if ok { "Success" } else { "UserError" }},
+                {"Name": "UserAgent", "Value": ua},
+                {"Name": "RequestType", "Value": "OAuth2:Authorize"},
+            ],
+            "ModifiedProperties": [],
+            "Actor": [{"ID": p.id, "Type": 0}, {"ID": p.upn, "Type": 5}],
+            "ActorContextId": c.tenant_id,
+            "ActorIpAddress": ip,
+            "InterSystemsId": si["correlationId"],
+            "IntraSystemId": intra,
+            "SupportTicketId": "",
+            "Target": [{"ID": si["resourceId"], "Type": 0}],
+            "TargetContextId": c.tenant_id,
+            "ApplicationId": app_id,
+            "DeviceProperties": [{"Name": "OS", "Value": os}, {"Name": "BrowserType", "Value": browser}],
+            "ErrorNumber": code.to_string(),
+            "LogonError": si["status"]["failureReason"],
+        }),
+    )
 }

@@ -20,12 +20,22 @@ pub(crate) struct Addr {
 
 impl Addr {
     pub(crate) fn new(name: impl Into<String>, address: impl Into<String>) -> Self {
-        Addr { name: name.into(), address: address.into() }
+        Addr {
+            name: name.into(),
+            address: address.into(),
+        }
     }
     fn render(&self) -> String {
-        if self.name.is_empty() {
+        if self.address.is_empty() {
+            // Group syntax such as `undisclosed-recipients:;`.
+            self.name.clone()
+        } else if self.name.is_empty() {
             format!("<{}>", self.address)
-        } else if self.name.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ') {
+        } else if self
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ' ')
+        {
             format!("{} <{}>", self.name, self.address)
         } else {
             let escaped = self.name.replace('\\', "\\\\").replace('"', "\\\"");
@@ -38,6 +48,7 @@ impl Addr {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)]
 pub(crate) enum Spf {
     Pass,
     Fail,
@@ -46,6 +57,7 @@ pub(crate) enum Spf {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)]
 pub(crate) enum Dmarc {
     Pass,
     BestGuessPass,
@@ -171,7 +183,10 @@ pub(crate) struct Delivery<'a> {
 
 fn rfc2822(t: DateTime<Utc>, tz_min: i32) -> String {
     match FixedOffset::east_opt(tz_min * 60) {
-        Some(off) => t.with_timezone(&off).format("%a, %-d %b %Y %H:%M:%S %z").to_string(),
+        Some(off) => t
+            .with_timezone(&off)
+            .format("%a, %-d %b %Y %H:%M:%S %z")
+            .to_string(),
         None => t.format("%a, %-d %b %Y %H:%M:%S +0000").to_string(),
     }
 }
@@ -215,7 +230,9 @@ pub(crate) fn quoted_printable(s: &str) -> String {
         let mut col = 0;
         for (i, &b) in bytes.iter().enumerate() {
             let last = i + 1 == bytes.len();
-            let enc = !(b == b'\t' || (32..=126).contains(&b)) || b == b'=' || (last && (b == b' ' || b == b'\t'));
+            let enc = !(b == b'\t' || (32..=126).contains(&b))
+                || b == b'='
+                || (last && (b == b' ' || b == b'\t'));
             let piece_len = if enc { 3 } else { 1 };
             if col + piece_len > 75 {
                 out.push_str("=\r\n");
@@ -260,17 +277,52 @@ fn push_auth_headers(out: &mut String, m: &Mail, t: &Transport, d: &Delivery) {
     let fe = d.frontend;
     let fe_short = short_host(fe);
     match t {
-        Transport::Inbound { ip, helo, mail_from, country, verdict: v } => {
-            let mf_domain = mail_from.rsplit_once('@').map(|(_, d)| d).unwrap_or(&from_domain);
+        Transport::Inbound {
+            ip,
+            helo,
+            mail_from,
+            country,
+            verdict: v,
+        } => {
+            let mf_domain = mail_from
+                .rsplit_once('@')
+                .map(|(_, d)| d)
+                .unwrap_or(&from_domain);
             let hop1 = d.received - Duration::milliseconds(900);
             let hop0 = d.received - Duration::milliseconds(2400);
-            header(out, "Received", &format!("from {} (2603:10b6:510:1b6::19) by {} with HTTPS; {}", d.cafe, d.mailbox, recv_date));
-            header(out, "Received", &format!("from {} (2603:10b6:408:fe::8) by {} (2603:10b6:806:3a1::21) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.8207.13; {}", short_host(d.cafe).to_string() + ".outlook.office365.com", d.mailbox, rfc2822(hop1, 0)));
-            header(out, "Received", &format!("from {fe} (2603:10b6:408:fe:cafe::2) by {} (2603:10b6:408:fe::8) with Microsoft SMTP Server (version=TLS1_3, cipher=TLS_AES_256_GCM_SHA384) id 15.20.8207.13 via Frontend Transport; {}", short_host(d.cafe).to_string() + ".outlook.office365.com", rfc2822(hop1, 0)));
+            header(
+                out,
+                "Received",
+                &format!(
+                    "from {} (2603:10b6:806:3a1::21) by {} with HTTPS; {}",
+                    d.mailbox, d.mailbox, recv_date
+                ),
+            );
+            header(
+                out,
+                "Received",
+                &format!(
+                    "from {} (2603:10b6:408:fe::8) by {} (2603:10b6:806:3a1::21) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.8207.13; {}",
+                    short_host(d.cafe).to_string() + ".outlook.office365.com",
+                    d.mailbox,
+                    rfc2822(hop1, 0)
+                ),
+            );
+            header(
+                out,
+                "Received",
+                &format!(
+                    "from {fe} (2603:10b6:408:fe:cafe::2) by {} (2603:10b6:408:fe::8) with Microsoft SMTP Server (version=TLS1_3, cipher=TLS_AES_256_GCM_SHA384) id 15.20.8207.13 via Frontend Transport; {}",
+                    short_host(d.cafe).to_string() + ".outlook.office365.com",
+                    rfc2822(hop1, 0)
+                ),
+            );
             let spf = match v.spf {
                 Spf::Pass => format!("spf=pass (sender IP is {ip}) smtp.mailfrom={mf_domain}"),
                 Spf::Fail => format!("spf=fail (sender IP is {ip}) smtp.mailfrom={mf_domain}"),
-                Spf::SoftFail => format!("spf=softfail (sender IP is {ip}) smtp.mailfrom={mf_domain}"),
+                Spf::SoftFail => {
+                    format!("spf=softfail (sender IP is {ip}) smtp.mailfrom={mf_domain}")
+                }
                 Spf::None => format!("spf=none (sender IP is {ip}) smtp.mailfrom={mf_domain}"),
             };
             let dkim = match (&v.dkim, v.dkim_pass) {
@@ -278,32 +330,97 @@ fn push_auth_headers(out: &mut String, m: &Mail, t: &Transport, d: &Delivery) {
                 (Some(dd), true) => format!("dkim=pass (signature was verified) header.d={dd}"),
                 (Some(dd), false) => format!("dkim=fail (body hash did not verify) header.d={dd}"),
             };
-            let dmarc = format!("dmarc={} action={} header.from={from_domain}", v.dmarc_word(), v.dmarc_action);
-            header(out, "Authentication-Results", &format!("{spf}; {dkim};{dmarc};compauth={} reason={}", v.compauth, v.reason));
+            let dmarc = format!(
+                "dmarc={} action={} header.from={from_domain}",
+                v.dmarc_word(),
+                v.dmarc_action
+            );
+            header(
+                out,
+                "Authentication-Results",
+                &format!(
+                    "{spf}; {dkim};{dmarc};compauth={} reason={}",
+                    v.compauth, v.reason
+                ),
+            );
             let rspf = match v.spf {
-                Spf::Pass => format!("Pass (protection.outlook.com: domain of {mf_domain} designates {ip} as permitted sender) receiver=protection.outlook.com; client-ip={ip}; helo={helo}; pr=C"),
-                Spf::Fail => format!("Fail (protection.outlook.com: domain of {mf_domain} does not designate {ip} as permitted sender) receiver=protection.outlook.com; client-ip={ip}; helo={helo};"),
-                Spf::SoftFail => format!("SoftFail (protection.outlook.com: domain of transitioning {mf_domain} discourages use of {ip} as permitted sender)"),
-                Spf::None => format!("None (protection.outlook.com: {mf_domain} does not designate permitted sender hosts)"),
+                Spf::Pass => format!(
+                    "Pass (protection.outlook.com: domain of {mf_domain} designates {ip} as permitted sender) receiver=protection.outlook.com; client-ip={ip}; helo={helo}; pr=C"
+                ),
+                Spf::Fail => format!(
+                    "Fail (protection.outlook.com: domain of {mf_domain} does not designate {ip} as permitted sender) receiver=protection.outlook.com; client-ip={ip}; helo={helo};"
+                ),
+                Spf::SoftFail => format!(
+                    "SoftFail (protection.outlook.com: domain of transitioning {mf_domain} discourages use of {ip} as permitted sender)"
+                ),
+                Spf::None => format!(
+                    "None (protection.outlook.com: {mf_domain} does not designate permitted sender hosts)"
+                ),
             };
             header(out, "Received-SPF", &rspf);
-            header(out, "Received", &format!("from {helo} ({ip}) by {fe_short}.mail.protection.outlook.com (10.167.243.103) with Microsoft SMTP Server (version=TLS1_3, cipher=TLS_AES_256_GCM_SHA384) id 15.20.8207.13 via Frontend Transport; {}", rfc2822(hop0, 0)));
-            header(out, "Received", &format!("by {helo} with SMTP id {}; {}", &m.network_message_id[..8], rfc2822(hop0 - Duration::milliseconds(700), m.tz_min)));
+            header(
+                out,
+                "Received",
+                &format!(
+                    "from {helo} ({ip}) by {fe_short}.mail.protection.outlook.com (10.167.243.103) with Microsoft SMTP Server (version=TLS1_3, cipher=TLS_AES_256_GCM_SHA384) id 15.20.8207.13 via Frontend Transport; {}",
+                    rfc2822(hop0, 0)
+                ),
+            );
+            header(
+                out,
+                "Received",
+                &format!(
+                    "by {helo} with SMTP id {}; {}",
+                    &m.network_message_id[..8],
+                    rfc2822(hop0 - Duration::milliseconds(700), m.tz_min)
+                ),
+            );
             if let Some(dd) = &v.dkim {
                 let h = Sha256::digest(format!("{}{dd}", m.message_id).as_bytes());
                 let mut sig = Vec::with_capacity(256);
                 for i in 0..8u8 {
                     sig.extend_from_slice(&Sha256::digest([&h[..], &[i]].concat()));
                 }
-                header(out, "DKIM-Signature", &format!("v=1; a=rsa-sha256; c=relaxed/relaxed; d={dd}; s=s1; t={}; h=from:to:subject:date:message-id:mime-version; bh={}; b={}", m.date.timestamp(), B64.encode(h), B64.encode(&sig)));
+                header(
+                    out,
+                    "DKIM-Signature",
+                    &format!(
+                        "v=1; a=rsa-sha256; c=relaxed/relaxed; d={dd}; s=s1; t={}; h=from:to:subject:date:message-id:mime-version; bh={}; b={}",
+                        m.date.timestamp(),
+                        B64.encode(h),
+                        B64.encode(&sig)
+                    ),
+                );
             }
             let _ = country;
         }
         Transport::Internal => {
             let hop = d.received - Duration::milliseconds(600);
-            header(out, "Received", &format!("from {} (2603:10b6:806:3a1::21) by {} with HTTPS; {}", d.mailbox, d.mailbox, recv_date));
-            header(out, "Received", &format!("from {} ([fe80::4c1a:88ee:7b7c:5a2d]) by {} ([fe80::4c1a:88ee:7b7c:5a2d%4]) with mapi id 15.20.8207.013; {}", d.mailbox, d.mailbox, rfc2822(hop, 0)));
-            header(out, "Authentication-Results", &format!("dkim=none (message not signed) header.d=none;dmarc=none action=none header.from={from_domain};"));
+            header(
+                out,
+                "Received",
+                &format!(
+                    "from {} (2603:10b6:806:3a1::21) by {} with HTTPS; {}",
+                    d.mailbox, d.mailbox, recv_date
+                ),
+            );
+            header(
+                out,
+                "Received",
+                &format!(
+                    "from {} ([fe80::4c1a:88ee:7b7c:5a2d]) by {} ([fe80::4c1a:88ee:7b7c:5a2d%4]) with mapi id 15.20.8207.013; {}",
+                    d.mailbox,
+                    d.mailbox,
+                    rfc2822(hop, 0)
+                ),
+            );
+            header(
+                out,
+                "Authentication-Results",
+                &format!(
+                    "dkim=none (message not signed) header.d=none;dmarc=none action=none header.from={from_domain};"
+                ),
+            );
         }
         Transport::Sent => {}
     }
@@ -311,7 +428,13 @@ fn push_auth_headers(out: &mut String, m: &Mail, t: &Transport, d: &Delivery) {
 
 /// Render a message as one mailbox copy would store it.
 pub(crate) fn render(m: &Mail, t: &Transport, d: &Delivery) -> Vec<u8> {
-    let mut out = String::with_capacity(2048 + m.text.len() * 3 + m.attachments.iter().map(|a| a.data.len() * 4 / 3 + 200).sum::<usize>());
+    let mut out = String::with_capacity(
+        2048 + m.text.len() * 3
+            + m.attachments
+                .iter()
+                .map(|a| a.data.len() * 4 / 3 + 200)
+                .sum::<usize>(),
+    );
     push_auth_headers(&mut out, m, t, d);
     header(&mut out, "From", &m.from.render());
     let to: Vec<String> = m.to.iter().map(Addr::render).collect();
@@ -324,7 +447,11 @@ pub(crate) fn render(m: &Mail, t: &Transport, d: &Delivery) -> Vec<u8> {
         header(&mut out, "Reply-To", &r.render());
     }
     header(&mut out, "Subject", &m.subject);
-    let topic = m.subject.trim_start_matches("RE: ").trim_start_matches("Re: ").trim_start_matches("FW: ");
+    let topic = m
+        .subject
+        .trim_start_matches("RE: ")
+        .trim_start_matches("Re: ")
+        .trim_start_matches("FW: ");
     header(&mut out, "Thread-Topic", topic);
     header(&mut out, "Thread-Index", &thread_index(topic));
     header(&mut out, "Date", &rfc2822(m.date, m.tz_min));
@@ -337,7 +464,11 @@ pub(crate) fn render(m: &Mail, t: &Transport, d: &Delivery) -> Vec<u8> {
     }
     if let Some(u) = &m.list_unsubscribe {
         header(&mut out, "List-Unsubscribe", u);
-        header(&mut out, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+        header(
+            &mut out,
+            "List-Unsubscribe-Post",
+            "List-Unsubscribe=One-Click",
+        );
     }
     if m.importance_high {
         header(&mut out, "Importance", "high");
@@ -348,7 +479,11 @@ pub(crate) fn render(m: &Mail, t: &Transport, d: &Delivery) -> Vec<u8> {
         header(&mut out, "Return-Path", &format!("<{mail_from}>"));
     }
     header(&mut out, "Content-Language", "en-US");
-    header(&mut out, "X-MS-Has-Attach", if has_attach { "yes" } else { "" });
+    header(
+        &mut out,
+        "X-MS-Has-Attach",
+        if has_attach { "yes" } else { "" },
+    );
     header(&mut out, "X-MS-TNEF-Correlator", "");
     if !matches!(t, Transport::Sent) {
         push_org_headers(&mut out, m, t, d);
@@ -361,37 +496,110 @@ pub(crate) fn render(m: &Mail, t: &Transport, d: &Delivery) -> Vec<u8> {
 fn push_org_headers(out: &mut String, m: &Mail, t: &Transport, d: &Delivery) {
     let inbound = matches!(t, Transport::Inbound { .. });
     let auth_as = if inbound { "Anonymous" } else { "Internal" };
-    let arrival = format!("{}.{:04} (UTC)", d.received.format("%d %b %Y %H:%M:%S"), d.received.timestamp_subsec_nanos() / 100_000);
-    header(out, "X-MS-Exchange-Organization-ExpirationStartTime", &arrival);
-    header(out, "X-MS-Exchange-Organization-ExpirationStartTimeReason", "OriginalSubmit");
-    header(out, "X-MS-Exchange-Organization-ExpirationInterval", "1:00:00:00.0000000");
-    header(out, "X-MS-Exchange-Organization-ExpirationIntervalReason", "OriginalSubmit");
-    header(out, "X-MS-Exchange-Organization-Network-Message-Id", &m.network_message_id);
+    let arrival = format!(
+        "{}.{:04} (UTC)",
+        d.received.format("%d %b %Y %H:%M:%S"),
+        d.received.timestamp_subsec_nanos() / 100_000
+    );
+    header(
+        out,
+        "X-MS-Exchange-Organization-ExpirationStartTime",
+        &arrival,
+    );
+    header(
+        out,
+        "X-MS-Exchange-Organization-ExpirationStartTimeReason",
+        "OriginalSubmit",
+    );
+    header(
+        out,
+        "X-MS-Exchange-Organization-ExpirationInterval",
+        "1:00:00:00.0000000",
+    );
+    header(
+        out,
+        "X-MS-Exchange-Organization-ExpirationIntervalReason",
+        "OriginalSubmit",
+    );
+    header(
+        out,
+        "X-MS-Exchange-Organization-Network-Message-Id",
+        &m.network_message_id,
+    );
     header(out, "X-EOPAttributedMessage", "0");
     let auth_source = if inbound { d.frontend } else { d.mailbox };
-    header(out, "X-MS-Exchange-Organization-MessageDirectionality", if inbound { "Incoming" } else { "Originating" });
+    header(
+        out,
+        "X-MS-Exchange-Organization-MessageDirectionality",
+        if inbound { "Incoming" } else { "Originating" },
+    );
     header(out, "X-MS-Exchange-Organization-AuthSource", auth_source);
     header(out, "X-MS-Exchange-Organization-AuthAs", auth_as);
     if !inbound {
         header(out, "X-MS-Exchange-Organization-AuthMechanism", "04");
     }
-    if let Transport::Inbound { ip, helo, country, verdict: v, .. } = t {
+    if let Transport::Inbound {
+        ip,
+        helo,
+        country,
+        verdict: v,
+        ..
+    } = t
+    {
         let sfv = if v.scl >= 5 { "SPM" } else { "NSPM" };
-        header(out, "X-Forefront-Antispam-Report", &format!("CIP:{ip};CTRY:{country};LANG:en;SCL:{};SRV:;IPV:NLI;SFV:{sfv};H:{helo};PTR:{helo};CAT:{};SFS:(13230040)(4636009)(376014)(1800799024)(8096899003);DIR:INB;", v.scl, v.cat));
-        header(out, "X-Microsoft-Antispam", &format!("BCL:{};ARA:13230040|4636009|376014|1800799024|8096899003;", v.bcl));
+        header(
+            out,
+            "X-Forefront-Antispam-Report",
+            &format!(
+                "CIP:{ip};CTRY:{country};LANG:en;SCL:{};SRV:;IPV:NLI;SFV:{sfv};H:{helo};PTR:{helo};CAT:{};SFS:(13230040)(4636009)(376014)(1800799024)(8096899003);DIR:INB;",
+                v.scl, v.cat
+            ),
+        );
+        header(
+            out,
+            "X-Microsoft-Antispam",
+            &format!(
+                "BCL:{};ARA:13230040|4636009|376014|1800799024|8096899003;",
+                v.bcl
+            ),
+        );
         header(out, "X-MS-Exchange-Organization-SCL", &v.scl.to_string());
     } else {
         header(out, "X-MS-Exchange-Organization-SCL", "-1");
     }
-    header(out, "X-MS-Exchange-CrossTenant-OriginalArrivalTime", &arrival);
-    header(out, "X-MS-Exchange-CrossTenant-Network-Message-Id", &m.network_message_id);
+    header(
+        out,
+        "X-MS-Exchange-CrossTenant-OriginalArrivalTime",
+        &arrival,
+    );
+    header(
+        out,
+        "X-MS-Exchange-CrossTenant-Network-Message-Id",
+        &m.network_message_id,
+    );
     header(out, "X-MS-Exchange-CrossTenant-Id", d.tenant_id);
     header(out, "X-MS-Exchange-CrossTenant-AuthSource", auth_source);
     header(out, "X-MS-Exchange-CrossTenant-AuthAs", auth_as);
-    header(out, "X-MS-Exchange-CrossTenant-FromEntityHeader", if inbound { "Internet" } else { "Hosted" });
-    header(out, "X-MS-Exchange-Transport-CrossTenantHeadersStamped", short_host(d.mailbox));
-    header(out, "X-MS-Exchange-Transport-EndToEndLatency", "00:00:02.4513821");
-    header(out, "X-MS-Exchange-Processed-By-BccFoldering", "15.20.8207.000");
+    header(
+        out,
+        "X-MS-Exchange-CrossTenant-FromEntityHeader",
+        if inbound { "Internet" } else { "Hosted" },
+    );
+    header(
+        out,
+        "X-MS-Exchange-Transport-CrossTenantHeadersStamped",
+        short_host(d.mailbox),
+    );
+    header(
+        out,
+        "X-MS-Exchange-Transport-EndToEndLatency",
+        "00:00:02.4513821",
+    );
+    header(
+        out,
+        "X-MS-Exchange-Processed-By-BccFoldering",
+        "15.20.8207.000",
+    );
 }
 
 fn push_body(out: &mut String, m: &Mail) {
@@ -404,12 +612,22 @@ fn push_body(out: &mut String, m: &Mail) {
             return;
         }
         let b = boundary(seed, 1);
-        let _ = write!(out, "Content-Type: multipart/alternative;\r\n\tboundary=\"{b}\"\r\n\r\n");
-        let _ = write!(out, "--{b}\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");
+        let _ = write!(
+            out,
+            "Content-Type: multipart/alternative;\r\n\tboundary=\"{b}\"\r\n\r\n"
+        );
+        let _ = write!(
+            out,
+            "--{b}\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+        );
         out.push_str(&quoted_printable(&m.text));
         out.push_str("\r\n\r\n");
         if let Some(h) = &m.html {
-            let inline: Vec<&Attachment> = m.attachments.iter().filter(|a| a.content_id.is_some()).collect();
+            let inline: Vec<&Attachment> = m
+                .attachments
+                .iter()
+                .filter(|a| a.content_id.is_some())
+                .collect();
             let _ = write!(out, "--{b}\r\n");
             if inline.is_empty() {
                 out.push_str("Content-Type: text/html; charset=\"us-ascii\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");
@@ -417,8 +635,14 @@ fn push_body(out: &mut String, m: &Mail) {
                 out.push_str("\r\n\r\n");
             } else {
                 let rb = boundary(seed, 3);
-                let _ = write!(out, "Content-Type: multipart/related;\r\n\tboundary=\"{rb}\";\r\n\ttype=\"text/html\"\r\n\r\n");
-                let _ = write!(out, "--{rb}\r\nContent-Type: text/html; charset=\"us-ascii\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");
+                let _ = write!(
+                    out,
+                    "Content-Type: multipart/related;\r\n\tboundary=\"{rb}\";\r\n\ttype=\"text/html\"\r\n\r\n"
+                );
+                let _ = write!(
+                    out,
+                    "--{rb}\r\nContent-Type: text/html; charset=\"us-ascii\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+                );
                 out.push_str(&quoted_printable(h));
                 out.push_str("\r\n\r\n");
                 for a in inline {
@@ -429,19 +653,29 @@ fn push_body(out: &mut String, m: &Mail) {
             }
         }
         if let Some(c) = &m.calendar {
-            let _ = write!(out, "--{b}\r\nContent-Type: text/calendar; charset=\"utf-8\"; method=REQUEST\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+            let _ = write!(
+                out,
+                "--{b}\r\nContent-Type: text/calendar; charset=\"utf-8\"; method=REQUEST\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            );
             out.push_str(&base64_lines(c.as_bytes()));
             out.push_str("\r\n");
         }
         let _ = write!(out, "--{b}--\r\n");
     };
-    let files: Vec<&Attachment> = m.attachments.iter().filter(|a| a.content_id.is_none()).collect();
+    let files: Vec<&Attachment> = m
+        .attachments
+        .iter()
+        .filter(|a| a.content_id.is_none())
+        .collect();
     if files.is_empty() {
         alt(out);
         return;
     }
     let b = boundary(seed, 2);
-    let _ = write!(out, "Content-Type: multipart/mixed;\r\n\tboundary=\"{b}\"\r\n\r\n--{b}\r\n");
+    let _ = write!(
+        out,
+        "Content-Type: multipart/mixed;\r\n\tboundary=\"{b}\"\r\n\r\n--{b}\r\n"
+    );
     alt(out);
     out.push_str("\r\n");
     for a in files {
@@ -452,13 +686,29 @@ fn push_body(out: &mut String, m: &Mail) {
 }
 
 fn push_attachment(out: &mut String, a: &Attachment) {
-    let _ = write!(out, "Content-Type: {}; name=\"{}\"\r\n", a.content_type, a.name);
+    let _ = write!(
+        out,
+        "Content-Type: {}; name=\"{}\"\r\n",
+        a.content_type, a.name
+    );
     match &a.content_id {
         Some(cid) => {
-            let _ = write!(out, "Content-Description: {}\r\nContent-Disposition: inline; filename=\"{}\"; size={}\r\nContent-ID: <{cid}>\r\n", a.name, a.name, a.data.len());
+            let _ = write!(
+                out,
+                "Content-Description: {}\r\nContent-Disposition: inline; filename=\"{}\"; size={}\r\nContent-ID: <{cid}>\r\n",
+                a.name,
+                a.name,
+                a.data.len()
+            );
         }
         None => {
-            let _ = write!(out, "Content-Description: {}\r\nContent-Disposition: attachment; filename=\"{}\"; size={}\r\n", a.name, a.name, a.data.len());
+            let _ = write!(
+                out,
+                "Content-Description: {}\r\nContent-Disposition: attachment; filename=\"{}\"; size={}\r\n",
+                a.name,
+                a.name,
+                a.data.len()
+            );
         }
     }
     out.push_str("Content-Transfer-Encoding: base64\r\n\r\n");
@@ -469,7 +719,11 @@ fn push_attachment(out: &mut String, a: &Attachment) {
 /// A small, structurally valid PDF (header, catalog, pages, one page with a text stream, a
 /// correct xref table with byte offsets, trailer) showing the given lines.
 pub(crate) fn pdf(title: &str, lines: &[String]) -> Vec<u8> {
-    let esc = |s: &str| s.replace('\\', "\\\\").replace('(', "\\(").replace(')', "\\)");
+    let esc = |s: &str| {
+        s.replace('\\', "\\\\")
+            .replace('(', "\\(")
+            .replace(')', "\\)")
+    };
     let mut content = String::from("BT\n/F1 11 Tf\n14 TL\n50 780 Td\n");
     for l in lines {
         let _ = writeln!(content, "({}) Tj T*", esc(l));
@@ -493,22 +747,50 @@ pub(crate) fn pdf(title: &str, lines: &[String]) -> Vec<u8> {
     let xref = out.len();
     let _ = write!(out, "xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1);
     for off in offsets {
-        let _ = write!(out, "{off:010} 00000 n \n");
+        let _ = writeln!(out, "{off:010} 00000 n ");
     }
-    let _ = write!(out, "trailer\n<< /Size {} /Root 1 0 R /Info 6 0 R >>\nstartxref\n{xref}\n%%EOF\n", objs.len() + 1);
+    let _ = write!(
+        out,
+        "trailer\n<< /Size {} /Root 1 0 R /Info 6 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objs.len() + 1
+    );
     out.into_bytes()
 }
 
 /// An iCalendar `METHOD:REQUEST` invite.
-pub(crate) fn ics(uid: &str, organizer: &Addr, attendees: &[Addr], summary: &str, start: DateTime<Utc>, minutes: i64, location: &str, stamp: DateTime<Utc>) -> String {
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn ics(
+    uid: &str,
+    organizer: &Addr,
+    attendees: &[Addr],
+    summary: &str,
+    start: DateTime<Utc>,
+    minutes: i64,
+    location: &str,
+    stamp: DateTime<Utc>,
+) -> String {
     let f = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
     let mut s = String::new();
     s.push_str("BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nPRODID:Microsoft Exchange Server 2010\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\n");
-    let _ = write!(s, "ORGANIZER;CN={}:mailto:{}\r\n", organizer.name, organizer.address);
+    let _ = write!(
+        s,
+        "ORGANIZER;CN={}:mailto:{}\r\n",
+        organizer.name, organizer.address
+    );
     for a in attendees {
-        let _ = write!(s, "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN={}:mailto:{}\r\n", a.name, a.address);
+        let _ = write!(
+            s,
+            "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN={}:mailto:{}\r\n",
+            a.name, a.address
+        );
     }
-    let _ = write!(s, "SUMMARY;LANGUAGE=en-US:{summary}\r\nDTSTART:{}\r\nDTEND:{}\r\nUID:{uid}\r\nCLASS:PUBLIC\r\nPRIORITY:5\r\nDTSTAMP:{}\r\nTRANSP:OPAQUE\r\nSTATUS:CONFIRMED\r\nSEQUENCE:0\r\nLOCATION;LANGUAGE=en-US:{location}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", f(start), f(start + Duration::minutes(minutes)), f(stamp));
+    let _ = write!(
+        s,
+        "SUMMARY;LANGUAGE=en-US:{summary}\r\nDTSTART:{}\r\nDTEND:{}\r\nUID:{uid}\r\nCLASS:PUBLIC\r\nPRIORITY:5\r\nDTSTAMP:{}\r\nTRANSP:OPAQUE\r\nSTATUS:CONFIRMED\r\nSEQUENCE:0\r\nLOCATION;LANGUAGE=en-US:{location}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        f(start),
+        f(start + Duration::minutes(minutes)),
+        f(stamp)
+    );
     s
 }
 
@@ -525,10 +807,18 @@ mod tests {
 
     #[test]
     fn pdf_xref_offsets_point_at_objects() {
-        let p = pdf("Invoice", &["Invoice INV-1".to_string(), "Total (EUR) 10.00".to_string()]);
+        let p = pdf(
+            "Invoice",
+            &["Invoice INV-1".to_string(), "Total (EUR) 10.00".to_string()],
+        );
         let s = String::from_utf8(p).unwrap_or_default();
         assert!(s.starts_with("%PDF-1.4"));
-        let start: usize = s.lines().rev().nth(1).and_then(|l| l.parse().ok()).unwrap_or(0);
+        let start: usize = s
+            .lines()
+            .rev()
+            .nth(1)
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(0);
         assert!(s[start..].starts_with("xref"));
         for line in s[start..].lines().skip(3).take(6) {
             let off: usize = line[..10].parse().unwrap_or(0);

@@ -31,7 +31,11 @@ impl Rng {
 
     /// Uniform in `lo..hi` (lo when empty).
     pub(crate) fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        if hi <= lo { lo } else { self.0.random_range(lo..hi) }
+        if hi <= lo {
+            lo
+        } else {
+            self.0.random_range(lo..hi)
+        }
     }
 
     pub(crate) fn chance(&mut self, p: f64) -> bool {
@@ -40,10 +44,6 @@ impl Rng {
 
     pub(crate) fn unit(&mut self) -> f64 {
         self.0.random::<f64>()
-    }
-
-    pub(crate) fn u32(&mut self) -> u32 {
-        self.0.next_u32()
     }
 
     pub(crate) fn bytes(&mut self, n: usize) -> Vec<u8> {
@@ -94,6 +94,8 @@ impl Rng {
 
     /// `n` decimal digits.
     pub(crate) fn digits(&mut self, n: usize) -> String {
-        (0..n).map(|_| (b'0' + self.below(10) as u8) as char).collect()
+        (0..n)
+            .map(|_| (b'0' + self.below(10) as u8) as char)
+            .collect()
     }
 }

@@ -26,11 +26,22 @@ impl Geo {
     fn load() -> Option<Geo> {
         let dir = geoip_dir();
         let mmdb = maxminddb::Reader::open_readfile(dir.join("country.mmdb")).ok()?;
-        let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_path(dir.join("asn-ipv4.csv")).ok()?;
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_path(dir.join("asn-ipv4.csv"))
+            .ok()?;
         let mut asn = BTreeMap::new();
         for rec in rdr.records().flatten() {
-            let (Some(a), Some(b), Some(n)) = (rec.get(0), rec.get(1), rec.get(2)) else { continue };
-            let (Ok(a), Ok(b), Ok(n)) = (a.parse::<Ipv4Addr>(), b.parse::<Ipv4Addr>(), n.parse::<u32>()) else { continue };
+            let (Some(a), Some(b), Some(n)) = (rec.get(0), rec.get(1), rec.get(2)) else {
+                continue;
+            };
+            let (Ok(a), Ok(b), Ok(n)) = (
+                a.parse::<Ipv4Addr>(),
+                b.parse::<Ipv4Addr>(),
+                n.parse::<u32>(),
+            ) else {
+                continue;
+            };
             asn.insert(u32::from(a), (u32::from(b), n));
         }
         Some(Geo { mmdb, asn })
@@ -52,7 +63,10 @@ impl Geo {
 #[test]
 fn sign_in_ips_match_geoip_country_and_asn() {
     let Some(geo) = Geo::load() else {
-        eprintln!("SKIP: no GeoIP data in {} (run ./scripts/fetch-geoip or set WARD_GEOIP_DIR)", geoip_dir().display());
+        eprintln!(
+            "SKIP: no GeoIP data in {} (run ./scripts/fetch-geoip or set WARD_GEOIP_DIR)",
+            geoip_dir().display()
+        );
         return;
     };
     // The whole table: first, middle and last usable host of every prefix.
@@ -62,23 +76,40 @@ fn sign_in_ips_match_geoip_country_and_asn() {
         let size = 1u64 << (32 - len.parse::<u32>().unwrap_or(32));
         for off in [1, size / 2 + 1, size - 2] {
             let ip = Ipv4Addr::from(base + off as u32);
-            assert_eq!(geo.country(ip).as_deref(), Some(cc), "{cidr} ({ip}) country");
+            assert_eq!(
+                geo.country(ip).as_deref(),
+                Some(cc),
+                "{cidr} ({ip}) country"
+            );
             assert_eq!(geo.asn(ip), Some(asn), "{cidr} ({ip}) ASN");
         }
     }
     // Every sign-in the generator emits, history and timeline, for a few companies.
     let mut checked = 0;
     for seed in [1u64, 2, 3, 42] {
-        let s = generate(&ScenarioConfig { seed, users: 60, history_days: 3, messages_per_user_per_day: 1.0, ..Default::default() });
+        let s = generate(&ScenarioConfig {
+            seed,
+            users: 60,
+            history_days: 3,
+            messages_per_user_per_day: 1.0,
+            ..Default::default()
+        });
         let timeline = s.timeline.iter().filter_map(|e| match &e.action {
             TimedAction::SignIn { sign_in } => Some(sign_in),
             _ => None,
         });
         for si in s.sign_ins.iter().chain(timeline) {
-            let ip: Ipv4Addr = si["ipAddress"].as_str().and_then(|x| x.parse().ok()).unwrap_or(Ipv4Addr::UNSPECIFIED);
+            let ip: Ipv4Addr = si["ipAddress"]
+                .as_str()
+                .and_then(|x| x.parse().ok())
+                .unwrap_or(Ipv4Addr::UNSPECIFIED);
             let cc = si["location"]["countryOrRegion"].as_str().unwrap_or("");
             assert_eq!(geo.country(ip).as_deref(), Some(cc), "sign-in {ip}");
-            assert_eq!(geo.asn(ip).map(u64::from), si["autonomousSystemNumber"].as_u64(), "sign-in {ip} ASN");
+            assert_eq!(
+                geo.asn(ip).map(u64::from),
+                si["autonomousSystemNumber"].as_u64(),
+                "sign-in {ip} ASN"
+            );
             checked += 1;
         }
     }
