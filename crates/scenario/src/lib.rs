@@ -9,9 +9,29 @@
 //!
 //! The contract between this crate and the simulator is the types in this file.
 
+mod activity;
+mod attacks;
+mod company;
+mod generate;
+mod geo;
+mod identity;
+mod live;
+mod mail;
+mod mime;
+mod names;
+mod rng;
+mod transport;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+
+pub use generate::{export_ground_truth, generate};
+pub use live::live_events;
+
+/// For tests that check the generator's address table against GeoIP data.
+#[doc(hidden)]
+pub use geo::all_sign_in_prefixes;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -168,10 +188,14 @@ pub struct ScenarioTruth {
 }
 
 /// Generator settings.
+///
+/// Fields after `attacks` were added with serde defaults; build configs with
+/// `ScenarioConfig { seed, users, ..Default::default() }` so future fields don't break callers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScenarioConfig {
     pub seed: u64,
-    /// Number of users (mailboxes).
+    /// Number of users (mailboxes). Values below 10 are raised to 10 (the company needs its
+    /// leadership, finance and IT roles).
     pub users: usize,
     /// Days of normal history before the anchor.
     pub history_days: u32,
@@ -179,6 +203,37 @@ pub struct ScenarioConfig {
     pub anchor: DateTime<Utc>,
     /// Inject the attack scenarios (off for pure load generation).
     pub attacks: bool,
+    /// Mean number of messages each mailbox receives per day of history (internal, vendor,
+    /// newsletter, SaaS, invites). Senders also get Sent Items copies.
+    #[serde(default = "default_messages_per_user_per_day")]
+    pub messages_per_user_per_day: f64,
+    /// Multiplies every attack offset. At 1.0 the attacks play out within ~60 s of the anchor
+    /// (first event at 2 s, last at ~58 s); 10.0 spreads them over ~10 minutes.
+    #[serde(default = "default_attack_time_scale")]
+    pub attack_time_scale: f64,
+    /// Background traffic (mail deliveries, sign-ins, internal sends) mixed into the seed's
+    /// timeline over the attack window, per minute. 0 disables it. More can be had from
+    /// [`live_events`].
+    #[serde(default = "default_background_events_per_min")]
+    pub background_events_per_min: u32,
+    /// Attack steps carry their own `DirectoryAudit` / `UnifiedAudit` timed events (e.g.
+    /// `New-InboxRule`, `Consent to application.`, `User registered security info`). Turn off if
+    /// the simulator synthesises those side effects itself, to avoid duplicates.
+    #[serde(default = "default_true")]
+    pub explicit_audit_events: bool,
+}
+
+fn default_messages_per_user_per_day() -> f64 {
+    6.0
+}
+fn default_attack_time_scale() -> f64 {
+    1.0
+}
+fn default_background_events_per_min() -> u32 {
+    20
+}
+fn default_true() -> bool {
+    true
 }
 
 impl Default for ScenarioConfig {
@@ -189,6 +244,10 @@ impl Default for ScenarioConfig {
             history_days: 7,
             anchor: DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default(),
             attacks: true,
+            messages_per_user_per_day: default_messages_per_user_per_day(),
+            attack_time_scale: default_attack_time_scale(),
+            background_events_per_min: default_background_events_per_min(),
+            explicit_audit_events: true,
         }
     }
 }
