@@ -91,12 +91,12 @@ fn mail_inner(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str) -> GResp {
                 (&Method::POST, ["childfolders"]) => create_folder(sim, g, t, uid, Some(&folder.id)),
                 (&Method::GET, ["messages"]) => list_messages(sim, g, t, uid, Some(&folder.id)),
                 (&Method::GET, ["messages", "delta"]) => message_delta(sim, g, t, uid, &folder.id),
-                (_, ["messages", _, ..]) => message_ops(sim, g, t, uid, &raw[4], &r[5..]),
+                (_, ["messages", _, ..]) => message_ops(sim, g, t, uid, &raw[3], &r[4..]),
                 (_, ["messagerules", ..]) => {
                     if folder.well_known.as_deref() != Some("inbox") {
                         return GResp::error(StatusCode::BAD_REQUEST, "ErrorInvalidRequest", "Message rules are only supported on the Inbox folder.");
                     }
-                    rules(sim, g, t, uid, raw.get(4).map(String::as_str))
+                    rules(sim, g, t, uid, raw.get(3).map(String::as_str))
                 }
                 _ => GResp::method_not_allowed(),
             }

@@ -108,7 +108,7 @@ impl Tenant {
                 if r["id"].as_str().is_none() {
                     let mut raw = [1u8, 0, 0, 0, 0, 0, 0, 0];
                     raw[4..].copy_from_slice(&(i as u32 + 1).to_be_bytes());
-                    r["id"] = json!(crate::util::b64(&raw));
+                    r["id"] = json!(base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE, raw));
                 }
             }
             mb.rule_counter = mb.rules.len() as u32;

@@ -662,7 +662,7 @@ impl Tenant {
         let mut raw = [0u8; 8];
         raw[..4].copy_from_slice(&[1, 0, 0, 0]);
         raw[4..].copy_from_slice(&random_bytes::<4>());
-        let id = b64(&raw);
+        let id = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE, raw);
         let o = rule.as_object_mut()?;
         o.insert("id".into(), json!(id));
         o.entry("isEnabled").or_insert(json!(true));
