@@ -1,0 +1,800 @@
+//! Mailboxes: folders, messages, rules, settings, and the per-mailbox change log that feeds
+//! delta queries and change notifications.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::audit::Actor;
+use super::{MessageEvent, Tenant};
+use crate::mime::ParsedMail;
+use crate::util::{b64, exchange_id, graph_time, new_guid, random_bytes};
+
+/// Well-known folders: (name, displayName, visible in the top-level listing).
+pub const WELL_KNOWN: [(&str, &str, bool); 10] = [
+    ("archive", "Archive", true),
+    ("conversationhistory", "Conversation History", true),
+    ("deleteditems", "Deleted Items", true),
+    ("drafts", "Drafts", true),
+    ("inbox", "Inbox", true),
+    ("junkemail", "Junk Email", true),
+    ("outbox", "Outbox", true),
+    ("sentitems", "Sent Items", true),
+    ("msgfolderroot", "Top of Information Store", false),
+    ("recoverableitemsdeletions", "Deletions", false),
+];
+
+#[derive(Debug, Clone)]
+pub struct Folder {
+    pub id: String,
+    pub well_known: Option<String>,
+    pub display_name: String,
+    pub parent_id: String,
+    pub is_hidden: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredMessage {
+    pub immutable_id: String,
+    pub rest_id: String,
+    pub folder_id: String,
+    pub mime: Arc<Vec<u8>>,
+    pub mail: Arc<ParsedMail>,
+    pub received: DateTime<Utc>,
+    pub sent: DateTime<Utc>,
+    pub created: DateTime<Utc>,
+    pub last_modified: DateTime<Utc>,
+    pub is_read: bool,
+    pub is_draft: bool,
+    pub categories: Vec<String>,
+    pub flag: Value,
+    pub importance: String,
+    pub inference: String,
+    pub version: u64,
+    pub scenario: Option<String>,
+    pub attachment_ids: Vec<String>,
+    pub network_message_id: String,
+}
+
+impl StoredMessage {
+    pub fn change_key(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(self.immutable_id.as_bytes());
+        h.update(self.version.to_le_bytes());
+        format!("CQAAABYAAA{}", &b64(&h.finalize()[..12]))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct MsgChange {
+    pub seq: u64,
+    pub folder_id: String,
+    pub immutable_id: String,
+    pub rest_id: String,
+    pub removed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Mailbox {
+    pub user_id: String,
+    pub address: String,
+    pub folders: Vec<Folder>,
+    pub messages: BTreeMap<String, StoredMessage>,
+    pub rest_index: HashMap<String, String>,
+    pub rules: Vec<Value>,
+    pub settings: Value,
+    pub hidden_forwarding: Option<String>,
+    pub changes: Vec<MsgChange>,
+    pub delta_epoch: u64,
+    pub rule_counter: u32,
+}
+
+/// Rendering options for a message.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOpts {
+    pub immutable: bool,
+    pub text_body: bool,
+    pub select: Vec<String>,
+    pub expand_attachments: bool,
+}
+
+fn folder_id_for(user_id: &str, name: &str) -> String {
+    let d = Sha256::digest(format!("{user_id}/{name}").as_bytes());
+    exchange_id("AQMkAD", &d[..18])
+}
+
+pub fn default_mailbox_settings() -> Value {
+    json!({
+        "archiveFolder": null,
+        "timeZone": "UTC",
+        "automaticRepliesSetting": {
+            "status": "disabled",
+            "externalAudience": "all",
+            "internalReplyMessage": "",
+            "externalReplyMessage": "",
+            "scheduledStartDateTime": {"dateTime": "2025-01-01T00:00:00.0000000", "timeZone": "UTC"},
+            "scheduledEndDateTime": {"dateTime": "2025-01-02T00:00:00.0000000", "timeZone": "UTC"}
+        },
+        "language": {"locale": "en-US", "displayName": "English (United States)"},
+        "workingHours": {
+            "daysOfWeek": ["monday","tuesday","wednesday","thursday","friday"],
+            "startTime": "08:00:00.0000000",
+            "endTime": "17:00:00.0000000",
+            "timeZone": {"name": "UTC"}
+        },
+        "dateFormat": "M/d/yyyy",
+        "timeFormat": "h:mm tt",
+        "delegateMeetingMessageDeliveryOptions": "sendToDelegateOnly",
+        "userPurpose": "user"
+    })
+}
+
+impl Mailbox {
+    pub fn new(user_id: &str, address: &str) -> Self {
+        let root = folder_id_for(user_id, "msgfolderroot");
+        let folders = WELL_KNOWN
+            .iter()
+            .map(|(wk, name, _)| Folder {
+                id: folder_id_for(user_id, wk),
+                well_known: Some(wk.to_string()),
+                display_name: name.to_string(),
+                parent_id: if *wk == "msgfolderroot" || *wk == "recoverableitemsdeletions" {
+                    folder_id_for(user_id, "root")
+                } else {
+                    root.clone()
+                },
+                is_hidden: false,
+            })
+            .collect();
+        Self {
+            user_id: user_id.to_string(),
+            address: address.to_string(),
+            folders,
+            messages: BTreeMap::new(),
+            rest_index: HashMap::new(),
+            rules: vec![],
+            settings: default_mailbox_settings(),
+            hidden_forwarding: None,
+            changes: vec![],
+            delta_epoch: 0,
+            rule_counter: 0,
+        }
+    }
+
+    /// Resolve a folder by id, well-known name or (case-insensitive) display name.
+    pub fn folder(&self, key: &str) -> Option<&Folder> {
+        let k = key.trim_matches('\'');
+        self.folders
+            .iter()
+            .find(|f| f.id == k)
+            .or_else(|| self.folders.iter().find(|f| f.well_known.as_deref().is_some_and(|w| w.eq_ignore_ascii_case(k))))
+    }
+
+    pub fn folder_by_name(&self, name: &str) -> Option<&Folder> {
+        self.folder(name)
+            .or_else(|| self.folders.iter().find(|f| f.display_name.eq_ignore_ascii_case(name)))
+    }
+
+    pub fn well_known_id(&self, wk: &str) -> String {
+        self.folder(wk).map(|f| f.id.clone()).unwrap_or_default()
+    }
+
+    pub fn is_folder(&self, id: &str, wk: &str) -> bool {
+        self.folder(wk).is_some_and(|f| f.id == id)
+    }
+
+    /// Look a message up by REST id or immutable id.
+    pub fn message_key(&self, id: &str) -> Option<String> {
+        if self.messages.contains_key(id) {
+            return Some(id.to_string());
+        }
+        self.rest_index.get(id).cloned()
+    }
+
+    pub fn create_folder(&mut self, parent_id: &str, display_name: &str, hidden: bool) -> Result<Folder, ()> {
+        if self
+            .folders
+            .iter()
+            .any(|f| f.parent_id == parent_id && f.display_name.eq_ignore_ascii_case(display_name))
+        {
+            return Err(());
+        }
+        let f = Folder {
+            id: exchange_id("AAMkAD", &random_bytes::<30>()),
+            well_known: None,
+            display_name: display_name.to_string(),
+            parent_id: parent_id.to_string(),
+            is_hidden: hidden,
+        };
+        self.folders.push(f.clone());
+        Ok(f)
+    }
+
+    pub fn folder_json(&self, f: &Folder) -> Value {
+        let in_folder = self.messages.values().filter(|m| m.folder_id == f.id);
+        let (total, unread) = in_folder.fold((0, 0), |(t, u), m| (t + 1, u + usize::from(!m.is_read)));
+        json!({
+            "id": f.id,
+            "displayName": f.display_name,
+            "parentFolderId": f.parent_id,
+            "childFolderCount": self.folders.iter().filter(|c| c.parent_id == f.id).count(),
+            "unreadItemCount": unread,
+            "totalItemCount": total,
+            "sizeInBytes": self.messages.values().filter(|m| m.folder_id == f.id).map(|m| m.mime.len()).sum::<usize>(),
+            "isHidden": f.is_hidden,
+        })
+    }
+
+    fn record(&mut self, seq: u64, folder_id: &str, m: &StoredMessage, removed: bool) {
+        self.changes.push(MsgChange {
+            seq,
+            folder_id: folder_id.to_string(),
+            immutable_id: m.immutable_id.clone(),
+            rest_id: m.rest_id.clone(),
+            removed,
+        });
+    }
+
+    /// Render a message the way Graph does.
+    pub fn message_json(&self, m: &StoredMessage, base: &str, o: &RenderOpts) -> Value {
+        let id = if o.immutable { &m.immutable_id } else { &m.rest_id };
+        let p = &m.mail;
+        let (ct, content) = if o.text_body {
+            ("text", p.body_text.clone())
+        } else {
+            ("html", p.body_html.clone())
+        };
+        let ck = m.change_key();
+        let mut v = json!({
+            "@odata.etag": format!("W/\"{ck}\""),
+            "id": id,
+            "createdDateTime": graph_time(m.created),
+            "lastModifiedDateTime": graph_time(m.last_modified),
+            "changeKey": ck,
+            "categories": m.categories,
+            "receivedDateTime": graph_time(m.received),
+            "sentDateTime": graph_time(m.sent),
+            "hasAttachments": p.has_attachments(),
+            "internetMessageId": p.internet_message_id,
+            "subject": p.subject,
+            "bodyPreview": p.preview,
+            "importance": m.importance,
+            "parentFolderId": m.folder_id,
+            "conversationId": p.conversation_id,
+            "conversationIndex": p.conversation_index,
+            "isDeliveryReceiptRequested": false,
+            "isReadReceiptRequested": p.read_receipt,
+            "isRead": m.is_read,
+            "isDraft": m.is_draft,
+            "webLink": format!("https://outlook.office365.com/owa/?ItemID={}&exvsurl=1&viewmodel=ReadMessageItem", percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)),
+            "inferenceClassification": m.inference,
+            "body": {"contentType": ct, "content": content},
+            "sender": p.sender,
+            "from": p.from,
+            "toRecipients": p.to,
+            "ccRecipients": p.cc,
+            "bccRecipients": p.bcc,
+            "replyTo": p.reply_to,
+            "flag": m.flag,
+        });
+        let selected = |name: &str| o.select.iter().any(|s| s.eq_ignore_ascii_case(name));
+        if selected("uniqueBody") {
+            v["uniqueBody"] = json!({"contentType": ct, "content": v["body"]["content"].clone()});
+        }
+        if selected("internetMessageHeaders") {
+            // Graph returns headers only when selected, and generally not for Sent Items.
+            if !self.is_folder(&m.folder_id, "sentitems") {
+                v["internetMessageHeaders"] = Value::Array(
+                    p.headers.iter().map(|(n, val)| json!({"name": n, "value": val})).collect(),
+                );
+            }
+        }
+        crate::odata::apply_select(&mut v, &o.select);
+        if o.expand_attachments {
+            v["attachments"] = Value::Array(
+                (0..p.attachments.len()).map(|i| self.attachment_json(m, i, base, true)).collect(),
+            );
+        }
+        v
+    }
+
+    pub fn attachment_json(&self, m: &StoredMessage, i: usize, _base: &str, with_bytes: bool) -> Value {
+        let a = &m.mail.attachments[i];
+        let id = m.attachment_ids.get(i).cloned().unwrap_or_default();
+        if a.is_item {
+            return json!({
+                "@odata.type": "#microsoft.graph.itemAttachment",
+                "id": id,
+                "lastModifiedDateTime": graph_time(m.last_modified),
+                "name": a.name,
+                "contentType": null,
+                "size": a.bytes.len(),
+                "isInline": false,
+            });
+        }
+        let mut v = json!({
+            "@odata.type": "#microsoft.graph.fileAttachment",
+            "id": id,
+            "lastModifiedDateTime": graph_time(m.last_modified),
+            "name": a.name,
+            "contentType": a.content_type,
+            "size": a.bytes.len(),
+            "isInline": a.is_inline,
+            "contentId": a.content_id,
+            "contentLocation": null,
+        });
+        if with_bytes {
+            v["contentBytes"] = json!(b64(&a.bytes));
+        }
+        v
+    }
+}
+
+/// Where a folder is, in analyzedEmail `latestDelivery.location` terms.
+fn delivery_location(mb: &Mailbox, folder_id: &str) -> &'static str {
+    if mb.is_folder(folder_id, "inbox") {
+        "inbox_folder"
+    } else if mb.is_folder(folder_id, "junkemail") {
+        "junkFolder"
+    } else if mb.is_folder(folder_id, "deleteditems") || mb.is_folder(folder_id, "recoverableitemsdeletions") {
+        "deletedFolder"
+    } else {
+        "others"
+    }
+}
+
+fn auth_result(headers: &[(String, String)], key: &str) -> String {
+    for (n, v) in headers {
+        if n.eq_ignore_ascii_case("Authentication-Results") {
+            let lower = v.to_ascii_lowercase();
+            if let Some(pos) = lower.find(&format!("{key}=")) {
+                let rest = &lower[pos + key.len() + 1..];
+                let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+                if !word.is_empty() {
+                    return word;
+                }
+            }
+        }
+    }
+    "none".into()
+}
+
+/// What a new message should look like in a folder.
+pub struct NewMessage {
+    pub folder_key: String,
+    pub mime: Arc<Vec<u8>>,
+    pub mail: Arc<ParsedMail>,
+    pub received: DateTime<Utc>,
+    pub is_read: bool,
+    pub scenario: Option<String>,
+    pub network_message_id: String,
+    /// Create the analyzedEmail record for this copy (inbound delivery).
+    pub analyzed: bool,
+    /// Sent-date shift applied when the seed was rebased.
+    pub sent_shift: chrono::TimeDelta,
+}
+
+impl Tenant {
+    /// Put a message into a mailbox folder (delivery, seed load, copy).
+    pub fn add_message(&mut self, user_id: &str, n: NewMessage) -> Option<(String, String)> {
+        let seq = self.next_seq();
+        let now = Utc::now();
+        let mb = self.mailboxes.get_mut(user_id)?;
+        let folder = mb.folder_by_name(&n.folder_key).or_else(|| mb.folder("inbox"))?.id.clone();
+        let imm = exchange_id("AAkALg", &random_bytes::<33>());
+        let rest = exchange_id("AAMkAD", &random_bytes::<36>());
+        let attachment_ids = (0..n.mail.attachments.len())
+            .map(|_| exchange_id("AAMkAD", &random_bytes::<42>()))
+            .collect();
+        let m = StoredMessage {
+            immutable_id: imm.clone(),
+            rest_id: rest.clone(),
+            folder_id: folder.clone(),
+            sent: n.mail.sent.map(|s| s + n.sent_shift).unwrap_or(n.received),
+            mime: n.mime,
+            mail: n.mail,
+            received: n.received,
+            created: n.received.min(now),
+            last_modified: n.received.min(now),
+            is_read: n.is_read,
+            is_draft: false,
+            categories: vec![],
+            flag: json!({"flagStatus": "notFlagged"}),
+            importance: String::new(),
+            inference: "focused".into(),
+            version: 1,
+            scenario: n.scenario,
+            attachment_ids,
+            network_message_id: n.network_message_id,
+        };
+        let mut m = m;
+        m.importance = m.mail.importance.to_string();
+        mb.record(seq, &folder, &m, false);
+        mb.rest_index.insert(rest.clone(), imm.clone());
+        let address = mb.address.clone();
+        let location = delivery_location(mb, &folder);
+        let event = MessageEvent {
+            user_id: user_id.to_string(),
+            folder_id: folder.clone(),
+            rest_id: rest.clone(),
+            immutable_id: imm.clone(),
+            change_type: "created",
+            change_key: m.change_key(),
+        };
+        let analyzed = n.analyzed.then(|| {
+            let p = &m.mail;
+            let urls = count_urls(&p.body_html) + count_urls(&p.body_text);
+            json!({
+                "id": new_guid(),
+                "loggedDateTime": graph_time(m.received),
+                "networkMessageId": m.network_message_id,
+                "internetMessageId": p.internet_message_id,
+                "senderDetail": {
+                    "fromAddress": p.from_address(),
+                    "mailFromAddress": return_path(&p.headers).or_else(|| p.from_address()),
+                    "displayName": p.from.as_ref().and_then(|f| f["emailAddress"]["name"].as_str()),
+                    "ipv4": sender_ip(&p.headers),
+                },
+                "recipientEmailAddress": address,
+                "distributionList": null,
+                "subject": p.subject,
+                "returnPath": return_path(&p.headers),
+                "directionality": "inbound",
+                "originalDelivery": {"action": if location == "junkFolder" { "deliveredToJunk" } else { "delivered" }, "location": location},
+                "latestDelivery": {"action": if location == "junkFolder" { "deliveredToJunk" } else { "delivered" }, "location": location},
+                "attachmentsCount": p.attachments.iter().filter(|a| !a.is_inline).count(),
+                "urlsCount": urls,
+                "language": "en",
+                "sizeInBytes": p.size,
+                "threatTypes": [],
+                "detectionMethods": [],
+                "authenticationDetails": {
+                    "senderPolicyFramework": auth_result(&p.headers, "spf"),
+                    "dkim": auth_result(&p.headers, "dkim"),
+                    "dmarc": auth_result(&p.headers, "dmarc"),
+                    "compositeAuthentication": auth_result(&p.headers, "compauth"),
+                },
+                "policy": null,
+                "policyAction": null,
+                "clientType": null,
+            })
+        });
+        mb.messages.insert(imm.clone(), m);
+        if let Some(a) = analyzed {
+            // Replace a seeded record for the same (message, recipient), if any.
+            let imid = a["internetMessageId"].clone();
+            let existing = self.analyzed_emails.iter().position(|x| {
+                x["internetMessageId"] == imid
+                    && x["recipientEmailAddress"].as_str().is_some_and(|r| r.eq_ignore_ascii_case(&address))
+            });
+            if existing.is_none() {
+                self.analyzed_emails.push(a);
+            }
+        }
+        self.outbox.push(event);
+        Some((rest, imm))
+    }
+
+    /// Move (or copy) a message; returns the new message's immutable id.
+    pub fn move_message(&mut self, user_id: &str, key: &str, dest_folder: &str, copy: bool, actor: Option<Actor>) -> Option<String> {
+        let seq = self.next_seq();
+        let now = Utc::now();
+        let mb = self.mailboxes.get_mut(user_id)?;
+        let mut m = mb.messages.get(key)?.clone();
+        let src = m.folder_id.clone();
+        let owner = mb.address.clone();
+        let new_imm;
+        if copy {
+            new_imm = exchange_id("AAkALg", &random_bytes::<33>());
+            m.immutable_id = new_imm.clone();
+            m.rest_id = exchange_id("AAMkAD", &random_bytes::<36>());
+            m.folder_id = dest_folder.to_string();
+            m.created = now;
+            m.last_modified = now;
+            m.version = 1;
+            mb.record(seq, dest_folder, &m, false);
+            mb.rest_index.insert(m.rest_id.clone(), new_imm.clone());
+        } else {
+            new_imm = m.immutable_id.clone();
+            mb.record(seq, &src, &m, true);
+            mb.rest_index.remove(&m.rest_id);
+            self.outbox.push(MessageEvent {
+                user_id: user_id.to_string(),
+                folder_id: src.clone(),
+                rest_id: m.rest_id.clone(),
+                immutable_id: m.immutable_id.clone(),
+                change_type: "deleted",
+                change_key: m.change_key(),
+            });
+            // A move gives the message a new REST id (immutable id stays).
+            m.rest_id = exchange_id("AAMkAD", &random_bytes::<36>());
+            m.folder_id = dest_folder.to_string();
+            m.last_modified = now;
+            m.version += 1;
+            let seq2 = self.next_seq();
+            let mb = self.mailboxes.get_mut(user_id)?;
+            mb.record(seq2, dest_folder, &m, false);
+            mb.rest_index.insert(m.rest_id.clone(), new_imm.clone());
+        }
+        let mb = self.mailboxes.get_mut(user_id)?;
+        let location = delivery_location(mb, dest_folder);
+        let dest_name = mb.folders.iter().find(|f| f.id == dest_folder).map(|f| f.display_name.clone());
+        self.outbox.push(MessageEvent {
+            user_id: user_id.to_string(),
+            folder_id: dest_folder.to_string(),
+            rest_id: m.rest_id.clone(),
+            immutable_id: m.immutable_id.clone(),
+            change_type: "created",
+            change_key: m.change_key(),
+        });
+        let imid = m.mail.internet_message_id.clone();
+        let subject = m.mail.subject.clone();
+        mb.messages.insert(new_imm.clone(), m);
+        if !copy {
+            self.update_latest_delivery(&imid, &owner, location);
+        }
+        if let Some(actor) = actor {
+            let op = if copy { "Copy" } else if location == "deletedFolder" { "MoveToDeletedItems" } else { "Move" };
+            self.audit_mailbox_item(&actor, op, &owner, vec![(new_imm.clone(), subject, imid)], dest_name.as_deref(), now);
+        }
+        Some(new_imm)
+    }
+
+    /// `DELETE` = soft delete into Recoverable Items\Deletions; `permanentDelete` = purge.
+    pub fn delete_message(&mut self, user_id: &str, key: &str, permanent: bool, actor: Option<Actor>) -> Option<()> {
+        let now = Utc::now();
+        let mb = self.mailboxes.get(user_id)?;
+        let recoverable = mb.well_known_id("recoverableitemsdeletions");
+        let m = mb.messages.get(key)?.clone();
+        let owner = mb.address.clone();
+        if permanent {
+            let seq = self.next_seq();
+            let mb = self.mailboxes.get_mut(user_id)?;
+            mb.record(seq, &m.folder_id, &m, true);
+            mb.rest_index.remove(&m.rest_id);
+            mb.messages.remove(key);
+            self.outbox.push(MessageEvent {
+                user_id: user_id.to_string(),
+                folder_id: m.folder_id.clone(),
+                rest_id: m.rest_id.clone(),
+                immutable_id: m.immutable_id.clone(),
+                change_type: "deleted",
+                change_key: m.change_key(),
+            });
+            self.update_latest_delivery(&m.mail.internet_message_id, &owner, "deletedFolder");
+        } else {
+            self.move_message(user_id, key, &recoverable, false, None)?;
+        }
+        if let Some(actor) = actor {
+            let op = if permanent { "HardDelete" } else { "SoftDelete" };
+            self.audit_mailbox_item(&actor, op, &owner, vec![(m.immutable_id.clone(), m.mail.subject.clone(), m.mail.internet_message_id.clone())], None, now);
+        }
+        Some(())
+    }
+
+    /// Apply a PATCH to a message's writable properties.
+    pub fn patch_message(&mut self, user_id: &str, key: &str, patch: &Value) -> Result<(), String> {
+        let seq = self.next_seq();
+        let mb = self.mailboxes.get_mut(user_id).ok_or("no mailbox")?;
+        let m = mb.messages.get_mut(key).ok_or("not found")?;
+        let Some(o) = patch.as_object() else {
+            return Err("body must be an object".into());
+        };
+        for (k, v) in o {
+            match k.as_str() {
+                "isRead" => m.is_read = v.as_bool().ok_or("isRead must be boolean")?,
+                "categories" => {
+                    m.categories = v
+                        .as_array()
+                        .ok_or("categories must be an array")?
+                        .iter()
+                        .filter_map(|c| c.as_str().map(str::to_string))
+                        .collect()
+                }
+                "flag" => {
+                    let mut f = m.flag.clone();
+                    if let (Some(dst), Some(src)) = (f.as_object_mut(), v.as_object()) {
+                        for (a, b) in src {
+                            dst.insert(a.clone(), b.clone());
+                        }
+                    }
+                    m.flag = f;
+                }
+                "importance" => {
+                    let s = v.as_str().ok_or("importance must be a string")?;
+                    if !["low", "normal", "high"].contains(&s) {
+                        return Err(format!("invalid importance {s}"));
+                    }
+                    m.importance = s.into()
+                }
+                "inferenceClassification" => {
+                    let s = v.as_str().ok_or("inferenceClassification must be a string")?;
+                    if !["focused", "other"].contains(&s) {
+                        return Err(format!("invalid inferenceClassification {s}"));
+                    }
+                    m.inference = s.into()
+                }
+                "subject" | "body" | "toRecipients" | "ccRecipients" | "bccRecipients" | "from" | "replyTo" if !m.is_draft => {
+                    // Exchange silently ignores these on non-drafts.
+                }
+                k if k.starts_with('@') => {}
+                _ => {}
+            }
+        }
+        m.version += 1;
+        m.last_modified = Utc::now();
+        let m = m.clone();
+        mb.record(seq, &m.folder_id, &m, false);
+        self.outbox.push(MessageEvent {
+            user_id: user_id.to_string(),
+            folder_id: m.folder_id.clone(),
+            rest_id: m.rest_id.clone(),
+            immutable_id: m.immutable_id.clone(),
+            change_type: "updated",
+            change_key: m.change_key(),
+        });
+        Ok(())
+    }
+
+    pub fn update_latest_delivery(&mut self, internet_message_id: &str, recipient: &str, location: &str) {
+        for a in self.analyzed_emails.iter_mut() {
+            if a["internetMessageId"].as_str() == Some(internet_message_id)
+                && a["recipientEmailAddress"].as_str().is_some_and(|r| r.eq_ignore_ascii_case(recipient))
+            {
+                let action = match location {
+                    "junkFolder" => "deliveredToJunk",
+                    "deletedFolder" => "delivered",
+                    _ => "delivered",
+                };
+                a["latestDelivery"] = json!({"action": action, "location": location});
+            }
+        }
+    }
+
+    /// Create an inbox rule (server assigns `id`), with its unified-audit record.
+    pub fn create_rule(&mut self, user_id: &str, mut rule: Value, actor: &Actor) -> Option<Value> {
+        let now = Utc::now();
+        let mb = self.mailboxes.get_mut(user_id)?;
+        mb.rule_counter += 1;
+        let mut raw = [0u8; 8];
+        raw[..4].copy_from_slice(&[1, 0, 0, 0]);
+        raw[4..].copy_from_slice(&random_bytes::<4>());
+        let id = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE, raw);
+        let o = rule.as_object_mut()?;
+        o.insert("id".into(), json!(id));
+        o.entry("isEnabled").or_insert(json!(true));
+        o.entry("hasError").or_insert(json!(false));
+        o.entry("isReadOnly").or_insert(json!(false));
+        let seq = mb.rules.len() as i64 + 1;
+        o.entry("sequence").or_insert(json!(seq));
+        o.remove("@odata.context");
+        mb.rules.push(rule.clone());
+        mb.rules.sort_by_key(|r| r["sequence"].as_i64().unwrap_or(i64::MAX));
+        let owner = mb.address.clone();
+        let params = rule_parameters(&rule);
+        self.audit_exchange_cmdlet(actor, "New-InboxRule", &format!("{owner}\\{}", rule["displayName"].as_str().unwrap_or_default()), params, now);
+        Some(rule)
+    }
+
+    pub fn delete_rule(&mut self, user_id: &str, rule_id: &str, actor: &Actor) -> Result<(), &'static str> {
+        let now = Utc::now();
+        let mb = self.mailboxes.get_mut(user_id).ok_or("nomailbox")?;
+        let pos = mb.rules.iter().position(|r| r["id"].as_str() == Some(rule_id)).ok_or("notfound")?;
+        if mb.rules[pos]["isReadOnly"].as_bool() == Some(true) {
+            return Err("readonly");
+        }
+        let rule = mb.rules.remove(pos);
+        let owner = mb.address.clone();
+        self.audit_exchange_cmdlet(
+            actor,
+            "Remove-InboxRule",
+            &format!("{owner}\\{}", rule["displayName"].as_str().unwrap_or_default()),
+            vec![("Identity".into(), format!("{owner}\\{}", rule["displayName"].as_str().unwrap_or_default())), ("Confirm".into(), "False".into())],
+            now,
+        );
+        Ok(())
+    }
+
+    pub fn patch_rule(&mut self, user_id: &str, rule_id: &str, patch: &Value, actor: &Actor) -> Result<Value, &'static str> {
+        let now = Utc::now();
+        let mb = self.mailboxes.get_mut(user_id).ok_or("nomailbox")?;
+        let rule = mb.rules.iter_mut().find(|r| r["id"].as_str() == Some(rule_id)).ok_or("notfound")?;
+        if rule["isReadOnly"].as_bool() == Some(true) {
+            return Err("readonly");
+        }
+        if let (Some(dst), Some(src)) = (rule.as_object_mut(), patch.as_object()) {
+            for (k, v) in src {
+                if k != "id" && !k.starts_with('@') {
+                    dst.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        let rule = rule.clone();
+        let owner = mb.address.clone();
+        let op = if patch.get("isEnabled").and_then(Value::as_bool) == Some(false) { "Disable-InboxRule" } else { "Set-InboxRule" };
+        let mut params = rule_parameters(&rule);
+        params.insert(0, ("Identity".into(), format!("{owner}\\{}", rule["displayName"].as_str().unwrap_or_default())));
+        self.audit_exchange_cmdlet(actor, op, &format!("{owner}\\{}", rule["displayName"].as_str().unwrap_or_default()), params, now);
+        Ok(rule)
+    }
+}
+
+fn count_urls(s: &str) -> usize {
+    s.matches("http://").count() + s.matches("https://").count()
+}
+
+fn return_path(headers: &[(String, String)]) -> Option<String> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("Return-Path"))
+        .map(|(_, v)| v.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+}
+
+fn sender_ip(headers: &[(String, String)]) -> Option<String> {
+    for (n, v) in headers {
+        if n.eq_ignore_ascii_case("X-MS-Exchange-Organization-OriginalClientIPAddress") || n.eq_ignore_ascii_case("X-Originating-IP") {
+            return Some(v.trim().trim_matches(['[', ']']).to_string());
+        }
+    }
+    for (n, v) in headers {
+        if n.eq_ignore_ascii_case("Received-SPF")
+            && let Some(pos) = v.find("client-ip=")
+        {
+            let ip: String = v[pos + 10..].chars().take_while(|c| c.is_ascii_hexdigit() || *c == '.' || *c == ':').collect();
+            return Some(ip);
+        }
+    }
+    None
+}
+
+/// Exchange cmdlet parameters equivalent to a Graph rule (for `New-InboxRule` records).
+pub fn rule_parameters(rule: &Value) -> Vec<(String, String)> {
+    let mut p = vec![("Name".to_string(), rule["displayName"].as_str().unwrap_or_default().to_string())];
+    let addrs = |v: &Value| -> String {
+        let list: Vec<&Value> = match v {
+            Value::Array(a) => a.iter().collect(),
+            Value::Object(_) => vec![v],
+            _ => vec![],
+        };
+        list.iter()
+            .filter_map(|r| r["emailAddress"]["address"].as_str())
+            .collect::<Vec<_>>()
+            .join(";")
+    };
+    let a = &rule["actions"];
+    for (graph, exo) in [("forwardTo", "ForwardTo"), ("forwardAsAttachmentTo", "ForwardAsAttachmentTo"), ("redirectTo", "RedirectTo")] {
+        if !a[graph].is_null() {
+            let s = addrs(&a[graph]);
+            if !s.is_empty() {
+                p.push((exo.into(), s));
+            }
+        }
+    }
+    for (graph, exo) in [("delete", "DeleteMessage"), ("markAsRead", "MarkAsRead"), ("stopProcessingRules", "StopProcessingRules"), ("permanentDelete", "PermanentDelete")] {
+        if a[graph].as_bool() == Some(true) {
+            p.push((exo.into(), "True".into()));
+        }
+    }
+    if let Some(f) = a["moveToFolder"].as_str() {
+        p.push(("MoveToFolder".into(), f.into()));
+    }
+    let c = &rule["conditions"];
+    for (graph, exo) in [("subjectContains", "SubjectContainsWords"), ("bodyContains", "BodyContainsWords"), ("subjectOrBodyContains", "SubjectOrBodyContainsWords"), ("bodyOrSubjectContains", "SubjectOrBodyContainsWords"), ("senderContains", "FromAddressContainsWords")] {
+        if let Some(words) = c[graph].as_array() {
+            let w: Vec<&str> = words.iter().filter_map(Value::as_str).collect();
+            p.push((exo.into(), w.join(";")));
+        }
+    }
+    if !c["fromAddresses"].is_null() {
+        p.push(("From".into(), addrs(&c["fromAddresses"])));
+    }
+    p
+}
+
+/// Raw seed-time message insert used by the loader (no notifications wanted at load).
+pub fn network_message_id() -> String {
+    new_guid()
+}
