@@ -114,7 +114,7 @@ fn sigma_view(e: &Event) -> Value {
             m.entry(k).or_insert(v);
         }
     }
-    put(&mut m, "ResultType", e.error_code.map(|c| Value::String(c.to_string())));
+    put(&mut m, "ResultType", e.error_code.map(|c| Value::from(c)));
     put(&mut m, "ResultDescription", s(&e.failure_reason));
     put(&mut m, "Operation", s(&e.operation));
     put(&mut m, "OperationName", s(&e.operation));

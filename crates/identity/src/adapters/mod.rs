@@ -39,7 +39,9 @@ fn parse(v: &Value, row: bool) -> Result<Event, AdapterError> {
     if row {
         e.source = Source::LogAnalytics;
     }
-    enrich_from_record(&mut e, v);
+    let raw = std::mem::take(&mut e.raw);
+    enrich_from_record(&mut e, &raw);
+    e.raw = raw;
     Ok(e)
 }
 

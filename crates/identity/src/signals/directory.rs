@@ -209,10 +209,17 @@ fn federation(e: &Event, op: &str, actor: &str, out: &mut Vec<SignalHit>) {
     }
 }
 
-/// Whether a conditional-access policy JSON requires MFA.
+/// Whether a conditional-access policy (Graph JSON) requires MFA or an authentication strength.
 fn requires_mfa(policy: &str) -> bool {
-    let p = policy.to_ascii_lowercase();
-    p.contains("\"mfa\"") || p.contains("multifactor")
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(policy) else {
+        return false;
+    };
+    let Some(grant) = v.get("grantControls").filter(|g| !g.is_null()) else {
+        return false;
+    };
+    let controls = grant.get("builtInControls").and_then(|c| c.as_array());
+    controls.into_iter().flatten().any(|c| c.as_str().is_some_and(|c| c.eq_ignore_ascii_case("mfa")))
+        || grant.get("authenticationStrength").is_some_and(|a| !a.is_null())
 }
 
 fn policy_state(policy: &str) -> Option<String> {

@@ -153,7 +153,7 @@ pub(crate) fn check(e: &Event, configured: &[String], out: &mut Vec<SignalHit>) 
                     out.push(SignalHit::new(
                         "mailbox.forwarding_external",
                         80,
-                        format!("mailbox {user} now forwards all mail outside the organisation to {target}{keep}"),
+                        format!("mailbox {user} now forwards all mail outside the organisation to {}{keep}", target.trim_start_matches("smtp:").trim_start_matches("SMTP:")),
                     ));
                 }
             }
