@@ -87,7 +87,7 @@ fn detect(v: &Value, row: bool) -> Result<Event, AdapterError> {
     if row && has(v, "OperationName") && (has(v, "InitiatedBy") || has(v, "TargetResources")) {
         return Ok(entra::directory_audit(Source::LogAnalytics, v, v, raw));
     }
-    let sign_in_keys = has(v, "userPrincipalName") || has(v, "appId") || has(v, "servicePrincipalId");
+    let sign_in_keys = has(v, "userPrincipalName") || has(v, "appId") || has(v, "servicePrincipalId") || has(v, "servicePrincipalName");
     if sign_in_keys
         && (has(v, "status") || has(v, "ipAddress") || has(v, "ResultType") || has(v, "clientAppUsed"))
         && (has(v, "createdDateTime") || has(v, "TimeGenerated") || has(v, "CreatedDateTime"))
