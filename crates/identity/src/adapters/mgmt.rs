@@ -11,7 +11,8 @@ pub(crate) fn record(source: Source, r: &Value, raw: Value) -> Event {
     let workload = get_str(r, &["Workload", "OfficeWorkload"]).unwrap_or_default();
     let operation = get_str(r, &["Operation"]).map(|s| clean_operation(&s)).unwrap_or_default();
     let op = operation.to_ascii_lowercase();
-    let kind = if op == "userloggedin" || op == "userloginfailed" {
+    let logon = matches!(op.as_str(), "userloggedin" | "userloginfailed" | "passwordlogoninitialauthusingpassword");
+    let kind = if logon {
         Kind::SignIn
     } else {
         match workload.to_ascii_lowercase().as_str() {
@@ -79,8 +80,13 @@ pub(crate) fn record(source: Source, r: &Value, raw: Value) -> Event {
         Kind::SignIn => {
             e.user = e.actor.clone();
             e.error_code = get_i64(r, &["ErrorCode"]);
-            e.failure_reason = get_str(r, &["LogonError"]);
-            e.success = Some(op == "userloggedin" && e.error_code.unwrap_or(0) == 0);
+            e.failure_reason = get_str(r, &["LogonError"]).or_else(|| e.detail("LoginError").map(str::to_string));
+            e.success = Some(match op.as_str() {
+                "userloggedin" => e.error_code.unwrap_or(0) == 0,
+                "userloginfailed" => false,
+                // Older account-logon records (type 9): the result is in `ResultStatus`.
+                _ => e.success.unwrap_or(false),
+            });
             e.interactive = Some(true);
         }
         Kind::Mailbox => {
