@@ -23,7 +23,9 @@ use crate::error::{Api, GraphError, Result};
 use crate::models::ErrorBody;
 use crate::stats::{Stats, StatsSnapshot};
 use crate::throttle::{Limiter, Limits, RetryPolicy, parse_retry_after};
-use crate::token::{CachedToken, Resource, TokenCache, expose, parse_token_response, refresh_margin};
+use crate::token::{
+    CachedToken, Resource, TokenCache, expose, parse_token_response, refresh_margin,
+};
 
 /// Everything needed to build a client.
 #[derive(Debug, Clone)]
@@ -49,7 +51,11 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    pub fn new(tenant_id: impl Into<String>, client_id: impl Into<String>, credential: Credential) -> Self {
+    pub fn new(
+        tenant_id: impl Into<String>,
+        client_id: impl Into<String>,
+        credential: Credential,
+    ) -> Self {
         Self {
             tenant_id: tenant_id.into(),
             client_id: client_id.into(),
@@ -135,7 +141,8 @@ impl Request {
         Self::new(Method::GET, url)
     }
     pub fn json<T: serde::Serialize>(mut self, body: &T) -> Result<Self> {
-        let bytes = serde_json::to_vec(body).map_err(|e| GraphError::Config(format!("cannot encode request body: {e}")))?;
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| GraphError::Config(format!("cannot encode request body: {e}")))?;
         self.body = Body::Json(bytes);
         Ok(self)
     }
@@ -171,7 +178,10 @@ pub(crate) struct Response {
 
 impl Response {
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
     }
     pub fn json<T: serde::de::DeserializeOwned>(&self, api: Api, resource: &str) -> Result<T> {
         serde_json::from_slice(&self.body).map_err(|e| GraphError::Decode {
@@ -190,18 +200,28 @@ fn api_of(r: Resource) -> Api {
 }
 
 /// Reads a body up to `cap` bytes.
-async fn read_capped(mut resp: reqwest::Response, cap: usize, resource: &str) -> std::result::Result<Bytes, ReadErr> {
+async fn read_capped(
+    mut resp: reqwest::Response,
+    cap: usize,
+    resource: &str,
+) -> std::result::Result<Bytes, ReadErr> {
     if let Some(len) = resp.content_length()
         && len as usize > cap
     {
-        return Err(ReadErr::TooLarge(GraphError::TooLarge { resource: resource.to_owned(), limit: cap }));
+        return Err(ReadErr::TooLarge(GraphError::TooLarge {
+            resource: resource.to_owned(),
+            limit: cap,
+        }));
     }
     let mut buf = bytes::BytesMut::new();
     loop {
         match resp.chunk().await {
             Ok(Some(c)) => {
                 if buf.len() + c.len() > cap {
-                    return Err(ReadErr::TooLarge(GraphError::TooLarge { resource: resource.to_owned(), limit: cap }));
+                    return Err(ReadErr::TooLarge(GraphError::TooLarge {
+                        resource: resource.to_owned(),
+                        limit: cap,
+                    }));
                 }
                 buf.extend_from_slice(&c);
             }
@@ -217,15 +237,31 @@ enum ReadErr {
 }
 
 /// Builds the typed error for a non-success answer.
-pub(crate) fn error_from(api: Api, status: u16, headers: Option<&HeaderMap>, body: &[u8], resource: &str) -> GraphError {
+pub(crate) fn error_from(
+    api: Api,
+    status: u16,
+    headers: Option<&HeaderMap>,
+    body: &[u8],
+    resource: &str,
+) -> GraphError {
     let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
-    let header = |n: &str| headers.and_then(|h| h.get(n)).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header = |n: &str| {
+        headers
+            .and_then(|h| h.get(n))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v));
     match parsed.filter(|p| p.error.code.is_some() || p.error.message.is_some()) {
         Some(p) => {
             let code = p.error.code.clone().unwrap_or_default();
             let lc = code.to_ascii_lowercase();
-            if status == 410 || matches!(lc.as_str(), "syncstatenotfound" | "resyncrequired" | "syncstateinvalid") {
+            if status == 410
+                || matches!(
+                    lc.as_str(),
+                    "syncstatenotfound" | "resyncrequired" | "syncstateinvalid"
+                )
+            {
                 return GraphError::DeltaResync {
                     resource: resource.to_owned(),
                     code: if code.is_empty() { "Gone".into() } else { code },
@@ -249,7 +285,12 @@ pub(crate) fn error_from(api: Api, status: u16, headers: Option<&HeaderMap>, bod
         },
         None => {
             let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
-            GraphError::Status { api, status, resource: resource.to_owned(), snippet: text }
+            GraphError::Status {
+                api,
+                status,
+                resource: resource.to_owned(),
+                snippet: text,
+            }
         }
     }
 }
@@ -257,7 +298,9 @@ pub(crate) fn error_from(api: Api, status: u16, headers: Option<&HeaderMap>, bod
 impl GraphClient {
     pub fn new(cfg: ClientConfig) -> Result<Self> {
         if cfg.tenant_id.trim().is_empty() || cfg.client_id.trim().is_empty() {
-            return Err(GraphError::Config("tenant id and client id are required".into()));
+            return Err(GraphError::Config(
+                "tenant id and client id are required".into(),
+            ));
         }
         let http = reqwest::Client::builder()
             .timeout(cfg.timeout)
@@ -341,7 +384,11 @@ impl GraphClient {
     async fn invalidate(&self, r: Resource, rejected: &SecretString) {
         let slot = self.inner.tokens.slot(r);
         let mut guard = slot.lock().await;
-        if guard.as_ref().map(|t| expose(&t.token) == expose(rejected)).unwrap_or(false) {
+        if guard
+            .as_ref()
+            .map(|t| expose(&t.token) == expose(rejected))
+            .unwrap_or(false)
+        {
             *guard = None;
         }
     }
@@ -375,9 +422,15 @@ impl GraphClient {
                 ("grant_type", "client_credentials".to_owned()),
             ];
             match &cfg.credential {
-                Credential::Secret(s) => form.push(("client_secret", secrecy::ExposeSecret::expose_secret(s).to_owned())),
+                Credential::Secret(s) => form.push((
+                    "client_secret",
+                    secrecy::ExposeSecret::expose_secret(s).to_owned(),
+                )),
                 Credential::Certificate(c) => {
-                    form.push(("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into()));
+                    form.push((
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+                    ));
                     form.push(("client_assertion", c.assertion(&cfg.client_id, &url)?));
                 }
             }
@@ -394,7 +447,11 @@ impl GraphClient {
             let (status, retry_after, body) = match sent {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
-                    let ra = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+                    let ra = resp
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(parse_retry_after);
                     match read_capped(resp, 1024 * 1024, "the token endpoint").await {
                         Ok(b) => (status, ra, b),
                         Err(ReadErr::TooLarge(e)) => return Err(e),
@@ -404,7 +461,11 @@ impl GraphClient {
                                 tokio::time::sleep(cfg.retry.delay(attempt, None)).await;
                                 continue;
                             }
-                            return Err(GraphError::Transport { api: Api::Identity, resource: "the token endpoint".into(), source: e });
+                            return Err(GraphError::Transport {
+                                api: Api::Identity,
+                                resource: "the token endpoint".into(),
+                                source: e,
+                            });
                         }
                     }
                 }
@@ -414,7 +475,11 @@ impl GraphClient {
                         tokio::time::sleep(cfg.retry.delay(attempt, None)).await;
                         continue;
                     }
-                    return Err(GraphError::Transport { api: Api::Identity, resource: "the token endpoint".into(), source: e });
+                    return Err(GraphError::Transport {
+                        api: Api::Identity,
+                        resource: "the token endpoint".into(),
+                        source: e,
+                    });
                 }
             };
             self.inner.stats.status(status);
@@ -444,13 +509,22 @@ impl GraphClient {
     }
 
     /// A `$batch` POST: limits apply to every mailbox its items touch (weight = item count).
-    pub(crate) async fn execute_batch(&self, req: Request, mailboxes: &[(String, u32)]) -> Result<Response> {
+    pub(crate) async fn execute_batch(
+        &self,
+        req: Request,
+        mailboxes: &[(String, u32)],
+    ) -> Result<Response> {
         let mut keys: Vec<String> = mailboxes.iter().map(|m| m.0.clone()).collect();
         keys.push("svc:batch".to_owned());
         self.execute_with(req, keys, mailboxes.to_vec()).await
     }
 
-    async fn execute_with(&self, req: Request, keys: Vec<String>, mailboxes: Vec<(String, u32)>) -> Result<Response> {
+    async fn execute_with(
+        &self,
+        req: Request,
+        keys: Vec<String>,
+        mailboxes: Vec<(String, u32)>,
+    ) -> Result<Response> {
         let cfg = &self.inner.cfg;
         let class = classify(&req.url);
         let resource_desc = req.context.clone().unwrap_or(class.context.clone());
@@ -489,7 +563,11 @@ impl GraphClient {
                         rb = rb.header("Content-Length", "0");
                     }
                 }
-                Body::Json(b) => rb = rb.header("Content-Type", "application/json").body(b.clone()),
+                Body::Json(b) => {
+                    rb = rb
+                        .header("Content-Type", "application/json")
+                        .body(b.clone())
+                }
             }
             self.inner.stats.request(class.kind);
             let sent = rb.send().await;
@@ -502,7 +580,11 @@ impl GraphClient {
                         tokio::time::sleep(cfg.retry.delay(attempt, None)).await;
                         continue;
                     }
-                    return Err(GraphError::Transport { api, resource: resource_desc, source: e });
+                    return Err(GraphError::Transport {
+                        api,
+                        resource: resource_desc,
+                        source: e,
+                    });
                 }
             };
             let status = resp.status().as_u16();
@@ -517,13 +599,21 @@ impl GraphClient {
                         tokio::time::sleep(cfg.retry.delay(attempt, None)).await;
                         continue;
                     }
-                    return Err(GraphError::Transport { api, resource: resource_desc, source: e });
+                    return Err(GraphError::Transport {
+                        api,
+                        resource: resource_desc,
+                        source: e,
+                    });
                 }
             };
             drop(permits);
             self.inner.stats.status(status);
             if (200..400).contains(&status) {
-                return Ok(Response { status, headers, body });
+                return Ok(Response {
+                    status,
+                    headers,
+                    body,
+                });
             }
             let err = error_from(api, status, Some(&headers), &body, &resource_desc);
             let code = err.code().unwrap_or("").to_ascii_lowercase();
@@ -542,7 +632,10 @@ impl GraphClient {
                 self.inner.stats.af429();
             }
             let transient = throttled || matches!(status, 503 | 504) || code == "af50000";
-            let retry_after = headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+            let retry_after = headers
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after);
             if transient && (throttled || req.idempotent) && attempt < cfg.retry.max_attempts {
                 let delay = cfg.retry.delay(attempt, retry_after);
                 if throttled {
@@ -561,7 +654,10 @@ impl GraphClient {
 
     /// GET + JSON decode.
     pub(crate) async fn get_json<T: serde::de::DeserializeOwned>(&self, req: Request) -> Result<T> {
-        let desc = req.context.clone().unwrap_or_else(|| classify(&req.url).context);
+        let desc = req
+            .context
+            .clone()
+            .unwrap_or_else(|| classify(&req.url).context);
         let api = api_of(req.resource);
         let resp = self.execute(req).await?;
         resp.json(api, &desc)

@@ -25,22 +25,42 @@ pub const MAX_PAGES: usize = 100_000;
 
 impl GraphClient {
     pub(crate) async fn page_raw(&self, req: Request) -> Result<Page<Value>> {
-        let desc = req.context.clone().unwrap_or_else(|| classify(&req.url).context);
+        let desc = req
+            .context
+            .clone()
+            .unwrap_or_else(|| classify(&req.url).context);
         let c: Collection<Value> = self.get_json(req).await?;
         let _ = desc;
-        Ok(Page { items: c.value, next_link: c.next_link, delta_link: c.delta_link, count: c.count })
+        Ok(Page {
+            items: c.value,
+            next_link: c.next_link,
+            delta_link: c.delta_link,
+            count: c.count,
+        })
     }
 
     pub(crate) async fn page_typed<T: DeserializeOwned>(&self, req: Request) -> Result<Page<T>> {
-        let desc = req.context.clone().unwrap_or_else(|| classify(&req.url).context);
+        let desc = req
+            .context
+            .clone()
+            .unwrap_or_else(|| classify(&req.url).context);
         let p = self.page_raw(req).await?;
         let items = p
             .items
             .into_iter()
             .map(|v| serde_json::from_value(v))
             .collect::<std::result::Result<Vec<T>, _>>()
-            .map_err(|e| GraphError::Decode { api: Api::Graph, resource: desc, detail: e.to_string() })?;
-        Ok(Page { items, next_link: p.next_link, delta_link: p.delta_link, count: p.count })
+            .map_err(|e| GraphError::Decode {
+                api: Api::Graph,
+                resource: desc,
+                detail: e.to_string(),
+            })?;
+        Ok(Page {
+            items,
+            next_link: p.next_link,
+            delta_link: p.delta_link,
+            count: p.count,
+        })
     }
 
     /// GETs one page of any Graph collection at `url` (a first-page URL or a `nextLink`).
@@ -50,7 +70,8 @@ impl GraphClient {
 
     /// Follows `nextLink`s from `first_url` and returns every item.
     pub async fn collect_all<T: DeserializeOwned>(&self, first_url: &str) -> Result<Vec<T>> {
-        self.collect_from(Request::get(first_url), |u| Request::get(u)).await
+        self.collect_from(Request::get(first_url), |u| Request::get(u))
+            .await
     }
 
     /// Collect-all with a request template (headers such as `ConsistencyLevel`).
@@ -76,7 +97,11 @@ impl GraphClient {
     /// One page of a delta query (`@removed` entries surfaced as [`DeltaItem::Removed`]).
     /// `url` is the initial delta URL, a `nextLink` or a stored `deltaLink`. A 410 or
     /// `SyncStateNotFound`/`resyncRequired` answer is [`GraphError::DeltaResync`].
-    pub async fn delta_page<T: DeserializeOwned>(&self, url: &str, max_page_size: Option<u32>) -> Result<Page<DeltaItem<T>>> {
+    pub async fn delta_page<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        max_page_size: Option<u32>,
+    ) -> Result<Page<DeltaItem<T>>> {
         let mut req = Request::get(url);
         if let Some(n) = max_page_size {
             req = req.prefer(format!("odata.maxpagesize={n}"));
@@ -88,7 +113,16 @@ impl GraphClient {
             .into_iter()
             .map(DeltaItem::from_value)
             .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| GraphError::Decode { api: Api::Graph, resource: desc, detail: e.to_string() })?;
-        Ok(Page { items, next_link: p.next_link, delta_link: p.delta_link, count: p.count })
+            .map_err(|e| GraphError::Decode {
+                api: Api::Graph,
+                resource: desc,
+                detail: e.to_string(),
+            })?;
+        Ok(Page {
+            items,
+            next_link: p.next_link,
+            delta_link: p.delta_link,
+            count: p.count,
+        })
     }
 }

@@ -72,11 +72,15 @@ impl RetryPolicy {
     /// Exponential backoff with full jitter in [d/2, d], clamped to [floor, max].
     /// `attempt` is 1 for the first retry.
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self.backoff_base.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let exp = self
+            .backoff_base
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
         let capped = exp.min(self.backoff_max);
         let half = capped / 2;
         let jitter = rand::rng().random_range(0..=half.as_millis().max(1) as u64);
-        (half + Duration::from_millis(jitter)).max(self.backoff_floor).min(self.backoff_max.max(self.backoff_floor))
+        (half + Duration::from_millis(jitter))
+            .max(self.backoff_floor)
+            .min(self.backoff_max.max(self.backoff_floor))
     }
 
     /// Delay before retry number `attempt` given the server's Retry-After (if any).
@@ -86,7 +90,11 @@ impl RetryPolicy {
         match retry_after {
             Some(s) => {
                 let ra = Duration::from_secs_f64(s.clamp(0.0, self.retry_after_max.as_secs_f64()));
-                if attempt <= 1 { ra } else { ra.max(self.backoff(attempt - 1)) }
+                if attempt <= 1 {
+                    ra
+                } else {
+                    ra.max(self.backoff(attempt - 1))
+                }
             }
             None => self.backoff(attempt),
         }
@@ -101,7 +109,8 @@ pub fn parse_retry_after(v: &str) -> Option<f64> {
         return (s.is_finite() && s >= 0.0).then_some(s);
     }
     let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let secs = (when.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds() as f64 / 1000.0;
+    let secs =
+        (when.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds() as f64 / 1000.0;
     Some(secs.max(0.0))
 }
 
@@ -124,7 +133,10 @@ pub(crate) struct Permits {
 impl Limiter {
     pub fn new(limits: Limits) -> Self {
         let budget = limits.mailbox_budget.max(1);
-        let per = limits.mailbox_budget_window.checked_div(budget).unwrap_or(Duration::from_millis(1));
+        let per = limits
+            .mailbox_budget_window
+            .checked_div(budget)
+            .unwrap_or(Duration::from_millis(1));
         let quota = Quota::with_period(per.max(Duration::from_nanos(1)))
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
             .allow_burst(NonZeroU32::new(budget).unwrap_or(NonZeroU32::MIN));
@@ -147,7 +159,11 @@ impl Limiter {
 
     /// Earliest instant a request for `key` may be sent.
     pub fn not_before(&self, key: &str) -> Option<Instant> {
-        self.not_before.lock().get(key).copied().filter(|t| *t > Instant::now())
+        self.not_before
+            .lock()
+            .get(key)
+            .copied()
+            .filter(|t| *t > Instant::now())
     }
 
     /// Pushes `key`'s not-before out to `now + d` (never earlier than an existing one).
@@ -202,7 +218,10 @@ impl Limiter {
                 drop(global);
                 continue;
             }
-            return Permits { _global: global, _mailbox: held };
+            return Permits {
+                _global: global,
+                _mailbox: held,
+            };
         }
     }
 }

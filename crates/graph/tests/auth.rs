@@ -15,7 +15,10 @@ use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use ward_graph::{AssertionAlg, CertificateCredential, Credential, GraphClient, Resource, generate_self_signed_cert};
+use ward_graph::{
+    AssertionAlg, CertificateCredential, Credential, GraphClient, Resource,
+    generate_self_signed_cert,
+};
 
 #[derive(Default)]
 struct Seen {
@@ -35,15 +38,24 @@ async fn users(State(s): State<Arc<Seen>>, h: HeaderMap) -> Response {
         first
     };
     if s.reject_all.load(Ordering::SeqCst) || (s.reject_first.load(Ordering::SeqCst) && first) {
-        return graph_error(401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.");
+        return graph_error(
+            401,
+            "InvalidAuthenticationToken",
+            "Access token has expired or is not yet valid.",
+        );
     }
-    json_response(200, json!({"value": [{"id": "u1", "userPrincipalName": "a@x.com"}]}))
+    json_response(
+        200,
+        json!({"value": [{"id": "u1", "userPrincipalName": "a@x.com"}]}),
+    )
 }
 
 async fn setup(cred: AppCred) -> (Arc<TokenServer>, Arc<Seen>, String) {
     let tok = TokenServer::new(cred);
     let seen = Arc::new(Seen::default());
-    let graph = Router::new().route("/v1.0/users", axum::routing::get(users)).with_state(seen.clone());
+    let graph = Router::new()
+        .route("/v1.0/users", axum::routing::get(users))
+        .with_state(seen.clone());
     let base = start(tok.clone(), graph).await;
     (tok, seen, base)
 }
@@ -54,17 +66,27 @@ async fn client_secret_and_roles_claim() {
     let c = client(&base);
     assert_eq!(c.list_users(None).await.unwrap().len(), 1);
     let roles = c.token_roles(Resource::Graph).await.unwrap();
-    assert_eq!(roles, vec!["Mail.ReadWrite", "User.Read.All", "AuditLog.Read.All"]);
+    assert_eq!(
+        roles,
+        vec!["Mail.ReadWrite", "User.Read.All", "AuditLog.Read.All"]
+    );
     let mroles = c.token_roles(Resource::Management).await.unwrap();
     assert_eq!(mroles, vec!["ActivityFeed.Read"]);
     // Separate tokens per resource, cached.
     assert_eq!(tok.issued.load(Ordering::SeqCst), 2);
     assert_eq!(
         *tok.scopes.lock(),
-        vec!["https://graph.microsoft.com/.default".to_owned(), "https://manage.office.com/.default".to_owned()]
+        vec![
+            "https://graph.microsoft.com/.default".to_owned(),
+            "https://manage.office.com/.default".to_owned()
+        ]
     );
     let missing = ward_graph::missing_roles(Resource::Graph, &roles);
-    assert!(missing.iter().any(|p| p.identifier == "User.RevokeSessions.All"));
+    assert!(
+        missing
+            .iter()
+            .any(|p| p.identifier == "User.RevokeSessions.All")
+    );
     assert!(!missing.iter().any(|p| p.identifier == "Mail.ReadWrite"));
     assert_eq!(ward_graph::PERMISSIONS.len(), 14);
     assert_eq!(c.stats().token_requests, 2);
@@ -77,9 +99,15 @@ async fn wrong_secret_is_a_typed_auth_error() {
     let err = c.list_users(None).await.unwrap_err();
     assert!(err.is_auth(), "{err:?}");
     let text = err.to_string();
-    assert!(text.contains("client secret is wrong") && text.contains("AADSTS7000215"), "{text}");
+    assert!(
+        text.contains("client secret is wrong") && text.contains("AADSTS7000215"),
+        "{text}"
+    );
     assert!(!text.contains(SECRET));
-    assert!(!format!("{:?}", c.config()).contains(SECRET), "Debug must not print secrets");
+    assert!(
+        !format!("{:?}", c.config()).contains(SECRET),
+        "Debug must not print secrets"
+    );
 }
 
 #[tokio::test]
@@ -92,7 +120,11 @@ async fn token_refreshed_before_expiry() {
     assert_eq!(tok.issued.load(Ordering::SeqCst), 1, "cached while fresh");
     tokio::time::sleep(Duration::from_millis(1100)).await;
     c.list_users(None).await.unwrap();
-    assert_eq!(tok.issued.load(Ordering::SeqCst), 2, "refreshed ahead of expiry");
+    assert_eq!(
+        tok.issued.load(Ordering::SeqCst),
+        2,
+        "refreshed ahead of expiry"
+    );
     let t = seen.tokens.lock().clone();
     assert_eq!(t[0], t[1]);
     assert_ne!(t[1], t[2]);
@@ -164,13 +196,23 @@ async fn unregistered_certificate_rejected() {
     let registered = generate_self_signed_cert("registered", 30).unwrap();
     let other = generate_self_signed_cert("other", 30).unwrap();
     let (_tok, _seen, base) = setup(AppCred::Cert(registered.cert_pem.clone())).await;
-    let cred = CertificateCredential::from_pem(&other.key_pem, &other.cert_pem, AssertionAlg::Rs256X5t).unwrap();
+    let cred =
+        CertificateCredential::from_pem(&other.key_pem, &other.cert_pem, AssertionAlg::Rs256X5t)
+            .unwrap();
     let c = GraphClient::new(config(&base, Credential::Certificate(cred))).unwrap();
     let err = c.list_users(None).await.unwrap_err();
     assert!(err.is_auth());
-    assert!(err.to_string().contains("certificate is not registered"), "{err}");
+    assert!(
+        err.to_string().contains("certificate is not registered"),
+        "{err}"
+    );
     // Right thumbprint, wrong key: the signature check must catch it.
-    let forged = CertificateCredential::from_pem(&other.key_pem, &registered.cert_pem, AssertionAlg::Ps256X5tS256).unwrap();
+    let forged = CertificateCredential::from_pem(
+        &other.key_pem,
+        &registered.cert_pem,
+        AssertionAlg::Ps256X5tS256,
+    )
+    .unwrap();
     let c = GraphClient::new(config(&base, Credential::Certificate(forged))).unwrap();
     assert!(c.list_users(None).await.unwrap_err().is_auth());
 }
@@ -181,11 +223,23 @@ fn thumbprints_match_independent_computation() {
     use sha1::Digest;
     let cert = generate_self_signed_cert("thumb", 1).unwrap();
     let tp = ward_graph::cert_thumbprints(&cert.cert_pem).unwrap();
-    let b64: String = cert.cert_pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    let der = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+    let b64: String = cert
+        .cert_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
     assert_eq!(tp.der, der);
-    assert_eq!(tp.x5t, base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha1::Sha1::digest(&der)));
-    assert_eq!(tp.x5t_s256, base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(&der)));
+    assert_eq!(
+        tp.x5t,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha1::Sha1::digest(&der))
+    );
+    assert_eq!(
+        tp.x5t_s256,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(&der))
+    );
     assert_eq!(tp.sha1_hex.len(), 40);
     assert_eq!(tp, cert.thumbprints);
 }

@@ -25,11 +25,17 @@ const PER_PAGE: usize = 10;
 
 /// Opaque continuation: percent-escapes, `=`, `~`, `!`, `*` — must come back byte-identical.
 fn opaque(page: usize) -> String {
-    format!("/v1.0/users/alice%40contoso.com/messages?%24skiptoken=AAMk%2BZ%2F{page}~!*-_.%3D%3D&$top={PER_PAGE}&x=a%20b")
+    format!(
+        "/v1.0/users/alice%40contoso.com/messages?%24skiptoken=AAMk%2BZ%2F{page}~!*-_.%3D%3D&$top={PER_PAGE}&x=a%20b"
+    )
 }
 
 async fn handler(State(s): State<Arc<Paging>>, req: Request) -> Response {
-    let pq = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let pq = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
     s.seen.lock().push(pq.clone());
     if let Some(p) = req.headers().get("prefer") {
         s.prefer.lock().push(p.to_str().unwrap_or("").to_owned());
@@ -55,24 +61,34 @@ async fn handler(State(s): State<Arc<Paging>>, req: Request) -> Response {
 
 fn delta(base: &str, pq: &str) -> Response {
     if pq.contains("deltatoken=stale") {
-        return graph_error(410, "SyncStateNotFound", "The sync state generation is not found; generation=149;[highest=157]");
+        return graph_error(
+            410,
+            "SyncStateNotFound",
+            "The sync state generation is not found; generation=149;[highest=157]",
+        );
     }
     if pq.contains("deltaskip=2") {
-        return json_response(200, json!({
-            "value": [
-                {"id": "m3", "subject": "updated", "parentFolderId": "inbox"},
-                {"id": "m1", "@removed": {"reason": "deleted"}}
-            ],
-            "@odata.deltaLink": format!("{base}/v1.0/users/alice%40contoso.com/mailFolders/inbox/messages/delta?$deltatoken=stale")
-        }));
+        return json_response(
+            200,
+            json!({
+                "value": [
+                    {"id": "m3", "subject": "updated", "parentFolderId": "inbox"},
+                    {"id": "m1", "@removed": {"reason": "deleted"}}
+                ],
+                "@odata.deltaLink": format!("{base}/v1.0/users/alice%40contoso.com/mailFolders/inbox/messages/delta?$deltatoken=stale")
+            }),
+        );
     }
-    json_response(200, json!({
-        "value": [
-            {"id": "m1", "subject": "one", "internetMessageId": "<1@x>"},
-            {"id": "m2", "subject": "two"}
-        ],
-        "@odata.nextLink": format!("{base}/v1.0/users/alice%40contoso.com/mailFolders/inbox/messages/delta?$deltaskip=2")
-    }))
+    json_response(
+        200,
+        json!({
+            "value": [
+                {"id": "m1", "subject": "one", "internetMessageId": "<1@x>"},
+                {"id": "m2", "subject": "two"}
+            ],
+            "@odata.nextLink": format!("{base}/v1.0/users/alice%40contoso.com/mailFolders/inbox/messages/delta?$deltaskip=2")
+        }),
+    )
 }
 
 async fn setup() -> (Arc<Paging>, ward_graph::GraphClient) {
@@ -86,24 +102,41 @@ async fn setup() -> (Arc<Paging>, ward_graph::GraphClient) {
 #[tokio::test]
 async fn follows_next_link_verbatim_over_many_pages() {
     let (s, c) = setup().await;
-    let q = ward_graph::models::MessageQuery { top: Some(PER_PAGE as u32), ..Default::default() };
-    let all = c.list_messages("alice@contoso.com", None, &q).await.unwrap();
+    let q = ward_graph::models::MessageQuery {
+        top: Some(PER_PAGE as u32),
+        ..Default::default()
+    };
+    let all = c
+        .list_messages("alice@contoso.com", None, &q)
+        .await
+        .unwrap();
     assert_eq!(all.len(), PAGES * PER_PAGE);
-    assert!(all.iter().enumerate().all(|(i, m)| m.id == format!("m{i}")), "order kept");
+    assert!(
+        all.iter().enumerate().all(|(i, m)| m.id == format!("m{i}")),
+        "order kept"
+    );
     let seen = s.seen.lock().clone();
     assert_eq!(seen.len(), PAGES);
     for (i, pq) in seen.iter().enumerate().skip(1) {
         assert_eq!(pq, &opaque(i), "nextLink must be followed byte for byte");
     }
     // Mail calls ask for immutable ids.
-    assert!(s.prefer.lock().iter().all(|p| p.contains("IdType=\"ImmutableId\"")));
+    assert!(
+        s.prefer
+            .lock()
+            .iter()
+            .all(|p| p.contains("IdType=\"ImmutableId\""))
+    );
 }
 
 #[tokio::test]
 async fn page_at_a_time_api_exposes_cursor() {
     let (_s, c) = setup().await;
     let q = ward_graph::models::MessageQuery::default();
-    let mut page = c.list_messages_page("alice@contoso.com", None, &q).await.unwrap();
+    let mut page = c
+        .list_messages_page("alice@contoso.com", None, &q)
+        .await
+        .unwrap();
     let mut n = page.items.len();
     let mut pages = 1;
     while let Some(next) = page.next_link.clone() {
@@ -122,7 +155,10 @@ async fn delta_surfaces_removed_and_410_is_typed_resync() {
     let url = c.message_delta_url("alice@contoso.com", "inbox", &DeltaOptions::default());
     let p1 = c.message_delta_page(&url, Some(2)).await.unwrap();
     assert_eq!(p1.items.len(), 2);
-    let p2 = c.message_delta_page(p1.next_link.as_deref().unwrap(), Some(2)).await.unwrap();
+    let p2 = c
+        .message_delta_page(p1.next_link.as_deref().unwrap(), Some(2))
+        .await
+        .unwrap();
     assert!(p2.next_link.is_none());
     let delta_link = p2.delta_link.clone().expect("deltaLink at end of round");
     let removed: Vec<_> = p2
@@ -134,11 +170,24 @@ async fn delta_surfaces_removed_and_410_is_typed_resync() {
         })
         .collect();
     assert_eq!(removed, vec![("m1".to_owned(), Some("deleted".to_owned()))]);
-    assert!(matches!(&p2.items[0], DeltaItem::Upsert(m) if m.subject.as_deref() == Some("updated")));
-    assert!(s.prefer.lock().iter().any(|p| p.contains("odata.maxpagesize=2") && p.contains("ImmutableId")));
+    assert!(
+        matches!(&p2.items[0], DeltaItem::Upsert(m) if m.subject.as_deref() == Some("updated"))
+    );
+    assert!(
+        s.prefer
+            .lock()
+            .iter()
+            .any(|p| p.contains("odata.maxpagesize=2") && p.contains("ImmutableId"))
+    );
 
-    let err = c.message_delta_page(&delta_link, Some(2)).await.unwrap_err();
+    let err = c
+        .message_delta_page(&delta_link, Some(2))
+        .await
+        .unwrap_err();
     assert!(err.is_resync(), "{err:?}");
     assert!(matches!(err, GraphError::DeltaResync { ref code, .. } if code == "SyncStateNotFound"));
-    assert!(err.to_string().contains("mailbox alice@contoso.com"), "{err}");
+    assert!(
+        err.to_string().contains("mailbox alice@contoso.com"),
+        "{err}"
+    );
 }

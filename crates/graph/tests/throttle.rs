@@ -24,7 +24,10 @@ struct Conc {
     total_max: AtomicUsize,
 }
 
-async fn slow_message(State(s): State<Arc<Conc>>, Path((user, id)): Path<(String, String)>) -> Response {
+async fn slow_message(
+    State(s): State<Arc<Conc>>,
+    Path((user, id)): Path<(String, String)>,
+) -> Response {
     let user = user.to_ascii_lowercase();
     {
         let mut f = s.in_flight.lock();
@@ -46,7 +49,10 @@ async fn conc_setup(global: usize) -> (Arc<Conc>, GraphClient) {
     let s = Arc::new(Conc::default());
     let tok = TokenServer::new(AppCred::Secret(SECRET.into()));
     let graph = Router::new()
-        .route("/v1.0/users/{user}/messages/{id}", axum::routing::get(slow_message))
+        .route(
+            "/v1.0/users/{user}/messages/{id}",
+            axum::routing::get(slow_message),
+        )
         .with_state(s.clone());
     let base = start(tok, graph).await;
     let mut cfg = config(&base, ward_graph::Credential::secret(SECRET));
@@ -60,7 +66,9 @@ async fn hammer(c: &GraphClient, users: &[&str], per_user: usize) {
         for i in 0..per_user {
             let c = c.clone();
             let u = u.to_string();
-            tasks.push(tokio::spawn(async move { c.get_message(&u, &format!("m{i}"), None).await }));
+            tasks.push(tokio::spawn(async move {
+                c.get_message(&u, &format!("m{i}"), None).await
+            }));
         }
     }
     for t in tasks {
@@ -97,8 +105,14 @@ async fn same_mailbox_different_spelling_shares_the_limit() {
     let mut tasks = Vec::new();
     for i in 0..16 {
         let c = c.clone();
-        let u = if i % 2 == 0 { "Dave@X.com" } else { "dave@x.com" };
-        tasks.push(tokio::spawn(async move { c.get_message(u, &format!("m{i}"), None).await }));
+        let u = if i % 2 == 0 {
+            "Dave@X.com"
+        } else {
+            "dave@x.com"
+        };
+        tasks.push(tokio::spawn(async move {
+            c.get_message(u, &format!("m{i}"), None).await
+        }));
     }
     for t in tasks {
         t.await.unwrap().unwrap();
@@ -117,13 +131,20 @@ struct Ra {
     n: AtomicUsize,
 }
 
-async fn throttling(State(s): State<Arc<Ra>>, Path((_user, id)): Path<(String, String)>) -> Response {
+async fn throttling(
+    State(s): State<Arc<Ra>>,
+    Path((_user, id)): Path<(String, String)>,
+) -> Response {
     let now = Instant::now();
     s.arrivals.lock().push(now);
     if s.n.fetch_add(1, Ordering::SeqCst) == 0 {
         *s.throttled_at.lock() = Some(now);
         return with_headers(
-            graph_error(429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit."),
+            graph_error(
+                429,
+                "ApplicationThrottled",
+                "Application is over its MailboxConcurrency limit.",
+            ),
             &[("retry-after", "0.6".into())],
         );
     }
@@ -135,14 +156,21 @@ async fn throttling(State(s): State<Arc<Ra>>, Path((_user, id)): Path<(String, S
 async fn no_request_to_mailbox_before_retry_after() {
     let s = Arc::new(Ra::default());
     let tok = TokenServer::new(AppCred::Secret(SECRET.into()));
-    let graph = Router::new().route("/v1.0/users/{user}/messages/{id}", axum::routing::get(throttling)).with_state(s.clone());
+    let graph = Router::new()
+        .route(
+            "/v1.0/users/{user}/messages/{id}",
+            axum::routing::get(throttling),
+        )
+        .with_state(s.clone());
     let base = start(tok, graph).await;
     let c = client(&base);
     c.get_user_warmup().await;
     let mut tasks = Vec::new();
     for i in 0..12 {
         let c = c.clone();
-        tasks.push(tokio::spawn(async move { c.get_message("erin@x.com", &format!("m{i}"), None).await }));
+        tasks.push(tokio::spawn(async move {
+            c.get_message("erin@x.com", &format!("m{i}"), None).await
+        }));
         if i == 0 {
             // Let the first request be the one that gets throttled.
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -158,13 +186,20 @@ async fn no_request_to_mailbox_before_retry_after() {
     // after that, nothing until Retry-After has elapsed.
     for a in &arrivals {
         if *a > t429 + Duration::from_millis(15) {
-            assert!(*a >= t429 + Duration::from_millis(590), "request {:?} after the 429, before Retry-After", *a - t429);
+            assert!(
+                *a >= t429 + Duration::from_millis(590),
+                "request {:?} after the 429, before Retry-After",
+                *a - t429
+            );
         }
     }
     let st = c.stats();
     assert_eq!(st.status_429, 1);
     assert_eq!(st.retries, 1);
-    assert!(c.mailbox_not_before("erin@x.com").is_none(), "not-before expired");
+    assert!(
+        c.mailbox_not_before("erin@x.com").is_none(),
+        "not-before expired"
+    );
 }
 
 // ------------------------------------------------------------------ 503 without Retry-After, AF429
@@ -180,14 +215,23 @@ async fn flaky(State(s): State<Arc<Flaky>>) -> Response {
         a.push(Instant::now());
         a.len()
     };
-    if n <= 2 { graph_error(503, "serviceNotAvailable", "try later") } else { json_response(200, json!({"value": []})) }
+    if n <= 2 {
+        graph_error(503, "serviceNotAvailable", "try later")
+    } else {
+        json_response(200, json!({"value": []}))
+    }
 }
 
 #[tokio::test]
 async fn backoff_without_retry_after_respects_floor_and_grows() {
     let s = Arc::new(Flaky::default());
     let tok = TokenServer::new(AppCred::Secret(SECRET.into()));
-    let graph = Router::new().route("/v1.0/identity/conditionalAccess/policies", axum::routing::get(flaky)).with_state(s.clone());
+    let graph = Router::new()
+        .route(
+            "/v1.0/identity/conditionalAccess/policies",
+            axum::routing::get(flaky),
+        )
+        .with_state(s.clone());
     let base = start(tok, graph).await;
     let c = client(&base); // floor 50 ms
     c.list_conditional_access_policies().await.unwrap();
@@ -203,14 +247,24 @@ async fn non_idempotent_post_not_resent_on_503() {
     let s = Arc::new(Flaky::default());
     let tok = TokenServer::new(AppCred::Secret(SECRET.into()));
     let graph = Router::new()
-        .route("/v1.0/users/{u}/messages/{m}/move", axum::routing::post(|State(s): State<Arc<Flaky>>| async move { flaky(State(s)).await }))
+        .route(
+            "/v1.0/users/{u}/messages/{m}/move",
+            axum::routing::post(|State(s): State<Arc<Flaky>>| async move { flaky(State(s)).await }),
+        )
         .with_state(s.clone());
     let base = start(tok, graph).await;
     let c = client(&base);
-    let err = c.move_message("frank@x.com", "AAMk1", "junkemail").await.unwrap_err();
+    let err = c
+        .move_message("frank@x.com", "AAMk1", "junkemail")
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(503));
     assert!(err.is_transient());
-    assert_eq!(s.arrivals.lock().len(), 1, "move must not be blindly re-sent");
+    assert_eq!(
+        s.arrivals.lock().len(),
+        1,
+        "move must not be blindly re-sent"
+    );
 }
 
 #[derive(Default)]
@@ -226,26 +280,47 @@ async fn content(State(s): State<Arc<Mgmt>>, req: axum::extract::Request) -> Res
     if n == 0 {
         // Documented shape: HTTP 403 with code AF429.
         return with_headers(
-            json_response(403, json!({"error": {"code": "AF429", "message": "Too many requests. Method=GetBlob, PublisherId=00000000-0000-0000-0000-000000000000"}})),
+            json_response(
+                403,
+                json!({"error": {"code": "AF429", "message": "Too many requests. Method=GetBlob, PublisherId=00000000-0000-0000-0000-000000000000"}}),
+            ),
             &[("retry-after", "0.2".into())],
         );
     }
-    let host = req.headers().get("host").and_then(|h| h.to_str().ok()).unwrap_or("").to_owned();
+    let host = req
+        .headers()
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
     let page = if q.contains("nextPage=2") { 2 } else { 1 };
     let items = json!([{"contentType": "Audit.Exchange", "contentId": format!("c{page}"),
         "contentUri": format!("http://{host}/api/v1.0/{TENANT}/activity/feed/audit/c{page}"),
         "contentCreated": "2025-01-01T00:00:00.000Z", "contentExpiration": "2025-01-08T00:00:00.000Z"}]);
     let r = json_response(200, items);
     if page == 1 {
-        with_headers(r, &[("NextPageUri", format!("http://{host}/api/v1.0/{TENANT}/activity/feed/subscriptions/content?contentType=Audit.Exchange&startTime=2025-01-01T00:00:00&endTime=2025-01-01T12:00:00&nextPage=2"))])
+        with_headers(
+            r,
+            &[(
+                "NextPageUri",
+                format!(
+                    "http://{host}/api/v1.0/{TENANT}/activity/feed/subscriptions/content?contentType=Audit.Exchange&startTime=2025-01-01T00:00:00&endTime=2025-01-01T12:00:00&nextPage=2"
+                ),
+            )],
+        )
     } else {
         r
     }
 }
 
 async fn blob(State(s): State<Arc<Mgmt>>, req: axum::extract::Request) -> Response {
-    s.publisher.lock().push(req.uri().query().unwrap_or("").to_owned());
-    json_response(200, json!([{"Id": "r1", "RecordType": 1, "CreationTime": "2025-01-01T00:00:01", "Operation": "New-InboxRule", "Workload": "Exchange", "Parameters": [{"Name": "ForwardTo", "Value": "x@evil.example"}]}]))
+    s.publisher
+        .lock()
+        .push(req.uri().query().unwrap_or("").to_owned());
+    json_response(
+        200,
+        json!([{"Id": "r1", "RecordType": 1, "CreationTime": "2025-01-01T00:00:01", "Operation": "New-InboxRule", "Workload": "Exchange", "Parameters": [{"Name": "ForwardTo", "Value": "x@evil.example"}]}]),
+    )
 }
 
 #[tokio::test]
@@ -253,22 +328,51 @@ async fn management_af429_as_403_is_throttling_and_next_page_uri_followed() {
     let s = Arc::new(Mgmt::default());
     let tok = TokenServer::new(AppCred::Secret(SECRET.into()));
     let graph = Router::new()
-        .route(&format!("/api/v1.0/{TENANT}/activity/feed/subscriptions/content"), axum::routing::get(content))
-        .route(&format!("/api/v1.0/{TENANT}/activity/feed/audit/{{id}}"), axum::routing::get(blob))
+        .route(
+            &format!("/api/v1.0/{TENANT}/activity/feed/subscriptions/content"),
+            axum::routing::get(content),
+        )
+        .route(
+            &format!("/api/v1.0/{TENANT}/activity/feed/audit/{{id}}"),
+            axum::routing::get(blob),
+        )
         .with_state(s.clone());
     let base = start(tok.clone(), graph).await;
     let c = client(&base);
-    let t0 = chrono::DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
-    let items = c.list_content("Audit.Exchange", t0, t0 + chrono::Duration::hours(12)).await.unwrap();
-    assert_eq!(items.iter().map(|i| i.content_id.as_str()).collect::<Vec<_>>(), ["c1", "c2"]);
+    let t0 = chrono::DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let items = c
+        .list_content("Audit.Exchange", t0, t0 + chrono::Duration::hours(12))
+        .await
+        .unwrap();
+    assert_eq!(
+        items
+            .iter()
+            .map(|i| i.content_id.as_str())
+            .collect::<Vec<_>>(),
+        ["c1", "c2"]
+    );
     let recs = c.fetch_content(&items[0].content_uri).await.unwrap();
     assert_eq!(recs[0].operation.as_deref(), Some("New-InboxRule"));
     assert_eq!(recs[0].raw["Parameters"][0]["Value"], "x@evil.example");
     let st = c.stats();
     assert_eq!(st.af429, 1);
     assert_eq!(st.retries, 1);
-    assert!(s.publisher.lock().iter().all(|q| q.contains("PublisherIdentifier=")), "{:?}", s.publisher.lock());
-    assert!(tok.scopes.lock().iter().all(|sc| sc == "https://manage.office.com/.default"));
+    assert!(
+        s.publisher
+            .lock()
+            .iter()
+            .all(|q| q.contains("PublisherIdentifier=")),
+        "{:?}",
+        s.publisher.lock()
+    );
+    assert!(
+        tok.scopes
+            .lock()
+            .iter()
+            .all(|sc| sc == "https://manage.office.com/.default")
+    );
 }
 
 trait Warm {

@@ -30,7 +30,11 @@ pub struct BatchRequestItem {
 pub struct BatchResponseBody {
     #[serde(default)]
     pub responses: Vec<BatchResponseItem>,
-    #[serde(rename = "@odata.nextLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.nextLink",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_link: Option<String>,
 }
 
@@ -49,9 +53,12 @@ pub struct BatchResponseItem {
 impl BatchResponseItem {
     /// Case-insensitive header lookup (values may be strings or numbers).
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        })
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
     }
 }
