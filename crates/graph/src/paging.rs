@@ -63,6 +63,11 @@ impl GraphClient {
         })
     }
 
+    /// GETs any Graph URL and returns the JSON (for calls without a typed method).
+    pub async fn get_value(&self, url: &str) -> Result<Value> {
+        self.get_json(Request::get(url)).await
+    }
+
     /// GETs one page of any Graph collection at `url` (a first-page URL or a `nextLink`).
     pub async fn get_page<T: DeserializeOwned>(&self, url: &str) -> Result<Page<T>> {
         self.page_typed(Request::get(url)).await
@@ -81,17 +86,35 @@ impl GraphClient {
         next: impl Fn(&str) -> Request,
     ) -> Result<Vec<T>> {
         let mut out = Vec::new();
+        let desc = classify(&first.url).context;
+        let mut seen = std::collections::HashSet::new();
         let mut page = self.page_typed::<T>(first).await?;
         for _ in 0..MAX_PAGES {
             out.append(&mut page.items);
             match page.next_link.take() {
-                // Microsoft's SDKs stop at an empty page even with a nextLink; we follow it,
-                // but an empty page that points to itself would loop, so stop on repeats.
-                Some(link) => page = self.page_typed::<T>(next(&link)).await?,
+                // Microsoft's SDKs stop at an empty page even with a nextLink; we follow it
+                // (Exchange can return empty intermediate pages), but a link seen before would
+                // loop forever: that is a server fault, reported as such.
+                Some(link) => {
+                    if !seen.insert(link.clone()) {
+                        return Err(GraphError::Decode {
+                            api: Api::Graph,
+                            resource: desc,
+                            detail:
+                                "the server returned the same @odata.nextLink twice (paging loop)"
+                                    .into(),
+                        });
+                    }
+                    page = self.page_typed::<T>(next(&link)).await?
+                }
                 None => return Ok(out),
             }
         }
-        Ok(out)
+        Err(GraphError::Decode {
+            api: Api::Graph,
+            resource: desc,
+            detail: format!("more than {MAX_PAGES} pages"),
+        })
     }
 
     /// One page of a delta query (`@removed` entries surfaced as [`DeltaItem::Removed`]).

@@ -230,3 +230,36 @@ impl Limiter {
 fn unreachable_closed() -> ! {
     panic!("global semaphore closed")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("5"), Some(5.0));
+        assert_eq!(parse_retry_after("0.249"), Some(0.249));
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("NaN"), None);
+        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(0.0)
+        );
+    }
+
+    #[test]
+    fn delays() {
+        let p = RetryPolicy::default();
+        // First retry honours Retry-After exactly, even below our floor.
+        assert_eq!(p.delay(1, Some(0.249)), Duration::from_millis(249));
+        // A server that keeps saying "1": our backoff becomes the floor.
+        assert!(p.delay(4, Some(1.0)) >= Duration::from_secs(4));
+        // Absurd values are capped.
+        assert_eq!(p.delay(1, Some(1e9)), p.retry_after_max);
+        for a in 1..10 {
+            let d = p.delay(a, None);
+            assert!(d >= p.backoff_floor && d <= p.backoff_max, "{a}: {d:?}");
+        }
+    }
+}

@@ -384,3 +384,35 @@ impl Warm for GraphClient {
         let _ = self.token_roles(ward_graph::Resource::Graph).await;
     }
 }
+
+#[tokio::test]
+async fn per_mailbox_budget_waits_instead_of_failing() {
+    let (_s, c) = {
+        let s = Arc::new(Conc::default());
+        let tok = TokenServer::new(AppCred::Secret(SECRET.into()));
+        let graph = Router::new()
+            .route(
+                "/v1.0/users/{user}/messages/{id}",
+                axum::routing::get(slow_message),
+            )
+            .with_state(s.clone());
+        let base = start(tok, graph).await;
+        let mut cfg = config(&base, ward_graph::Credential::secret(SECRET));
+        // 5 requests per second per mailbox (GCRA: burst 5, then one every 200 ms).
+        cfg.limits.mailbox_budget = 5;
+        cfg.limits.mailbox_budget_window = Duration::from_secs(1);
+        (s, GraphClient::new(cfg).unwrap())
+    };
+    c.get_user_warmup().await;
+    let t0 = Instant::now();
+    hammer(&c, &["gina@x.com"], 10).await;
+    let took = t0.elapsed();
+    assert!(
+        took >= Duration::from_millis(950),
+        "10 requests with a 5/s budget took only {took:?}"
+    );
+    // Another mailbox has its own budget.
+    let t1 = Instant::now();
+    hammer(&c, &["hank@x.com"], 5).await;
+    assert!(t1.elapsed() < Duration::from_millis(500));
+}

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use reqwest::Method;
 
 use crate::client::{GraphClient, Request};
-use crate::error::{Api, Result};
+use crate::error::{Api, GraphError, Result};
 use crate::models::{AuditRecord, ContentItem, ManagementSubscription, ManagementWebhook};
 use crate::paging::MAX_PAGES;
 use crate::url::with_query;
@@ -136,12 +136,20 @@ impl GraphClient {
     ) -> Result<Vec<ContentItem>> {
         let mut out = Vec::new();
         let mut url = self.content_url(content_type, start, end);
+        let mut seen = std::collections::HashSet::new();
         for _ in 0..MAX_PAGES {
             let mut page = self.list_content_page(&url).await?;
             out.append(&mut page.items);
             match page.next_page {
-                Some(n) => url = n,
-                None => break,
+                Some(n) if seen.insert(n.clone()) => url = n,
+                Some(_) => {
+                    return Err(GraphError::Decode {
+                        api: Api::Management,
+                        resource: format!("the {content_type} audit feed"),
+                        detail: "the same NextPageUri was returned twice (paging loop)".into(),
+                    });
+                }
+                None => return Ok(out),
             }
         }
         Ok(out)
