@@ -537,6 +537,8 @@ impl GraphClient {
         }
         let client_request_id = uuid::Uuid::new_v4().to_string();
         let max_bytes = req.max_bytes.unwrap_or(cfg.max_response_bytes);
+        // `/$value` returns MIME or file bytes, not JSON.
+        let raw_value = req.url.split('?').next().unwrap_or("").ends_with("/$value");
 
         let mut attempt: u32 = 0;
         let mut refreshed_on_401 = false;
@@ -550,7 +552,7 @@ impl GraphClient {
                 .request(req.method.clone(), &req.url)
                 .bearer_auth(expose(&token))
                 .header("client-request-id", &client_request_id)
-                .header("Accept", "application/json");
+                .header("Accept", if raw_value { "*/*" } else { "application/json" });
             if !prefer.is_empty() {
                 rb = rb.header("Prefer", prefer.join(", "));
             }
@@ -559,8 +561,10 @@ impl GraphClient {
             }
             match &req.body {
                 Body::None => {
+                    // Graph answers 411 to a body-less POST without Content-Length
+                    // (revokeSignInSessions, permanentDelete): send an explicit empty body.
                     if req.method == Method::POST {
-                        rb = rb.header("Content-Length", "0");
+                        rb = rb.body(Vec::<u8>::new());
                     }
                 }
                 Body::Json(b) => {

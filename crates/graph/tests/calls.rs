@@ -26,6 +26,20 @@ async fn any(State(s): State<Arc<Rec>>, req: Request) -> Response {
         .unwrap_or_default();
     let path = req.uri().path().to_owned();
     s.calls.lock().push(format!("{m} {pq}"));
+    if m == "POST" {
+        let cl = req
+            .headers()
+            .get("content-length")
+            .map(|v| v.to_str().unwrap_or("").to_owned());
+        s.calls.lock().push(format!("content-length {cl:?}"));
+    }
+    if path.ends_with("/$value") {
+        let accept = req
+            .headers()
+            .get("accept")
+            .map(|v| v.to_str().unwrap_or("").to_owned());
+        s.calls.lock().push(format!("accept {accept:?}"));
+    }
     match (m.as_str(), path.as_str()) {
         ("GET", "/v1.0/users/alice@contoso.com/messages/AAMk1/$value") => Response::builder()
             .status(200)

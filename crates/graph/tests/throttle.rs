@@ -416,3 +416,47 @@ async fn per_mailbox_budget_waits_instead_of_failing() {
     hammer(&c, &["hank@x.com"], 5).await;
     assert!(t1.elapsed() < Duration::from_millis(500));
 }
+
+/// Rough client overhead on loopback (debug build): `cargo test -p ward-graph --test throttle
+/// -- --ignored --nocapture throughput`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn throughput() {
+    let s = Arc::new(Ra::default());
+    s.n.store(1, Ordering::SeqCst); // never throttle
+    let tok = TokenServer::new(AppCred::Secret(SECRET.into()));
+    let graph = Router::new()
+        .route(
+            "/v1.0/users/{user}/messages/{id}",
+            axum::routing::get(|Path((_u, id)): Path<(String, String)>| async move {
+                json_response(200, json!({"id": id}))
+            }),
+        )
+        .with_state(s.clone());
+    let base = start(tok, graph).await;
+    let c = client(&base);
+    c.get_user_warmup().await;
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    for m in 0..50 {
+        let c = c.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..40 {
+                c.get_message(&format!("user{m}@x.com"), &format!("m{i}"), None)
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let el = t0.elapsed();
+    let st = c.stats();
+    eprintln!(
+        "{} requests in {:?} = {:.0} req/s",
+        st.http_requests,
+        el,
+        st.http_requests as f64 / el.as_secs_f64()
+    );
+}
