@@ -295,6 +295,21 @@ pub(crate) fn error_from(
     }
 }
 
+fn origin_of(u: &str) -> Option<String> {
+    let u = url::Url::parse(u).ok()?;
+    Some(format!(
+        "{}://{}:{}",
+        u.scheme(),
+        u.host_str()?.to_ascii_lowercase(),
+        u.port_or_known_default()?
+    ))
+}
+
+/// Same scheme, host and port.
+pub(crate) fn same_origin(a: &str, b: &str) -> bool {
+    matches!((origin_of(a), origin_of(b)), (Some(x), Some(y)) if x == y)
+}
+
 impl GraphClient {
     pub fn new(cfg: ClientConfig) -> Result<Self> {
         if cfg.tenant_id.trim().is_empty() || cfg.client_id.trim().is_empty() {
@@ -529,6 +544,18 @@ impl GraphClient {
         let class = classify(&req.url);
         let resource_desc = req.context.clone().unwrap_or(class.context.clone());
         let api = api_of(req.resource);
+        // nextLinks, NextPageUri and contentUri come from the network and are followed
+        // verbatim: never send the bearer token to a host other than the configured one.
+        let expected = match req.resource {
+            Resource::Graph => &cfg.endpoints.graph,
+            Resource::Management => &cfg.endpoints.manage,
+        };
+        if !same_origin(&req.url, expected) {
+            return Err(GraphError::Config(format!(
+                "refusing to send Ward's access token to {} (not the configured {api} endpoint {expected})",
+                origin_of(&req.url).unwrap_or_else(|| "an unparseable URL".into())
+            )));
+        }
         let throttle_key = keys.last().cloned().unwrap_or_default();
         let mail = class.mailbox.is_some();
         let mut prefer = req.prefer.clone();

@@ -122,6 +122,7 @@ pub(crate) struct Limiter {
     mailboxes: Mutex<HashMap<String, Arc<Semaphore>>>,
     not_before: Mutex<HashMap<String, Instant>>,
     budget: KeyedLimiter,
+    acquisitions: std::sync::atomic::AtomicU64,
 }
 
 /// Held while a request is in flight.
@@ -145,6 +146,7 @@ impl Limiter {
             mailboxes: Mutex::new(HashMap::new()),
             not_before: Mutex::new(HashMap::new()),
             budget: RateLimiter::keyed(quota),
+            acquisitions: std::sync::atomic::AtomicU64::new(0),
             limits,
         }
     }
@@ -190,6 +192,16 @@ impl Limiter {
     /// `mailboxes` are (key, weight): a batch with several items for one mailbox takes up to
     /// `per_mailbox_concurrency` of its slots, because Outlook runs them in parallel.
     pub async fn acquire(&self, throttle_keys: &[String], mailboxes: &[(String, u32)]) -> Permits {
+        // Keep the keyed state small on long runs over many mailboxes.
+        if self
+            .acquisitions
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            % 10_000
+            == 9_999
+        {
+            self.budget.retain_recent();
+            self.not_before.lock().retain(|_, t| *t > Instant::now());
+        }
         // Budget first (it can wait long; hold no permit while waiting).
         for (mb, weight) in mailboxes {
             for _ in 0..*weight {

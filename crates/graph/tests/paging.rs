@@ -191,3 +191,17 @@ async fn delta_surfaces_removed_and_410_is_typed_resync() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn next_link_to_a_foreign_host_is_refused() {
+    let (s, c) = setup().await;
+    let err = c
+        .get_page::<Message>(
+            "http://198.51.100.7:8080/v1.0/users/alice%40contoso.com/messages?$skiptoken=x",
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, GraphError::Config(_)), "{err:?}");
+    assert!(err.to_string().contains("refusing to send"), "{err}");
+    assert!(s.seen.lock().is_empty());
+}

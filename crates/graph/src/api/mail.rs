@@ -176,6 +176,22 @@ impl GraphClient {
         self.get_json(Request::get(url)).await
     }
 
+    /// One message with `body`/`uniqueBody` as plain text
+    /// (`Prefer: outlook.body-content-type="text"`).
+    pub async fn get_message_text(
+        &self,
+        user: &str,
+        message_id: &str,
+        select: Option<&str>,
+    ) -> Result<Message> {
+        let mut url = self.msg_url(user, message_id);
+        if let Some(s) = select {
+            url = with_query(&url, &[("$select", s.to_owned())]);
+        }
+        self.get_json(Request::get(url).prefer("outlook.body-content-type=\"text\""))
+            .await
+    }
+
     /// Raw MIME (`/$value`), bounded by `max_mime_bytes`.
     pub async fn get_mime(&self, user: &str, message_id: &str) -> Result<Bytes> {
         let max = self.inner.cfg.max_mime_bytes;
