@@ -66,13 +66,7 @@ async fn batch(State(s): State<Arc<B>>, axum::Json(body): axum::Json<Value>) -> 
 }
 
 fn item(id: &str, user: &str) -> BatchRequestItem {
-    BatchRequestItem {
-        id: id.into(),
-        method: "POST".into(),
-        url: format!("/users/{user}/messages/AAMk{id}/move"),
-        body: Some(json!({"destinationId": "junkemail"})),
-        ..Default::default()
-    }
+    BatchRequestItem::move_message(id, user, &format!("AAMk{id}"), "junkemail")
 }
 
 async fn setup() -> (Arc<B>, ward_graph::GraphClient) {

@@ -328,3 +328,23 @@ impl GetJson for ward_graph::GraphClient {
             .map(|p| serde_json::Value::Array(p.items))
     }
 }
+
+#[test]
+fn change_notifications_verified_by_client_state() {
+    let c: ward_graph::models::ChangeNotificationCollection = serde_json::from_value(json!({"value": [
+        {"subscriptionId": "s", "clientState": "right", "changeType": "created", "resource": "Users/u/Messages/m1"},
+        {"subscriptionId": "s", "clientState": "wrong", "changeType": "created", "resource": "Users/u/Messages/m2"},
+        {"subscriptionId": "s", "changeType": "created", "resource": "Users/u/Messages/m3"}
+    ]}))
+    .unwrap();
+    let ok: Vec<_> = c
+        .verified("right")
+        .map(|n| n.resource.clone().unwrap())
+        .collect();
+    assert_eq!(ok, vec!["Users/u/Messages/m1"]);
+    let p = ward_graph::models::PasswordProfile {
+        password: Some("Hunter2!".into()),
+        ..Default::default()
+    };
+    assert!(!format!("{p:?}").contains("Hunter2"));
+}

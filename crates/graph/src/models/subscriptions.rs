@@ -132,3 +132,26 @@ pub struct ChangeNotification {
     #[serde(default)]
     pub encrypted_content: Option<Value>,
 }
+
+impl ChangeNotificationCollection {
+    /// Notifications whose `clientState` equals `expected` (constant-time compare). Others
+    /// must be ignored (and still acknowledged with 202).
+    pub fn verified<'a>(
+        &'a self,
+        expected: &'a str,
+    ) -> impl Iterator<Item = &'a ChangeNotification> + 'a {
+        self.value.iter().filter(move |n| {
+            n.client_state
+                .as_deref()
+                .map(|c| ct_eq(c.as_bytes(), expected.as_bytes()))
+                .unwrap_or(false)
+        })
+    }
+}
+
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
