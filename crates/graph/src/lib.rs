@@ -14,6 +14,7 @@
 //! ```
 
 pub mod api;
+mod auth;
 mod batch;
 mod classify;
 mod client;
