@@ -127,7 +127,7 @@ pub(crate) struct Limiter {
 
 /// Held while a request is in flight.
 pub(crate) struct Permits {
-    _global: OwnedSemaphorePermit,
+    _global: Option<OwnedSemaphorePermit>,
     _mailbox: Vec<OwnedSemaphorePermit>,
 }
 
@@ -220,10 +220,8 @@ impl Limiter {
                     held.push(p);
                 }
             }
-            let global = match self.global.clone().acquire_owned().await {
-                Ok(p) => p,
-                Err(_) => unreachable_closed(),
-            };
+            // The semaphore is never closed; `ok()` only avoids a panic path.
+            let global = self.global.clone().acquire_owned().await.ok();
             // A 429 may have arrived for one of our keys while we waited for permits.
             if throttle_keys.iter().any(|k| self.not_before(k).is_some()) {
                 drop(held);
@@ -236,11 +234,6 @@ impl Limiter {
             };
         }
     }
-}
-
-/// The global semaphore is never closed; keep the type checker happy without `expect`.
-fn unreachable_closed() -> ! {
-    panic!("global semaphore closed")
 }
 
 #[cfg(test)]
