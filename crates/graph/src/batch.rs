@@ -23,7 +23,15 @@ fn idempotent_method(m: &str) -> bool {
 
 fn clone_err(e: &GraphError) -> GraphError {
     match e {
-        GraphError::Api { api, status, code, message, request_id, resource, retry_after } => GraphError::Api {
+        GraphError::Api {
+            api,
+            status,
+            code,
+            message,
+            request_id,
+            resource,
+            retry_after,
+        } => GraphError::Api {
             api: *api,
             status: *status,
             code: code.clone(),
@@ -32,13 +40,31 @@ fn clone_err(e: &GraphError) -> GraphError {
             resource: resource.clone(),
             retry_after: *retry_after,
         },
-        GraphError::DeltaResync { resource, code, location } => {
-            GraphError::DeltaResync { resource: resource.clone(), code: code.clone(), location: location.clone() }
-        }
-        GraphError::Status { api, status, resource, snippet } => {
-            GraphError::Status { api: *api, status: *status, resource: resource.clone(), snippet: snippet.clone() }
-        }
-        other => GraphError::Decode { api: Api::Graph, resource: "a batch request".into(), detail: other.to_string() },
+        GraphError::DeltaResync {
+            resource,
+            code,
+            location,
+        } => GraphError::DeltaResync {
+            resource: resource.clone(),
+            code: code.clone(),
+            location: location.clone(),
+        },
+        GraphError::Status {
+            api,
+            status,
+            resource,
+            snippet,
+        } => GraphError::Status {
+            api: *api,
+            status: *status,
+            resource: resource.clone(),
+            snippet: snippet.clone(),
+        },
+        other => GraphError::Decode {
+            api: Api::Graph,
+            resource: "a batch request".into(),
+            detail: other.to_string(),
+        },
     }
 }
 
@@ -49,7 +75,10 @@ impl GraphClient {
         let mut seen = HashSet::new();
         for it in &items {
             if !seen.insert(it.id.to_ascii_lowercase()) {
-                return Err(GraphError::Config(format!("duplicate batch item id {:?}", it.id)));
+                return Err(GraphError::Config(format!(
+                    "duplicate batch item id {:?}",
+                    it.id
+                )));
             }
         }
         let order: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
@@ -61,21 +90,31 @@ impl GraphClient {
             .into_iter()
             .map(|id| {
                 let r = results.remove(&id).unwrap_or_else(|| {
-                    Err(GraphError::Decode { api: Api::Graph, resource: "a batch request".into(), detail: format!("no response for item {id}") })
+                    Err(GraphError::Decode {
+                        api: Api::Graph,
+                        resource: "a batch request".into(),
+                        detail: format!("no response for item {id}"),
+                    })
                 });
                 (id, r)
             })
             .collect())
     }
 
-    async fn run_chunk(&self, chunk: Vec<BatchRequestItem>, results: &mut HashMap<String, BatchResult>) {
+    async fn run_chunk(
+        &self,
+        chunk: Vec<BatchRequestItem>,
+        results: &mut HashMap<String, BatchResult>,
+    ) {
         let max_attempts = self.inner.cfg.retry.max_attempts;
         // (item, attempts so far, ready at)
-        let mut pending: Vec<(BatchRequestItem, u32, Instant)> =
-            chunk.into_iter().map(|mut it| {
+        let mut pending: Vec<(BatchRequestItem, u32, Instant)> = chunk
+            .into_iter()
+            .map(|mut it| {
                 prepare_item(&mut it);
                 (it, 0, Instant::now())
-            }).collect();
+            })
+            .collect();
         while !pending.is_empty() {
             let now = Instant::now();
             let earliest = pending.iter().map(|p| p.2).min().unwrap_or(now);
@@ -85,7 +124,8 @@ impl GraphClient {
             let now = Instant::now();
             let (ready, later): (Vec<_>, Vec<_>) = pending.into_iter().partition(|p| p.2 <= now);
             pending = later;
-            let attempts: HashMap<String, u32> = ready.iter().map(|p| (p.0.id.clone(), p.1 + 1)).collect();
+            let attempts: HashMap<String, u32> =
+                ready.iter().map(|p| (p.0.id.clone(), p.1 + 1)).collect();
             let sent_items: Vec<BatchRequestItem> = ready.into_iter().map(|p| p.0).collect();
             if attempts.values().any(|a| *a > 1) {
                 for _ in attempts.values().filter(|a| **a > 1) {
@@ -95,7 +135,13 @@ impl GraphClient {
             match self.send_batch(&sent_items).await {
                 Err(e) => {
                     for it in &sent_items {
-                        results.insert(it.id.clone(), Err(GraphError::BatchItem { id: it.id.clone(), source: Box::new(clone_err(&e)) }));
+                        results.insert(
+                            it.id.clone(),
+                            Err(GraphError::BatchItem {
+                                id: it.id.clone(),
+                                source: Box::new(clone_err(&e)),
+                            }),
+                        );
                     }
                 }
                 Ok(body) => {
@@ -108,11 +154,14 @@ impl GraphClient {
                     for it in sent_items {
                         let attempt = attempts.get(&it.id).copied().unwrap_or(1);
                         let Some(resp) = by_id.remove(&it.id.to_ascii_lowercase()) else {
-                            results.insert(it.id.clone(), Err(GraphError::Decode {
-                                api: Api::Graph,
-                                resource: classify(&it.url).context,
-                                detail: format!("batch response has no item {}", it.id),
-                            }));
+                            results.insert(
+                                it.id.clone(),
+                                Err(GraphError::Decode {
+                                    api: Api::Graph,
+                                    resource: classify(&it.url).context,
+                                    detail: format!("batch response has no item {}", it.id),
+                                }),
+                            );
                             continue;
                         };
                         let status = resp.status;
@@ -128,8 +177,13 @@ impl GraphClient {
                             self.inner.stats.batch_item_429();
                         }
                         let transient = throttled || matches!(status, 503 | 504);
-                        if transient && (throttled || idempotent_method(&it.method)) && attempt < max_attempts {
-                            let ra = resp.header("retry-after").and_then(|v| parse_retry_after(&v));
+                        if transient
+                            && (throttled || idempotent_method(&it.method))
+                            && attempt < max_attempts
+                        {
+                            let ra = resp
+                                .header("retry-after")
+                                .and_then(|v| parse_retry_after(&v));
                             let delay = self.inner.cfg.retry.delay(attempt, ra);
                             if throttled && let Some(mb) = mailbox_of(&it.url) {
                                 self.inner.limiter.defer(&mb, delay);
@@ -153,7 +207,9 @@ impl GraphClient {
         }
         self.inner.stats.batch(items.len());
         let idempotent = items.iter().all(|i| idempotent_method(&i.method));
-        let body = BatchRequestBody { requests: items.to_vec() };
+        let body = BatchRequestBody {
+            requests: items.to_vec(),
+        };
         let req = Request::new(reqwest::Method::POST, format!("{}/$batch", self.v1()))
             .json(&body)?
             .idempotent(idempotent);
@@ -165,19 +221,39 @@ impl GraphClient {
 
 /// Sub-requests carry their own headers: immutable ids for mail, JSON content type for bodies.
 fn prepare_item(it: &mut BatchRequestItem) {
-    if it.body.is_some() && !it.headers.keys().any(|k| k.eq_ignore_ascii_case("content-type")) {
-        it.headers.insert("Content-Type".into(), "application/json".into());
+    if it.body.is_some()
+        && !it
+            .headers
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case("content-type"))
+    {
+        it.headers
+            .insert("Content-Type".into(), "application/json".into());
     }
-    if mailbox_of(&it.url).is_some() && !it.headers.keys().any(|k| k.eq_ignore_ascii_case("prefer")) {
-        it.headers.insert("Prefer".into(), "IdType=\"ImmutableId\"".into());
+    if mailbox_of(&it.url).is_some() && !it.headers.keys().any(|k| k.eq_ignore_ascii_case("prefer"))
+    {
+        it.headers
+            .insert("Prefer".into(), "IdType=\"ImmutableId\"".into());
     }
 }
 
 fn item_error(it: &BatchRequestItem, resp: &BatchResponseItem) -> GraphError {
-    let body = resp.body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default()).unwrap_or_default();
-    let mut e = error_from(Api::Graph, resp.status, None, &body, &classify(&it.url).context);
+    let body = resp
+        .body
+        .as_ref()
+        .map(|b| serde_json::to_vec(b).unwrap_or_default())
+        .unwrap_or_default();
+    let mut e = error_from(
+        Api::Graph,
+        resp.status,
+        None,
+        &body,
+        &classify(&it.url).context,
+    );
     if let GraphError::Api { retry_after, .. } = &mut e {
-        *retry_after = resp.header("retry-after").and_then(|v| parse_retry_after(&v));
+        *retry_after = resp
+            .header("retry-after")
+            .and_then(|v| parse_retry_after(&v));
     }
     if let GraphError::Api { request_id, .. } = &mut e
         && request_id.is_none()
@@ -186,4 +262,3 @@ fn item_error(it: &BatchRequestItem, resp: &BatchResponseItem) -> GraphError {
     }
     e
 }
-

@@ -32,7 +32,11 @@ fn segments(url: &str) -> Vec<String> {
         None => url,
     };
     let path = path.split(['?', '#']).next().unwrap_or("");
-    let segs: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(decode).collect();
+    let segs: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(decode)
+        .collect();
     // Drop everything up to and including the version segment when present.
     if let Some(pos) = segs.iter().position(|s| s == "v1.0" || s == "beta") {
         segs[pos + 1..].to_vec()
@@ -48,13 +52,21 @@ pub(crate) fn mailbox_of(url: &str) -> Option<String> {
     let id = segs.get(i + 1)?;
     let next = segs.get(i + 2)?.to_ascii_lowercase();
     let next = next.split('(').next().unwrap_or("").to_owned();
-    if MAILBOX_SEGMENTS.contains(&next.as_str()) { Some(id.to_ascii_lowercase()) } else { None }
+    if MAILBOX_SEGMENTS.contains(&next.as_str()) {
+        Some(id.to_ascii_lowercase())
+    } else {
+        None
+    }
 }
 
 pub(crate) fn classify(url: &str) -> Class {
     let segs = segments(url);
     let lower: Vec<String> = segs.iter().map(|s| s.to_ascii_lowercase()).collect();
-    let has = |s: &str| lower.iter().any(|x| x == s || x.starts_with(&format!("{s}(")));
+    let has = |s: &str| {
+        lower
+            .iter()
+            .any(|x| x == s || x.starts_with(&format!("{s}(")))
+    };
     let mailbox = mailbox_of(url);
     if lower.iter().any(|s| s == "activity") && has("feed") {
         let kind = if has("content") {
@@ -64,7 +76,11 @@ pub(crate) fn classify(url: &str) -> Class {
         } else {
             "management.subscriptions"
         };
-        return Class { kind, mailbox: None, context: "the Office 365 audit feed".into() };
+        return Class {
+            kind,
+            mailbox: None,
+            context: "the Office 365 audit feed".into(),
+        };
     }
     if let Some(mb) = &mailbox {
         let kind = if has("delta") && has("messages") {
@@ -88,27 +104,49 @@ pub(crate) fn classify(url: &str) -> Class {
         } else {
             "mail.other"
         };
-        return Class { kind, mailbox: Some(mb.clone()), context: format!("mailbox {}", segs_user(&segs)) };
+        return Class {
+            kind,
+            mailbox: Some(mb.clone()),
+            context: format!("mailbox {}", segs_user(&segs)),
+        };
     }
     let first = lower.first().map(String::as_str).unwrap_or("");
     let (kind, context): (&'static str, String) = match first {
         "$batch" => ("batch", "a batch request".into()),
         "users" if has("delta") => ("users.delta", "the user directory".into()),
-        "users" if has("authentication") => ("users.authMethods", format!("the authentication methods of user {}", segs_user(&segs))),
-        "users" if has("revokesigninsessions") => ("users.revokeSessions", format!("user {}", segs_user(&segs))),
+        "users" if has("authentication") => (
+            "users.authMethods",
+            format!("the authentication methods of user {}", segs_user(&segs)),
+        ),
+        "users" if has("revokesigninsessions") => {
+            ("users.revokeSessions", format!("user {}", segs_user(&segs)))
+        }
         "users" if segs.len() >= 2 => ("users.get", format!("user {}", segs_user(&segs))),
         "users" => ("users.list", "the user directory".into()),
         "auditlogs" if has("signins") => ("auditLogs.signIns", "the sign-in logs".into()),
-        "auditlogs" => ("auditLogs.directoryAudits", "the directory audit logs".into()),
-        "identity" => ("conditionalAccess", "the Conditional Access policies".into()),
-        "reports" => ("reports", "the authentication methods registration report".into()),
+        "auditlogs" => (
+            "auditLogs.directoryAudits",
+            "the directory audit logs".into(),
+        ),
+        "identity" => (
+            "conditionalAccess",
+            "the Conditional Access policies".into(),
+        ),
+        "reports" => (
+            "reports",
+            "the authentication methods registration report".into(),
+        ),
         "security" => ("security.analyzedEmails", "Defender analyzed emails".into()),
         "applications" => ("applications", "the app registrations".into()),
         "serviceprincipals" => ("servicePrincipals", "the service principals".into()),
         "subscriptions" => ("subscriptions", "change-notification subscriptions".into()),
         _ => ("other", format!("/{}", segs.join("/"))),
     };
-    Class { kind, mailbox: None, context }
+    Class {
+        kind,
+        mailbox: None,
+        context,
+    }
 }
 
 fn segs_user(segs: &[String]) -> String {
@@ -124,13 +162,25 @@ mod tests {
     use super::*;
     #[test]
     fn mailbox_keys() {
-        assert_eq!(mailbox_of("https://g/v1.0/users/Alice%40Contoso.com/messages?$top=5").as_deref(), Some("alice@contoso.com"));
-        assert_eq!(mailbox_of("/users/abc/mailFolders('inbox')/messages/delta").as_deref(), Some("abc"));
+        assert_eq!(
+            mailbox_of("https://g/v1.0/users/Alice%40Contoso.com/messages?$top=5").as_deref(),
+            Some("alice@contoso.com")
+        );
+        assert_eq!(
+            mailbox_of("/users/abc/mailFolders('inbox')/messages/delta").as_deref(),
+            Some("abc")
+        );
         assert_eq!(mailbox_of("https://g/v1.0/users/abc"), None);
-        assert_eq!(mailbox_of("https://g/v1.0/users/abc/authentication/methods"), None);
+        assert_eq!(
+            mailbox_of("https://g/v1.0/users/abc/authentication/methods"),
+            None
+        );
         let c = classify("https://g/v1.0/users/a@b.c/mailFolders/inbox/messageRules");
         assert_eq!(c.kind, "mail.rules");
         assert_eq!(c.context, "mailbox a@b.c");
-        assert_eq!(classify("http://127.0.0.1:1/v1.0/auditLogs/signIns?$filter=x").kind, "auditLogs.signIns");
+        assert_eq!(
+            classify("http://127.0.0.1:1/v1.0/auditLogs/signIns?$filter=x").kind,
+            "auditLogs.signIns"
+        );
     }
 }

@@ -12,9 +12,8 @@
 use bytes::Bytes;
 use reqwest::Method;
 use reqwest::header::HeaderMap;
-use secrecy::SecretString;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::classify::classify;
 use crate::credentials::Credential;
@@ -23,7 +22,7 @@ use crate::error::{Api, GraphError, Result};
 use crate::models::ErrorBody;
 use crate::stats::{Stats, StatsSnapshot};
 use crate::throttle::{Limiter, Limits, RetryPolicy, parse_retry_after};
-use crate::token::{CachedToken, Resource, TokenCache, expose, parse_token_response, refresh_margin};
+use crate::token::{Resource, TokenCache, expose};
 
 /// Everything needed to build a client.
 #[derive(Debug, Clone)]
@@ -49,7 +48,11 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    pub fn new(tenant_id: impl Into<String>, client_id: impl Into<String>, credential: Credential) -> Self {
+    pub fn new(
+        tenant_id: impl Into<String>,
+        client_id: impl Into<String>,
+        credential: Credential,
+    ) -> Self {
         Self {
             tenant_id: tenant_id.into(),
             client_id: client_id.into(),
@@ -135,7 +138,8 @@ impl Request {
         Self::new(Method::GET, url)
     }
     pub fn json<T: serde::Serialize>(mut self, body: &T) -> Result<Self> {
-        let bytes = serde_json::to_vec(body).map_err(|e| GraphError::Config(format!("cannot encode request body: {e}")))?;
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| GraphError::Config(format!("cannot encode request body: {e}")))?;
         self.body = Body::Json(bytes);
         Ok(self)
     }
@@ -171,7 +175,10 @@ pub(crate) struct Response {
 
 impl Response {
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
     }
     pub fn json<T: serde::de::DeserializeOwned>(&self, api: Api, resource: &str) -> Result<T> {
         serde_json::from_slice(&self.body).map_err(|e| GraphError::Decode {
@@ -182,7 +189,7 @@ impl Response {
     }
 }
 
-fn api_of(r: Resource) -> Api {
+pub(crate) fn api_of(r: Resource) -> Api {
     match r {
         Resource::Graph => Api::Graph,
         Resource::Management => Api::Management,
@@ -190,18 +197,28 @@ fn api_of(r: Resource) -> Api {
 }
 
 /// Reads a body up to `cap` bytes.
-async fn read_capped(mut resp: reqwest::Response, cap: usize, resource: &str) -> std::result::Result<Bytes, ReadErr> {
+pub(crate) async fn read_capped(
+    mut resp: reqwest::Response,
+    cap: usize,
+    resource: &str,
+) -> std::result::Result<Bytes, ReadErr> {
     if let Some(len) = resp.content_length()
         && len as usize > cap
     {
-        return Err(ReadErr::TooLarge(GraphError::TooLarge { resource: resource.to_owned(), limit: cap }));
+        return Err(ReadErr::TooLarge(GraphError::TooLarge {
+            resource: resource.to_owned(),
+            limit: cap,
+        }));
     }
     let mut buf = bytes::BytesMut::new();
     loop {
         match resp.chunk().await {
             Ok(Some(c)) => {
                 if buf.len() + c.len() > cap {
-                    return Err(ReadErr::TooLarge(GraphError::TooLarge { resource: resource.to_owned(), limit: cap }));
+                    return Err(ReadErr::TooLarge(GraphError::TooLarge {
+                        resource: resource.to_owned(),
+                        limit: cap,
+                    }));
                 }
                 buf.extend_from_slice(&c);
             }
@@ -211,21 +228,37 @@ async fn read_capped(mut resp: reqwest::Response, cap: usize, resource: &str) ->
     }
 }
 
-enum ReadErr {
+pub(crate) enum ReadErr {
     TooLarge(GraphError),
     Transport(reqwest::Error),
 }
 
 /// Builds the typed error for a non-success answer.
-pub(crate) fn error_from(api: Api, status: u16, headers: Option<&HeaderMap>, body: &[u8], resource: &str) -> GraphError {
+pub(crate) fn error_from(
+    api: Api,
+    status: u16,
+    headers: Option<&HeaderMap>,
+    body: &[u8],
+    resource: &str,
+) -> GraphError {
     let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
-    let header = |n: &str| headers.and_then(|h| h.get(n)).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header = |n: &str| {
+        headers
+            .and_then(|h| h.get(n))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v));
     match parsed.filter(|p| p.error.code.is_some() || p.error.message.is_some()) {
         Some(p) => {
             let code = p.error.code.clone().unwrap_or_default();
             let lc = code.to_ascii_lowercase();
-            if status == 410 || matches!(lc.as_str(), "syncstatenotfound" | "resyncrequired" | "syncstateinvalid") {
+            if status == 410
+                || matches!(
+                    lc.as_str(),
+                    "syncstatenotfound" | "resyncrequired" | "syncstateinvalid"
+                )
+            {
                 return GraphError::DeltaResync {
                     resource: resource.to_owned(),
                     code: if code.is_empty() { "Gone".into() } else { code },
@@ -249,15 +282,37 @@ pub(crate) fn error_from(api: Api, status: u16, headers: Option<&HeaderMap>, bod
         },
         None => {
             let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
-            GraphError::Status { api, status, resource: resource.to_owned(), snippet: text }
+            GraphError::Status {
+                api,
+                status,
+                resource: resource.to_owned(),
+                snippet: text,
+            }
         }
     }
+}
+
+fn origin_of(u: &str) -> Option<String> {
+    let u = url::Url::parse(u).ok()?;
+    Some(format!(
+        "{}://{}:{}",
+        u.scheme(),
+        u.host_str()?.to_ascii_lowercase(),
+        u.port_or_known_default()?
+    ))
+}
+
+/// Same scheme, host and port.
+pub(crate) fn same_origin(a: &str, b: &str) -> bool {
+    matches!((origin_of(a), origin_of(b)), (Some(x), Some(y)) if x == y)
 }
 
 impl GraphClient {
     pub fn new(cfg: ClientConfig) -> Result<Self> {
         if cfg.tenant_id.trim().is_empty() || cfg.client_id.trim().is_empty() {
-            return Err(GraphError::Config("tenant id and client id are required".into()));
+            return Err(GraphError::Config(
+                "tenant id and client id are required".into(),
+            ));
         }
         let http = reqwest::Client::builder()
             .timeout(cfg.timeout)
@@ -304,129 +359,6 @@ impl GraphClient {
         self.inner.limiter.not_before(&mailbox.to_ascii_lowercase())
     }
 
-    // ---------------------------------------------------------------- tokens
-
-    /// A valid access token for `r`, refreshing (single-flight) when due.
-    pub(crate) async fn token(&self, r: Resource) -> Result<SecretString> {
-        let slot = self.inner.tokens.slot(r);
-        let mut guard = slot.lock().await;
-        let now = Instant::now();
-        if let Some(t) = guard.as_ref()
-            && now < t.refresh_at
-        {
-            return Ok(t.token.clone());
-        }
-        match self.fetch_token(r).await {
-            Ok((token, lifetime)) => {
-                let now = Instant::now();
-                *guard = Some(CachedToken {
-                    token: token.clone(),
-                    refresh_at: now + lifetime - refresh_margin(lifetime),
-                    expires_at: now + lifetime,
-                });
-                Ok(token)
-            }
-            Err(e) => match guard.as_ref() {
-                // Early refresh failed but the old token still works: use it, retry later.
-                Some(t) if Instant::now() < t.expires_at && !e.is_auth() => {
-                    tracing::warn!(error = %e, "token refresh failed; using the current token until it expires");
-                    Ok(t.token.clone())
-                }
-                _ => Err(e),
-            },
-        }
-    }
-
-    /// Drops the cached token for `r` if it is still the one that was rejected.
-    async fn invalidate(&self, r: Resource, rejected: &SecretString) {
-        let slot = self.inner.tokens.slot(r);
-        let mut guard = slot.lock().await;
-        if guard.as_ref().map(|t| expose(&t.token) == expose(rejected)).unwrap_or(false) {
-            *guard = None;
-        }
-    }
-
-    /// Current access token's `roles` claim (application permissions) for `r`; used by
-    /// `ward connect` to show what was granted.
-    pub async fn token_roles(&self, r: Resource) -> Result<Vec<String>> {
-        let t = self.token(r).await?;
-        Ok(crate::token::decode_claims(expose(&t))?.roles)
-    }
-
-    /// All decoded claims of the current token for `r`.
-    pub async fn token_claims(&self, r: Resource) -> Result<crate::models::AccessTokenClaims> {
-        let t = self.token(r).await?;
-        crate::token::decode_claims(expose(&t))
-    }
-
-    async fn fetch_token(&self, r: Resource) -> Result<(SecretString, Duration)> {
-        let cfg = &self.inner.cfg;
-        let url = cfg.endpoints.token_url(&cfg.tenant_id);
-        let scope = match r {
-            Resource::Graph => cfg.endpoints.graph_scope(),
-            Resource::Management => cfg.endpoints.manage_scope(),
-        };
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let mut form: Vec<(&str, String)> = vec![
-                ("client_id", cfg.client_id.clone()),
-                ("scope", scope.to_owned()),
-                ("grant_type", "client_credentials".to_owned()),
-            ];
-            match &cfg.credential {
-                Credential::Secret(s) => form.push(("client_secret", secrecy::ExposeSecret::expose_secret(s).to_owned())),
-                Credential::Certificate(c) => {
-                    form.push(("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into()));
-                    form.push(("client_assertion", c.assertion(&cfg.client_id, &url)?));
-                }
-            }
-            self.inner.stats.request("token");
-            self.inner.stats.token_request();
-            let sent = self
-                .inner
-                .http
-                .post(&url)
-                .header("client-request-id", uuid::Uuid::new_v4().to_string())
-                .form(&form)
-                .send()
-                .await;
-            let (status, retry_after, body) = match sent {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let ra = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
-                    match read_capped(resp, 1024 * 1024, "the token endpoint").await {
-                        Ok(b) => (status, ra, b),
-                        Err(ReadErr::TooLarge(e)) => return Err(e),
-                        Err(ReadErr::Transport(e)) => {
-                            if attempt < cfg.retry.max_attempts {
-                                self.inner.stats.retry();
-                                tokio::time::sleep(cfg.retry.delay(attempt, None)).await;
-                                continue;
-                            }
-                            return Err(GraphError::Transport { api: Api::Identity, resource: "the token endpoint".into(), source: e });
-                        }
-                    }
-                }
-                Err(e) => {
-                    if attempt < cfg.retry.max_attempts {
-                        self.inner.stats.retry();
-                        tokio::time::sleep(cfg.retry.delay(attempt, None)).await;
-                        continue;
-                    }
-                    return Err(GraphError::Transport { api: Api::Identity, resource: "the token endpoint".into(), source: e });
-                }
-            };
-            self.inner.stats.status(status);
-            if matches!(status, 429 | 500 | 502 | 503 | 504) && attempt < cfg.retry.max_attempts {
-                self.inner.stats.retry();
-                tokio::time::sleep(cfg.retry.delay(attempt, retry_after)).await;
-                continue;
-            }
-            return parse_token_response(status, &body);
-        }
-    }
-
     // ---------------------------------------------------------------- execute
 
     /// Sends `req` with auth, limits and retries. 2xx/3xx → `Ok`; anything else → typed error.
@@ -444,17 +376,38 @@ impl GraphClient {
     }
 
     /// A `$batch` POST: limits apply to every mailbox its items touch (weight = item count).
-    pub(crate) async fn execute_batch(&self, req: Request, mailboxes: &[(String, u32)]) -> Result<Response> {
+    pub(crate) async fn execute_batch(
+        &self,
+        req: Request,
+        mailboxes: &[(String, u32)],
+    ) -> Result<Response> {
         let mut keys: Vec<String> = mailboxes.iter().map(|m| m.0.clone()).collect();
         keys.push("svc:batch".to_owned());
         self.execute_with(req, keys, mailboxes.to_vec()).await
     }
 
-    async fn execute_with(&self, req: Request, keys: Vec<String>, mailboxes: Vec<(String, u32)>) -> Result<Response> {
+    async fn execute_with(
+        &self,
+        req: Request,
+        keys: Vec<String>,
+        mailboxes: Vec<(String, u32)>,
+    ) -> Result<Response> {
         let cfg = &self.inner.cfg;
         let class = classify(&req.url);
         let resource_desc = req.context.clone().unwrap_or(class.context.clone());
         let api = api_of(req.resource);
+        // nextLinks, NextPageUri and contentUri come from the network and are followed
+        // verbatim: never send the bearer token to a host other than the configured one.
+        let expected = match req.resource {
+            Resource::Graph => &cfg.endpoints.graph,
+            Resource::Management => &cfg.endpoints.manage,
+        };
+        if !same_origin(&req.url, expected) {
+            return Err(GraphError::Config(format!(
+                "refusing to send Ward's access token to {} (not the configured {api} endpoint {expected})",
+                origin_of(&req.url).unwrap_or_else(|| "an unparseable URL".into())
+            )));
+        }
         let throttle_key = keys.last().cloned().unwrap_or_default();
         let mail = class.mailbox.is_some();
         let mut prefer = req.prefer.clone();
@@ -463,6 +416,8 @@ impl GraphClient {
         }
         let client_request_id = uuid::Uuid::new_v4().to_string();
         let max_bytes = req.max_bytes.unwrap_or(cfg.max_response_bytes);
+        // `/$value` returns MIME or file bytes, not JSON.
+        let raw_value = req.url.split('?').next().unwrap_or("").ends_with("/$value");
 
         let mut attempt: u32 = 0;
         let mut refreshed_on_401 = false;
@@ -476,7 +431,7 @@ impl GraphClient {
                 .request(req.method.clone(), &req.url)
                 .bearer_auth(expose(&token))
                 .header("client-request-id", &client_request_id)
-                .header("Accept", "application/json");
+                .header("Accept", if raw_value { "*/*" } else { "application/json" });
             if !prefer.is_empty() {
                 rb = rb.header("Prefer", prefer.join(", "));
             }
@@ -485,11 +440,17 @@ impl GraphClient {
             }
             match &req.body {
                 Body::None => {
+                    // Graph answers 411 to a body-less POST without Content-Length
+                    // (revokeSignInSessions, permanentDelete): send an explicit empty body.
                     if req.method == Method::POST {
-                        rb = rb.header("Content-Length", "0");
+                        rb = rb.body(Vec::<u8>::new());
                     }
                 }
-                Body::Json(b) => rb = rb.header("Content-Type", "application/json").body(b.clone()),
+                Body::Json(b) => {
+                    rb = rb
+                        .header("Content-Type", "application/json")
+                        .body(b.clone())
+                }
             }
             self.inner.stats.request(class.kind);
             let sent = rb.send().await;
@@ -502,7 +463,11 @@ impl GraphClient {
                         tokio::time::sleep(cfg.retry.delay(attempt, None)).await;
                         continue;
                     }
-                    return Err(GraphError::Transport { api, resource: resource_desc, source: e });
+                    return Err(GraphError::Transport {
+                        api,
+                        resource: resource_desc,
+                        source: e,
+                    });
                 }
             };
             let status = resp.status().as_u16();
@@ -517,13 +482,21 @@ impl GraphClient {
                         tokio::time::sleep(cfg.retry.delay(attempt, None)).await;
                         continue;
                     }
-                    return Err(GraphError::Transport { api, resource: resource_desc, source: e });
+                    return Err(GraphError::Transport {
+                        api,
+                        resource: resource_desc,
+                        source: e,
+                    });
                 }
             };
             drop(permits);
             self.inner.stats.status(status);
             if (200..400).contains(&status) {
-                return Ok(Response { status, headers, body });
+                return Ok(Response {
+                    status,
+                    headers,
+                    body,
+                });
             }
             let err = error_from(api, status, Some(&headers), &body, &resource_desc);
             let code = err.code().unwrap_or("").to_ascii_lowercase();
@@ -542,7 +515,10 @@ impl GraphClient {
                 self.inner.stats.af429();
             }
             let transient = throttled || matches!(status, 503 | 504) || code == "af50000";
-            let retry_after = headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+            let retry_after = headers
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after);
             if transient && (throttled || req.idempotent) && attempt < cfg.retry.max_attempts {
                 let delay = cfg.retry.delay(attempt, retry_after);
                 if throttled {
@@ -561,7 +537,10 @@ impl GraphClient {
 
     /// GET + JSON decode.
     pub(crate) async fn get_json<T: serde::de::DeserializeOwned>(&self, req: Request) -> Result<T> {
-        let desc = req.context.clone().unwrap_or_else(|| classify(&req.url).context);
+        let desc = req
+            .context
+            .clone()
+            .unwrap_or_else(|| classify(&req.url).context);
         let api = api_of(req.resource);
         let resp = self.execute(req).await?;
         resp.json(api, &desc)

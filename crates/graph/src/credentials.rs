@@ -21,7 +21,9 @@ impl std::fmt::Debug for Credential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Credential::Secret(_) => f.write_str("Credential::Secret(<redacted>)"),
-            Credential::Certificate(c) => f.debug_tuple("Credential::Certificate").field(c).finish(),
+            Credential::Certificate(c) => {
+                f.debug_tuple("Credential::Certificate").field(c).finish()
+            }
         }
     }
 }
@@ -76,10 +78,15 @@ pub const ASSERTION_LIFETIME_SECS: i64 = 600;
 
 impl CertificateCredential {
     pub fn from_pem(key_pem: &SecretString, cert_pem: &str, alg: AssertionAlg) -> Result<Self> {
-        let key = EncodingKey::from_rsa_pem(key_pem.expose_secret().as_bytes())
-            .map_err(|e| GraphError::Config(format!("private key is not a usable RSA PEM key: {e}")))?;
+        let key = EncodingKey::from_rsa_pem(key_pem.expose_secret().as_bytes()).map_err(|e| {
+            GraphError::Config(format!("private key is not a usable RSA PEM key: {e}"))
+        })?;
         let thumbprints = cert_thumbprints(cert_pem)?;
-        Ok(Self { key, thumbprints, alg })
+        Ok(Self {
+            key,
+            thumbprints,
+            alg,
+        })
     }
 
     /// Signs a fresh client assertion for `client_id` with audience `aud` (the token URL).
@@ -136,8 +143,13 @@ pub fn cert_der_from_pem(cert_pem: &str) -> Result<Vec<u8>> {
     let len = cert_pem[start..]
         .find(END)
         .ok_or_else(|| GraphError::Config("unterminated CERTIFICATE block".into()))?;
-    let b64: String = cert_pem[start..start + len].chars().filter(|c| !c.is_whitespace()).collect();
-    STANDARD.decode(b64).map_err(|e| GraphError::Config(format!("certificate PEM is not valid base64: {e}")))
+    let b64: String = cert_pem[start..start + len]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    STANDARD
+        .decode(b64)
+        .map_err(|e| GraphError::Config(format!("certificate PEM is not valid base64: {e}")))
 }
 
 pub fn cert_thumbprints(cert_pem: &str) -> Result<CertThumbprints> {
@@ -167,7 +179,10 @@ pub struct GeneratedCert {
 
 impl std::fmt::Debug for GeneratedCert {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GeneratedCert").field("x5t", &self.thumbprints.x5t).field("key_pem", &"<redacted>").finish()
+        f.debug_struct("GeneratedCert")
+            .field("x5t", &self.thumbprints.x5t)
+            .field("key_pem", &"<redacted>")
+            .finish()
     }
 }
 
@@ -178,7 +193,9 @@ pub fn generate_self_signed_cert(common_name: &str, days: i64) -> Result<Generat
         .map_err(|e| GraphError::Config(format!("RSA key generation failed: {e}")))?;
     let mut params = rcgen::CertificateParams::new(Vec::<String>::new())
         .map_err(|e| GraphError::Config(format!("certificate parameters: {e}")))?;
-    params.distinguished_name.push(rcgen::DnType::CommonName, common_name);
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, common_name);
     let ymd = |d: chrono::NaiveDate| {
         use chrono::Datelike;
         rcgen::date_time_ymd(d.year(), d.month() as u8, d.day() as u8)
@@ -187,7 +204,9 @@ pub fn generate_self_signed_cert(common_name: &str, days: i64) -> Result<Generat
     // Start yesterday: tolerate clock skew between Ward and Entra.
     params.not_before = ymd(today - chrono::Days::new(1));
     params.not_after = ymd(today + chrono::Days::new(days.clamp(1, 3650) as u64));
-    let cert = params.self_signed(&key).map_err(|e| GraphError::Config(format!("self-signing failed: {e}")))?;
+    let cert = params
+        .self_signed(&key)
+        .map_err(|e| GraphError::Config(format!("self-signing failed: {e}")))?;
     let der = cert.der().to_vec();
     Ok(GeneratedCert {
         cert_pem: cert.pem(),
@@ -195,4 +214,3 @@ pub fn generate_self_signed_cert(common_name: &str, days: i64) -> Result<Generat
         thumbprints: thumbprints_of_der(der),
     })
 }
-

@@ -14,7 +14,12 @@ pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.with_timezone(&Utc));
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S%.fZ", "%Y-%m-%d %H:%M:%SZ"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S%.fZ",
+        "%Y-%m-%d %H:%M:%SZ",
+    ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(s, fmt) {
             return Some(n.and_utc());
         }
@@ -80,7 +85,9 @@ where
             .into_iter()
             .filter_map(|i| serde_json::from_value(i).ok())
             .collect(),
-        Some(other) => serde_json::from_value(other).map(|one| vec![one]).unwrap_or_default(),
+        Some(other) => serde_json::from_value(other)
+            .map(|one| vec![one])
+            .unwrap_or_default(),
     })
 }
 

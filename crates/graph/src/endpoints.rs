@@ -31,7 +31,11 @@ impl Endpoints {
     /// All three services served from one base URL (the simulated tenant).
     pub fn single(base: &str) -> Self {
         let b = base.trim_end_matches('/').to_owned();
-        Self { login: b.clone(), graph: b.clone(), manage: b }
+        Self {
+            login: b.clone(),
+            graph: b.clone(),
+            manage: b,
+        }
     }
 
     pub(crate) fn trimmed(&self) -> Self {
@@ -44,7 +48,11 @@ impl Endpoints {
 
     /// `{login}/{tenant}/oauth2/v2.0/token` — also the `aud` of client assertions.
     pub fn token_url(&self, tenant: &str) -> String {
-        format!("{}/{}/oauth2/v2.0/token", self.login.trim_end_matches('/'), crate::url::seg(tenant))
+        format!(
+            "{}/{}/oauth2/v2.0/token",
+            self.login.trim_end_matches('/'),
+            crate::url::seg(tenant)
+        )
     }
 
     /// `{graph}/v1.0`
@@ -59,7 +67,11 @@ impl Endpoints {
 
     /// `{manage}/api/v1.0/{tenant}/activity/feed`
     pub fn activity_feed(&self, tenant: &str) -> String {
-        format!("{}/api/v1.0/{}/activity/feed", self.manage.trim_end_matches('/'), crate::url::seg(tenant))
+        format!(
+            "{}/api/v1.0/{}/activity/feed",
+            self.manage.trim_end_matches('/'),
+            crate::url::seg(tenant)
+        )
     }
 
     /// OAuth scope for Graph tokens, derived from the Graph base: on Microsoft's cloud

@@ -68,10 +68,19 @@ pub enum GraphError {
     },
     /// The response was not the JSON we expected.
     #[error("unexpected response from {api} for {resource}: {detail}")]
-    Decode { api: Api, resource: String, detail: String },
+    Decode {
+        api: Api,
+        resource: String,
+        detail: String,
+    },
     /// An unexpected HTTP status without a parseable error body.
     #[error("{api} answered HTTP {status} for {resource}: {snippet}")]
-    Status { api: Api, status: u16, resource: String, snippet: String },
+    Status {
+        api: Api,
+        status: u16,
+        resource: String,
+        snippet: String,
+    },
     /// The response exceeded the configured size cap.
     #[error("response for {resource} exceeded the {limit}-byte limit")]
     TooLarge { resource: String, limit: usize },
@@ -93,9 +102,19 @@ fn lc(s: &str) -> String {
     s.to_ascii_lowercase()
 }
 
-fn api_display(api: &Api, status: u16, code: &str, message: &str, resource: &str, rid: &Option<String>) -> String {
+fn api_display(
+    api: &Api,
+    status: u16,
+    code: &str,
+    message: &str,
+    resource: &str,
+    rid: &Option<String>,
+) -> String {
     let c = lc(code);
-    let rid = rid.as_ref().map(|r| format!(" (request-id {r})")).unwrap_or_default();
+    let rid = rid
+        .as_ref()
+        .map(|r| format!(" (request-id {r})"))
+        .unwrap_or_default();
     let mailbox = resource.starts_with("mailbox ");
     let advice = match c.as_str() {
         "erroraccessdenied" | "accessdenied" if mailbox => format!(
@@ -144,14 +163,24 @@ fn api_display(api: &Api, status: u16, code: &str, message: &str, resource: &str
 fn auth_display(status: u16, error: &str, description: &str, codes: &[i64]) -> String {
     let first_line = description.lines().next().unwrap_or("");
     let hint = match codes.first().copied() {
-        Some(7000215) => "the client secret is wrong; copy the secret's Value (not its ID) from the app registration",
+        Some(7000215) => {
+            "the client secret is wrong; copy the secret's Value (not its ID) from the app registration"
+        }
         Some(7000222) => "the client secret has expired; create a new one in the app registration",
-        Some(700027) => "the certificate is not registered on the app (or the assertion signature is wrong); upload the certificate shown by `ward connect`",
-        Some(700016) => "the application was not found in this tenant; check the client id and that an administrator consented",
+        Some(700027) => {
+            "the certificate is not registered on the app (or the assertion signature is wrong); upload the certificate shown by `ward connect`"
+        }
+        Some(700016) => {
+            "the application was not found in this tenant; check the client id and that an administrator consented"
+        }
         Some(90002) | Some(900023) => "the tenant was not found; check the tenant id or domain",
         Some(500011) => "the resource (Graph or Management API) is not available in this tenant",
-        Some(65001) => "admin consent is missing; an administrator must grant the app's permissions",
-        Some(700024) => "the client assertion is outside its valid time range; check the machine clock",
+        Some(65001) => {
+            "admin consent is missing; an administrator must grant the app's permissions"
+        }
+        Some(700024) => {
+            "the client assertion is outside its valid time range; check the machine clock"
+        }
         _ => "the identity platform refused to issue a token",
     };
     format!("sign-in as the Ward app failed: {hint} (HTTP {status} {error}: {first_line})")
@@ -180,9 +209,9 @@ impl GraphError {
 
     pub fn status(&self) -> Option<u16> {
         match self {
-            GraphError::Api { status, .. } | GraphError::Auth { status, .. } | GraphError::Status { status, .. } => {
-                Some(*status)
-            }
+            GraphError::Api { status, .. }
+            | GraphError::Auth { status, .. }
+            | GraphError::Status { status, .. } => Some(*status),
             GraphError::DeltaResync { .. } => Some(410),
             GraphError::BatchItem { source, .. } => source.status(),
             _ => None,
@@ -196,7 +225,11 @@ impl GraphError {
     /// 429 / 503 / 504, `ApplicationThrottled`, `TooManyRequests`, Management `AF429`.
     pub fn is_throttled(&self) -> bool {
         let c = self.code_lc();
-        matches!(self.status(), Some(429)) || matches!(c.as_str(), "applicationthrottled" | "toomanyrequests" | "af429")
+        matches!(self.status(), Some(429))
+            || matches!(
+                c.as_str(),
+                "applicationthrottled" | "toomanyrequests" | "af429"
+            )
     }
 
     /// Worth retrying later (throttling, 5xx, transport failures).
@@ -214,19 +247,28 @@ impl GraphError {
     pub fn is_access_denied(&self) -> bool {
         let c = self.code_lc();
         matches!(self.status(), Some(403)) && c != "af429"
-            || matches!(c.as_str(), "erroraccessdenied" | "accessdenied" | "authorization_requestdenied" | "af10001")
+            || matches!(
+                c.as_str(),
+                "erroraccessdenied" | "accessdenied" | "authorization_requestdenied" | "af10001"
+            )
     }
 
     /// The delta token must be dropped and the collection re-read from scratch.
     pub fn is_resync(&self) -> bool {
         matches!(self, GraphError::DeltaResync { .. })
-            || matches!(self.code_lc().as_str(), "syncstatenotfound" | "resyncrequired" | "syncstateinvalid")
+            || matches!(
+                self.code_lc().as_str(),
+                "syncstatenotfound" | "resyncrequired" | "syncstateinvalid"
+            )
             || (matches!(self.status(), Some(410)) && !matches!(self, GraphError::Auth { .. }))
     }
 
     /// Mailbox exists in the directory but has no usable Exchange Online mailbox.
     pub fn is_mailbox_unavailable(&self) -> bool {
-        matches!(self.code_lc().as_str(), "mailboxnotenabledforrestapi" | "errorinvaliduser")
+        matches!(
+            self.code_lc().as_str(),
+            "mailboxnotenabledforrestapi" | "errorinvaliduser"
+        )
     }
 
     /// Audit logs need Entra ID P1/P2.
@@ -235,7 +277,11 @@ impl GraphError {
     }
 
     pub fn is_conflict(&self) -> bool {
-        matches!(self.status(), Some(409)) || matches!(self.code_lc().as_str(), "errorfolderexists" | "namealreadyexists")
+        matches!(self.status(), Some(409))
+            || matches!(
+                self.code_lc().as_str(),
+                "errorfolderexists" | "namealreadyexists"
+            )
     }
 
     /// The token endpoint rejected Ward's credentials (not transient).

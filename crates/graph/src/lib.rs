@@ -14,6 +14,7 @@
 //! ```
 
 pub mod api;
+mod auth;
 mod batch;
 mod classify;
 mod client;
@@ -35,8 +36,8 @@ pub use api::management::{CONTENT_TYPES, ContentPage};
 pub use batch::{BatchResult, MAX_BATCH};
 pub use client::{ClientConfig, GraphClient};
 pub use credentials::{
-    AssertionAlg, CertThumbprints, CertificateCredential, Credential, GeneratedCert, cert_thumbprints,
-    generate_self_signed_cert,
+    AssertionAlg, CertThumbprints, CertificateCredential, Credential, GeneratedCert,
+    cert_thumbprints, generate_self_signed_cert,
 };
 pub use endpoints::Endpoints;
 pub use error::{Api, GraphError, Result};

@@ -25,22 +25,47 @@ pub const MAX_PAGES: usize = 100_000;
 
 impl GraphClient {
     pub(crate) async fn page_raw(&self, req: Request) -> Result<Page<Value>> {
-        let desc = req.context.clone().unwrap_or_else(|| classify(&req.url).context);
+        let desc = req
+            .context
+            .clone()
+            .unwrap_or_else(|| classify(&req.url).context);
         let c: Collection<Value> = self.get_json(req).await?;
         let _ = desc;
-        Ok(Page { items: c.value, next_link: c.next_link, delta_link: c.delta_link, count: c.count })
+        Ok(Page {
+            items: c.value,
+            next_link: c.next_link,
+            delta_link: c.delta_link,
+            count: c.count,
+        })
     }
 
     pub(crate) async fn page_typed<T: DeserializeOwned>(&self, req: Request) -> Result<Page<T>> {
-        let desc = req.context.clone().unwrap_or_else(|| classify(&req.url).context);
+        let desc = req
+            .context
+            .clone()
+            .unwrap_or_else(|| classify(&req.url).context);
         let p = self.page_raw(req).await?;
         let items = p
             .items
             .into_iter()
             .map(|v| serde_json::from_value(v))
             .collect::<std::result::Result<Vec<T>, _>>()
-            .map_err(|e| GraphError::Decode { api: Api::Graph, resource: desc, detail: e.to_string() })?;
-        Ok(Page { items, next_link: p.next_link, delta_link: p.delta_link, count: p.count })
+            .map_err(|e| GraphError::Decode {
+                api: Api::Graph,
+                resource: desc,
+                detail: e.to_string(),
+            })?;
+        Ok(Page {
+            items,
+            next_link: p.next_link,
+            delta_link: p.delta_link,
+            count: p.count,
+        })
+    }
+
+    /// GETs any Graph URL and returns the JSON (for calls without a typed method).
+    pub async fn get_value(&self, url: &str) -> Result<Value> {
+        self.get_json(Request::get(url)).await
     }
 
     /// GETs one page of any Graph collection at `url` (a first-page URL or a `nextLink`).
@@ -50,7 +75,8 @@ impl GraphClient {
 
     /// Follows `nextLink`s from `first_url` and returns every item.
     pub async fn collect_all<T: DeserializeOwned>(&self, first_url: &str) -> Result<Vec<T>> {
-        self.collect_from(Request::get(first_url), |u| Request::get(u)).await
+        self.collect_from(Request::get(first_url), |u| Request::get(u))
+            .await
     }
 
     /// Collect-all with a request template (headers such as `ConsistencyLevel`).
@@ -60,23 +86,45 @@ impl GraphClient {
         next: impl Fn(&str) -> Request,
     ) -> Result<Vec<T>> {
         let mut out = Vec::new();
+        let desc = classify(&first.url).context;
+        let mut seen = std::collections::HashSet::new();
         let mut page = self.page_typed::<T>(first).await?;
         for _ in 0..MAX_PAGES {
             out.append(&mut page.items);
             match page.next_link.take() {
-                // Microsoft's SDKs stop at an empty page even with a nextLink; we follow it,
-                // but an empty page that points to itself would loop, so stop on repeats.
-                Some(link) => page = self.page_typed::<T>(next(&link)).await?,
+                // Microsoft's SDKs stop at an empty page even with a nextLink; we follow it
+                // (Exchange can return empty intermediate pages), but a link seen before would
+                // loop forever: that is a server fault, reported as such.
+                Some(link) => {
+                    if !seen.insert(link.clone()) {
+                        return Err(GraphError::Decode {
+                            api: Api::Graph,
+                            resource: desc,
+                            detail:
+                                "the server returned the same @odata.nextLink twice (paging loop)"
+                                    .into(),
+                        });
+                    }
+                    page = self.page_typed::<T>(next(&link)).await?
+                }
                 None => return Ok(out),
             }
         }
-        Ok(out)
+        Err(GraphError::Decode {
+            api: Api::Graph,
+            resource: desc,
+            detail: format!("more than {MAX_PAGES} pages"),
+        })
     }
 
     /// One page of a delta query (`@removed` entries surfaced as [`DeltaItem::Removed`]).
     /// `url` is the initial delta URL, a `nextLink` or a stored `deltaLink`. A 410 or
     /// `SyncStateNotFound`/`resyncRequired` answer is [`GraphError::DeltaResync`].
-    pub async fn delta_page<T: DeserializeOwned>(&self, url: &str, max_page_size: Option<u32>) -> Result<Page<DeltaItem<T>>> {
+    pub async fn delta_page<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        max_page_size: Option<u32>,
+    ) -> Result<Page<DeltaItem<T>>> {
         let mut req = Request::get(url);
         if let Some(n) = max_page_size {
             req = req.prefer(format!("odata.maxpagesize={n}"));
@@ -88,7 +136,16 @@ impl GraphClient {
             .into_iter()
             .map(DeltaItem::from_value)
             .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| GraphError::Decode { api: Api::Graph, resource: desc, detail: e.to_string() })?;
-        Ok(Page { items, next_link: p.next_link, delta_link: p.delta_link, count: p.count })
+            .map_err(|e| GraphError::Decode {
+                api: Api::Graph,
+                resource: desc,
+                detail: e.to_string(),
+            })?;
+        Ok(Page {
+            items,
+            next_link: p.next_link,
+            delta_link: p.delta_link,
+            count: p.count,
+        })
     }
 }

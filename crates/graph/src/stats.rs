@@ -95,7 +95,12 @@ impl Stats {
             batch_requests: l(&self.batch_requests),
             batch_items: l(&self.batch_items),
             batch_item_429: l(&self.batch_item_429),
-            by_kind: self.by_kind.lock().iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+            by_kind: self
+                .by_kind
+                .lock()
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), *v))
+                .collect(),
         }
     }
 }

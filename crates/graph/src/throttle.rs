@@ -72,11 +72,15 @@ impl RetryPolicy {
     /// Exponential backoff with full jitter in [d/2, d], clamped to [floor, max].
     /// `attempt` is 1 for the first retry.
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self.backoff_base.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let exp = self
+            .backoff_base
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
         let capped = exp.min(self.backoff_max);
         let half = capped / 2;
         let jitter = rand::rng().random_range(0..=half.as_millis().max(1) as u64);
-        (half + Duration::from_millis(jitter)).max(self.backoff_floor).min(self.backoff_max.max(self.backoff_floor))
+        (half + Duration::from_millis(jitter))
+            .max(self.backoff_floor)
+            .min(self.backoff_max.max(self.backoff_floor))
     }
 
     /// Delay before retry number `attempt` given the server's Retry-After (if any).
@@ -86,7 +90,11 @@ impl RetryPolicy {
         match retry_after {
             Some(s) => {
                 let ra = Duration::from_secs_f64(s.clamp(0.0, self.retry_after_max.as_secs_f64()));
-                if attempt <= 1 { ra } else { ra.max(self.backoff(attempt - 1)) }
+                if attempt <= 1 {
+                    ra
+                } else {
+                    ra.max(self.backoff(attempt - 1))
+                }
             }
             None => self.backoff(attempt),
         }
@@ -101,7 +109,8 @@ pub fn parse_retry_after(v: &str) -> Option<f64> {
         return (s.is_finite() && s >= 0.0).then_some(s);
     }
     let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let secs = (when.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds() as f64 / 1000.0;
+    let secs =
+        (when.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds() as f64 / 1000.0;
     Some(secs.max(0.0))
 }
 
@@ -113,18 +122,22 @@ pub(crate) struct Limiter {
     mailboxes: Mutex<HashMap<String, Arc<Semaphore>>>,
     not_before: Mutex<HashMap<String, Instant>>,
     budget: KeyedLimiter,
+    acquisitions: std::sync::atomic::AtomicU64,
 }
 
 /// Held while a request is in flight.
 pub(crate) struct Permits {
-    _global: OwnedSemaphorePermit,
+    _global: Option<OwnedSemaphorePermit>,
     _mailbox: Vec<OwnedSemaphorePermit>,
 }
 
 impl Limiter {
     pub fn new(limits: Limits) -> Self {
         let budget = limits.mailbox_budget.max(1);
-        let per = limits.mailbox_budget_window.checked_div(budget).unwrap_or(Duration::from_millis(1));
+        let per = limits
+            .mailbox_budget_window
+            .checked_div(budget)
+            .unwrap_or(Duration::from_millis(1));
         let quota = Quota::with_period(per.max(Duration::from_nanos(1)))
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
             .allow_burst(NonZeroU32::new(budget).unwrap_or(NonZeroU32::MIN));
@@ -133,6 +146,7 @@ impl Limiter {
             mailboxes: Mutex::new(HashMap::new()),
             not_before: Mutex::new(HashMap::new()),
             budget: RateLimiter::keyed(quota),
+            acquisitions: std::sync::atomic::AtomicU64::new(0),
             limits,
         }
     }
@@ -147,7 +161,11 @@ impl Limiter {
 
     /// Earliest instant a request for `key` may be sent.
     pub fn not_before(&self, key: &str) -> Option<Instant> {
-        self.not_before.lock().get(key).copied().filter(|t| *t > Instant::now())
+        self.not_before
+            .lock()
+            .get(key)
+            .copied()
+            .filter(|t| *t > Instant::now())
     }
 
     /// Pushes `key`'s not-before out to `now + d` (never earlier than an existing one).
@@ -174,6 +192,16 @@ impl Limiter {
     /// `mailboxes` are (key, weight): a batch with several items for one mailbox takes up to
     /// `per_mailbox_concurrency` of its slots, because Outlook runs them in parallel.
     pub async fn acquire(&self, throttle_keys: &[String], mailboxes: &[(String, u32)]) -> Permits {
+        // Keep the keyed state small on long runs over many mailboxes.
+        if self
+            .acquisitions
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            % 10_000
+            == 9_999
+        {
+            self.budget.retain_recent();
+            self.not_before.lock().retain(|_, t| *t > Instant::now());
+        }
         // Budget first (it can wait long; hold no permit while waiting).
         for (mb, weight) in mailboxes {
             for _ in 0..*weight {
@@ -192,22 +220,51 @@ impl Limiter {
                     held.push(p);
                 }
             }
-            let global = match self.global.clone().acquire_owned().await {
-                Ok(p) => p,
-                Err(_) => unreachable_closed(),
-            };
+            // The semaphore is never closed; `ok()` only avoids a panic path.
+            let global = self.global.clone().acquire_owned().await.ok();
             // A 429 may have arrived for one of our keys while we waited for permits.
             if throttle_keys.iter().any(|k| self.not_before(k).is_some()) {
                 drop(held);
                 drop(global);
                 continue;
             }
-            return Permits { _global: global, _mailbox: held };
+            return Permits {
+                _global: global,
+                _mailbox: held,
+            };
         }
     }
 }
 
-/// The global semaphore is never closed; keep the type checker happy without `expect`.
-fn unreachable_closed() -> ! {
-    panic!("global semaphore closed")
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("5"), Some(5.0));
+        assert_eq!(parse_retry_after("0.249"), Some(0.249));
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("NaN"), None);
+        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(0.0)
+        );
+    }
+
+    #[test]
+    fn delays() {
+        let p = RetryPolicy::default();
+        // First retry honours Retry-After exactly, even below our floor.
+        assert_eq!(p.delay(1, Some(0.249)), Duration::from_millis(249));
+        // A server that keeps saying "1": our backoff becomes the floor.
+        assert!(p.delay(4, Some(1.0)) >= Duration::from_secs(4));
+        // Absurd values are capped.
+        assert_eq!(p.delay(1, Some(1e9)), p.retry_after_max);
+        for a in 1..10 {
+            let d = p.delay(a, None);
+            assert!(d >= p.backoff_floor && d <= p.backoff_max, "{a}: {d:?}");
+        }
+    }
 }

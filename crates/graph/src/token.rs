@@ -32,7 +32,11 @@ pub(crate) struct CachedToken {
 /// lifetime is shorter than 10 minutes (simulators and tests use short lifetimes).
 pub fn refresh_margin(lifetime: Duration) -> Duration {
     let five = Duration::from_secs(300);
-    if lifetime >= five * 2 { five } else { lifetime / 2 }
+    if lifetime >= five * 2 {
+        five
+    } else {
+        lifetime / 2
+    }
 }
 
 #[derive(Default)]
@@ -63,7 +67,10 @@ pub(crate) fn parse_token_response(status: u16, body: &[u8]) -> Result<(SecretSt
         }
         // Guard against absurd values; default to Microsoft's usual ~1 h.
         let secs = t.expires_in.unwrap_or(3599).clamp(1, 24 * 3600) as u64;
-        return Ok((SecretString::from(t.access_token), Duration::from_secs(secs)));
+        return Ok((
+            SecretString::from(t.access_token),
+            Duration::from_secs(secs),
+        ));
     }
     let e: TokenErrorBody = serde_json::from_slice(body).unwrap_or_default();
     Err(GraphError::Auth {
@@ -86,7 +93,8 @@ pub fn decode_claims(token: &str) -> Result<AccessTokenClaims> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .map_err(|e| GraphError::Config(format!("access token payload is not base64url: {e}")))?;
-    serde_json::from_slice(&bytes).map_err(|e| GraphError::Config(format!("access token payload is not JSON: {e}")))
+    serde_json::from_slice(&bytes)
+        .map_err(|e| GraphError::Config(format!("access token payload is not JSON: {e}")))
 }
 
 pub(crate) fn expose(t: &SecretString) -> &str {

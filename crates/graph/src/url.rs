@@ -5,13 +5,44 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 /// Characters escaped in a path segment (ids may hold `/`, `+`, `=`; UPNs hold `@`).
 const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ').add(b'"').add(b'#').add(b'%').add(b'/').add(b'<').add(b'>').add(b'?')
-    .add(b'`').add(b'{').add(b'}').add(b'|').add(b'\\').add(b'^').add(b'[').add(b']').add(b'+');
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'|')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'[')
+    .add(b']')
+    .add(b'+');
 
 /// Characters escaped in a query value.
 const QUERY_VALUE: &AsciiSet = &CONTROLS
-    .add(b' ').add(b'"').add(b'#').add(b'%').add(b'&').add(b'+').add(b'<').add(b'>').add(b'=')
-    .add(b'`').add(b'{').add(b'}').add(b'|').add(b'\\').add(b'^').add(b'[').add(b']').add(b'?');
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'+')
+    .add(b'<')
+    .add(b'>')
+    .add(b'=')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'|')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'[')
+    .add(b']')
+    .add(b'?');
 
 /// Percent-encodes one path segment.
 pub fn seg(s: &str) -> String {
@@ -32,7 +63,9 @@ pub fn with_query(base: &str, pairs: &[(&str, String)]) -> String {
 
 /// Percent-decodes (lossy UTF-8).
 pub fn decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// OData string literal: `'` doubled.
@@ -47,8 +80,14 @@ mod tests {
     fn query_and_segments() {
         assert_eq!(seg("a@b.com"), "a@b.com");
         assert_eq!(seg("AA/B+="), "AA%2FB%2B=");
-        let u = with_query("https://x/v1.0/users", &[("$filter", "createdDateTime ge 2024-01-01T00:00:00Z".into())]);
-        assert_eq!(u, "https://x/v1.0/users?$filter=createdDateTime%20ge%202024-01-01T00:00:00Z");
+        let u = with_query(
+            "https://x/v1.0/users",
+            &[("$filter", "createdDateTime ge 2024-01-01T00:00:00Z".into())],
+        );
+        assert_eq!(
+            u,
+            "https://x/v1.0/users?$filter=createdDateTime%20ge%202024-01-01T00:00:00Z"
+        );
         let u = with_query(&u, &[("$top", "5".into())]);
         assert!(u.ends_with("&$top=5"));
     }

@@ -21,7 +21,9 @@ fn examples_dir() -> Option<PathBuf> {
 /// Microsoft sometimes wraps a single entity in `{"value": {...}}`: unwrap that.
 fn entity(v: Value) -> Value {
     match v {
-        Value::Object(ref m) if m.len() == 1 && m.get("value").map(Value::is_object).unwrap_or(false) => {
+        Value::Object(ref m)
+            if m.len() == 1 && m.get("value").map(Value::is_object).unwrap_or(false) =>
+        {
             m["value"].clone()
         }
         other => other,
@@ -54,14 +56,27 @@ fn check(rel: &str, v: Value) -> String {
         }
         ("auditlogs", n) if n.starts_with("directoryaudit") => {
             let c: Collection<DirectoryAudit> = parse(v, rel);
-            assert!(c.value.iter().all(|a| a.activity_display_name.is_some()), "{rel}");
+            assert!(
+                c.value.iter().all(|a| a.activity_display_name.is_some()),
+                "{rel}"
+            );
             format!("{} directoryAudits", c.value.len())
         }
         ("auditlogs", n) if n.starts_with("signin") => {
             let c: Collection<SignIn> = parse(v, rel);
             let s = &c.value[0];
-            assert_eq!(s.status.as_ref().and_then(|s| s.error_code), Some(0), "{rel}");
-            assert!(s.location.as_ref().and_then(|l| l.country_or_region.clone()).is_some(), "{rel}");
+            assert_eq!(
+                s.status.as_ref().and_then(|s| s.error_code),
+                Some(0),
+                "{rel}"
+            );
+            assert!(
+                s.location
+                    .as_ref()
+                    .and_then(|l| l.country_or_region.clone())
+                    .is_some(),
+                "{rel}"
+            );
             assert!(c.next_link.is_some(), "{rel}");
             format!("{} signIns", c.value.len())
         }
@@ -69,13 +84,19 @@ fn check(rel: &str, v: Value) -> String {
             let c: Collection<AuthenticationMethod> = parse(v, rel);
             assert_eq!(c.value[0].kind, AuthMethodKind::Fido2);
             assert_eq!(c.value[1].kind, AuthMethodKind::WindowsHelloForBusiness);
-            assert_eq!(c.value[1].kind.collection(), Some("windowsHelloForBusinessMethods"));
+            assert_eq!(
+                c.value[1].kind.collection(),
+                Some("windowsHelloForBusinessMethods")
+            );
             format!("{} authentication methods", c.value.len())
         }
         ("authmethods", n) => {
             let m: AuthenticationMethod = parse(entity(v), rel);
-            let expected =
-                if n.starts_with("phone") { AuthMethodKind::Phone } else { AuthMethodKind::MicrosoftAuthenticator };
+            let expected = if n.starts_with("phone") {
+                AuthMethodKind::Phone
+            } else {
+                AuthMethodKind::MicrosoftAuthenticator
+            };
             assert_eq!(m.kind, expected, "{rel}");
             format!("{:?} method", m.kind)
         }
@@ -116,12 +137,20 @@ fn check(rel: &str, v: Value) -> String {
         }
         ("mail", n) if n.starts_with("attachment-list") => {
             let c: Collection<Attachment> = parse(v, rel);
-            assert_eq!(c.value[0].kind(), AttachmentKind::File, "{rel} (@odata.type without #)");
+            assert_eq!(
+                c.value[0].kind(),
+                AttachmentKind::File,
+                "{rel} (@odata.type without #)"
+            );
             format!("{} attachments", c.value.len())
         }
         ("mail", n) if n.starts_with("attachment-get") => {
             let a: Attachment = parse(v, rel);
-            let expected = if n.contains("file") { AttachmentKind::File } else { AttachmentKind::Item };
+            let expected = if n.contains("file") {
+                AttachmentKind::File
+            } else {
+                AttachmentKind::Item
+            };
             assert_eq!(a.kind(), expected, "{rel}");
             if expected == AttachmentKind::File {
                 assert!(a.decoded_bytes().is_some(), "{rel}");
@@ -139,7 +168,11 @@ fn check(rel: &str, v: Value) -> String {
         }
         ("mail", "message-delta.response.json") => {
             let c: Collection<Value> = parse(v, rel);
-            let items: Vec<DeltaItem<Message>> = c.value.into_iter().map(|i| DeltaItem::from_value(i).unwrap()).collect();
+            let items: Vec<DeltaItem<Message>> = c
+                .value
+                .into_iter()
+                .map(|i| DeltaItem::from_value(i).unwrap())
+                .collect();
             assert!(c.next_link.is_some());
             format!("{} delta items", items.len())
         }
@@ -154,14 +187,22 @@ fn check(rel: &str, v: Value) -> String {
                 assert!(!m.internet_message_headers.is_empty(), "{rel}");
             }
             if n == "message-get.response.json" {
-                assert!(m.internet_message_id.is_some() && m.from.is_some() && !m.to_recipients.is_empty());
+                assert!(
+                    m.internet_message_id.is_some()
+                        && m.from.is_some()
+                        && !m.to_recipients.is_empty()
+                );
                 assert!(m.parent_folder_id.is_some() && m.body.is_some());
             }
             "message".into()
         }
         ("managementapi", "content-blob-azureactivedirectory.response.json") => {
             let recs: Vec<AuditRecord> = parse(v, rel);
-            assert!(recs.iter().all(|r| !r.id.is_empty() && r.creation_time.is_some() && r.record_type.is_some()));
+            assert!(
+                recs.iter().all(|r| !r.id.is_empty()
+                    && r.creation_time.is_some()
+                    && r.record_type.is_some())
+            );
             assert!(recs.iter().all(|r| r.raw.get("Workload").is_some()));
             format!("{} audit records", recs.len())
         }
@@ -193,9 +234,16 @@ fn check(rel: &str, v: Value) -> String {
             assert!(items.iter().all(|i| !i.content_uri.is_empty()), "{rel}");
             format!("{} content items", items.len())
         }
-        ("managementapi", n) if n.starts_with("subscriptions-") || n.starts_with("webhook-notification") => {
+        ("managementapi", n)
+            if n.starts_with("subscriptions-") || n.starts_with("webhook-notification") =>
+        {
             let items: Vec<ContentItem> = parse(v, rel);
-            assert!(items.iter().all(|i| !i.content_uri.is_empty() && !i.content_id.is_empty()), "{rel}");
+            assert!(
+                items
+                    .iter()
+                    .all(|i| !i.content_uri.is_empty() && !i.content_id.is_empty()),
+                "{rel}"
+            );
             format!("{} content items", items.len())
         }
         ("managementapi", "webhook-validation.request.json") => {
@@ -205,12 +253,19 @@ fn check(rel: &str, v: Value) -> String {
         }
         ("reports", _) => {
             let c: Collection<UserRegistrationDetails> = parse(v, rel);
-            assert!(c.value.iter().all(|u| u.is_mfa_registered.is_some()), "{rel}");
+            assert!(
+                c.value.iter().all(|u| u.is_mfa_registered.is_some()),
+                "{rel}"
+            );
             format!("{} registration details", c.value.len())
         }
         ("rules", "messagerule-list.response.json") => {
             let c: Collection<Value> = parse(v, rel);
-            let rules: Vec<MessageRule> = c.value.into_iter().map(|r| MessageRule::from_value(r).unwrap()).collect();
+            let rules: Vec<MessageRule> = c
+                .value
+                .into_iter()
+                .map(|r| MessageRule::from_value(r).unwrap())
+                .collect();
             assert_eq!(rules[1].forwarding_targets().len(), 1);
             assert!(rules.iter().all(|r| r.raw.is_some()));
             format!("{} rules", rules.len())
@@ -297,11 +352,20 @@ fn every_example_parses_into_its_model() {
         }
     }
     files.sort();
-    assert!(files.len() >= 60, "expected Microsoft's ~69 examples, found {}", files.len());
+    assert!(
+        files.len() >= 60,
+        "expected Microsoft's ~69 examples, found {}",
+        files.len()
+    );
     for f in &files {
-        let rel = f.strip_prefix(&dir).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(&dir)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let text = std::fs::read_to_string(f).unwrap();
-        let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{rel}: not JSON: {e}"));
+        let v: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{rel}: not JSON: {e}"));
         let what = check(&rel, v);
         eprintln!("{rel}: {what}");
     }

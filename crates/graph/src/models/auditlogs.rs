@@ -51,7 +51,11 @@ pub struct SignIn {
     pub risk_state: Option<String>,
     #[serde(default, deserialize_with = "de::vec_string")]
     pub risk_event_types: Vec<String>,
-    #[serde(default, rename = "riskEventTypes_v2", deserialize_with = "de::vec_string")]
+    #[serde(
+        default,
+        rename = "riskEventTypes_v2",
+        deserialize_with = "de::vec_string"
+    )]
     pub risk_event_types_v2: Vec<String>,
     #[serde(default, deserialize_with = "de::opt_string")]
     pub resource_display_name: Option<String>,

@@ -28,7 +28,10 @@ pub enum AuthMethodKind {
 impl AuthMethodKind {
     /// From `#microsoft.graph.phoneAuthenticationMethod` (with or without `#`, any case).
     pub fn from_odata_type(t: &str) -> Self {
-        let short = t.trim_start_matches('#').trim_start_matches("microsoft.graph.").to_ascii_lowercase();
+        let short = t
+            .trim_start_matches('#')
+            .trim_start_matches("microsoft.graph.")
+            .to_ascii_lowercase();
         match short.as_str() {
             "phoneauthenticationmethod" => Self::Phone,
             "microsoftauthenticatorauthenticationmethod" => Self::MicrosoftAuthenticator,
@@ -102,7 +105,11 @@ struct Wire {
     id: Option<String>,
     #[serde(default, deserialize_with = "de::opt_string")]
     display_name: Option<String>,
-    #[serde(default, alias = "creationDateTime", deserialize_with = "de::opt_datetime")]
+    #[serde(
+        default,
+        alias = "creationDateTime",
+        deserialize_with = "de::opt_datetime"
+    )]
     created_date_time: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "de::opt_string")]
     phone_number: Option<String>,

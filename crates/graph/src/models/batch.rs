@@ -26,11 +26,92 @@ pub struct BatchRequestItem {
     pub depends_on: Vec<String>,
 }
 
+impl BatchRequestItem {
+    fn msg(user: &str, message_id: &str) -> String {
+        format!(
+            "/users/{}/messages/{}",
+            crate::url::seg(user),
+            crate::url::seg(message_id)
+        )
+    }
+
+    pub fn get(id: impl Into<String>, url: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            method: "GET".into(),
+            url: url.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Move a message (e.g. to `junkemail` or a quarantine folder id).
+    pub fn move_message(
+        id: impl Into<String>,
+        user: &str,
+        message_id: &str,
+        destination: &str,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            method: "POST".into(),
+            url: format!("{}/move", Self::msg(user, message_id)),
+            body: Some(serde_json::json!({"destinationId": destination})),
+            ..Default::default()
+        }
+    }
+
+    /// Soft delete.
+    pub fn delete_message(id: impl Into<String>, user: &str, message_id: &str) -> Self {
+        Self {
+            id: id.into(),
+            method: "DELETE".into(),
+            url: Self::msg(user, message_id),
+            ..Default::default()
+        }
+    }
+
+    /// Purge.
+    pub fn permanent_delete_message(id: impl Into<String>, user: &str, message_id: &str) -> Self {
+        Self {
+            id: id.into(),
+            method: "POST".into(),
+            url: format!("{}/permanentDelete", Self::msg(user, message_id)),
+            ..Default::default()
+        }
+    }
+
+    /// Find a message by RFC 5322 Message-ID in one mailbox.
+    pub fn find_by_internet_message_id(
+        id: impl Into<String>,
+        user: &str,
+        internet_message_id: &str,
+    ) -> Self {
+        let url = crate::url::with_query(
+            &format!("/users/{}/messages", crate::url::seg(user)),
+            &[
+                (
+                    "$filter",
+                    format!(
+                        "internetMessageId eq {}",
+                        crate::url::odata_string(internet_message_id)
+                    ),
+                ),
+                ("$select", "id,parentFolderId,internetMessageId".into()),
+            ],
+        );
+        Self::get(id, url)
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct BatchResponseBody {
     #[serde(default)]
     pub responses: Vec<BatchResponseItem>,
-    #[serde(rename = "@odata.nextLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.nextLink",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_link: Option<String>,
 }
 
@@ -49,9 +130,12 @@ pub struct BatchResponseItem {
 impl BatchResponseItem {
     /// Case-insensitive header lookup (values may be strings or numbers).
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        })
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
     }
 }

@@ -10,13 +10,30 @@ use crate::de;
 pub struct Collection<T> {
     #[serde(default = "Vec::new")]
     pub value: Vec<T>,
-    #[serde(rename = "@odata.nextLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.nextLink",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_link: Option<String>,
-    #[serde(rename = "@odata.deltaLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.deltaLink",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub delta_link: Option<String>,
-    #[serde(rename = "@odata.count", default, deserialize_with = "de::opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.count",
+        default,
+        deserialize_with = "de::opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub count: Option<i64>,
-    #[serde(rename = "@odata.context", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.context",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub context: Option<String>,
 }
 
@@ -28,9 +45,17 @@ pub struct ODataValue<T> {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub struct EmailAddress {
-    #[serde(default, deserialize_with = "de::opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub address: Option<String>,
 }
 
@@ -44,11 +69,19 @@ pub struct Recipient {
 
 impl Recipient {
     pub fn new(address: impl Into<String>) -> Self {
-        Self { email_address: EmailAddress { name: None, address: Some(address.into()) } }
+        Self {
+            email_address: EmailAddress {
+                name: None,
+                address: Some(address.into()),
+            },
+        }
     }
     /// The address, lower-cased, if present.
     pub fn address_lower(&self) -> Option<String> {
-        self.email_address.address.as_ref().map(|a| a.to_ascii_lowercase())
+        self.email_address
+            .address
+            .as_ref()
+            .map(|a| a.to_ascii_lowercase())
     }
 }
 
@@ -89,8 +122,15 @@ impl<T: serde::de::DeserializeOwned> DeltaItem<T> {
     /// Classifies a raw delta entry: `@removed` present → `Removed`, else the object.
     pub fn from_value(v: Value) -> Result<Self, serde_json::Error> {
         if let Some(removed) = v.get("@removed") {
-            let reason = removed.get("reason").and_then(|r| r.as_str()).map(str::to_owned);
-            let id = v.get("id").and_then(|i| i.as_str()).unwrap_or_default().to_owned();
+            let reason = removed
+                .get("reason")
+                .and_then(|r| r.as_str())
+                .map(str::to_owned);
+            let id = v
+                .get("id")
+                .and_then(|i| i.as_str())
+                .unwrap_or_default()
+                .to_owned();
             return Ok(DeltaItem::Removed { id, reason });
         }
         serde_json::from_value(v).map(DeltaItem::Upsert)

@@ -26,7 +26,11 @@ pub struct ErrorDetail {
 impl ErrorDetail {
     /// `request-id` from the inner error, if any.
     pub fn request_id(&self) -> Option<String> {
-        self.inner_error.as_ref()?.get("request-id")?.as_str().map(str::to_owned)
+        self.inner_error
+            .as_ref()?
+            .get("request-id")?
+            .as_str()
+            .map(str::to_owned)
     }
 }
 

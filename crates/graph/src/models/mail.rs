@@ -27,7 +27,11 @@ pub struct FollowupFlag {
 pub struct Message {
     #[serde(default)]
     pub id: String,
-    #[serde(rename = "@odata.etag", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.etag",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub etag: Option<String>,
     #[serde(default, deserialize_with = "de::opt_string")]
     pub internet_message_id: Option<String>,
@@ -93,7 +97,11 @@ pub struct Message {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Attachment {
-    #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.type",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub odata_type: Option<String>,
     #[serde(default)]
     pub id: String,
@@ -132,7 +140,12 @@ pub enum AttachmentKind {
 
 impl Attachment {
     pub fn kind(&self) -> AttachmentKind {
-        let t = self.odata_type.as_deref().unwrap_or("").trim_start_matches('#').to_ascii_lowercase();
+        let t = self
+            .odata_type
+            .as_deref()
+            .unwrap_or("")
+            .trim_start_matches('#')
+            .to_ascii_lowercase();
         match t.as_str() {
             "microsoft.graph.fileattachment" => AttachmentKind::File,
             "microsoft.graph.itemattachment" => AttachmentKind::Item,
@@ -145,7 +158,9 @@ impl Attachment {
     pub fn decoded_bytes(&self) -> Option<Vec<u8>> {
         use base64::Engine;
         let b = self.content_bytes.as_deref()?;
-        base64::engine::general_purpose::STANDARD.decode(b.trim()).ok()
+        base64::engine::general_purpose::STANDARD
+            .decode(b.trim())
+            .ok()
     }
 }
 

@@ -14,16 +14,36 @@ use crate::models::common::Recipient;
 pub struct MessageRule {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub id: String,
-    #[serde(default, deserialize_with = "de::opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub display_name: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sequence: Option<i64>,
-    #[serde(default, deserialize_with = "de::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_enabled: Option<bool>,
-    #[serde(default, deserialize_with = "de::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub has_error: Option<bool>,
     /// Rule not manageable through REST (unsupported conditions); conditions/actions absent.
-    #[serde(default, deserialize_with = "de::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_read_only: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conditions: Option<MessageRulePredicates>,
@@ -50,7 +70,12 @@ impl MessageRule {
     /// Every recipient the rule forwards, forwards-as-attachment or redirects to.
     pub fn forwarding_targets(&self) -> Vec<&Recipient> {
         match &self.actions {
-            Some(a) => a.forward_to.iter().chain(&a.forward_as_attachment_to).chain(&a.redirect_to).collect(),
+            Some(a) => a
+                .forward_to
+                .iter()
+                .chain(&a.forward_as_attachment_to)
+                .chain(&a.redirect_to)
+                .collect(),
             None => Vec::new(),
         }
     }
@@ -59,28 +84,72 @@ impl MessageRule {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageRuleActions {
-    #[serde(default, deserialize_with = "de::vec_string", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "de::vec_string",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub assign_categories: Vec<String>,
-    #[serde(default, deserialize_with = "de::opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub copy_to_folder: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub delete: Option<bool>,
-    #[serde(default, deserialize_with = "de::vec_or_one", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "de::vec_or_one",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub forward_as_attachment_to: Vec<Recipient>,
-    #[serde(default, deserialize_with = "de::vec_or_one", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "de::vec_or_one",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub forward_to: Vec<Recipient>,
-    #[serde(default, deserialize_with = "de::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mark_as_read: Option<bool>,
-    #[serde(default, deserialize_with = "de::opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mark_importance: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub move_to_folder: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub permanent_delete: Option<bool>,
     /// Documented as one recipient, sent as a collection in practice: both accepted.
-    #[serde(default, deserialize_with = "de::vec_or_one", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "de::vec_or_one",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub redirect_to: Vec<Recipient>,
-    #[serde(default, deserialize_with = "de::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stop_processing_rules: Option<bool>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -98,43 +167,119 @@ pub struct SizeRange {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageRulePredicates {
-    #[serde(default, deserialize_with = "de::vec_string", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "de::vec_string",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub body_contains: Vec<String>,
-    #[serde(default, deserialize_with = "de::vec_string", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "de::vec_string",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub body_or_subject_contains: Vec<String>,
-    #[serde(default, deserialize_with = "de::vec_string", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "de::vec_string",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub categories: Vec<String>,
-    #[serde(default, deserialize_with = "de::vec_or_one", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "de::vec_or_one",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub from_addresses: Vec<Recipient>,
-    #[serde(default, deserialize_with = "de::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub has_attachments: Option<bool>,
-    #[serde(default, deserialize_with = "de::vec_string", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "de::vec_string",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub header_contains: Vec<String>,
-    #[serde(default, deserialize_with = "de::opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub importance: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_automatic_forward: Option<bool>,
-    #[serde(default, deserialize_with = "de::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_automatic_reply: Option<bool>,
-    #[serde(default, deserialize_with = "de::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub not_sent_to_me: Option<bool>,
-    #[serde(default, deserialize_with = "de::vec_string", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "de::vec_string",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub recipient_contains: Vec<String>,
-    #[serde(default, deserialize_with = "de::vec_string", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "de::vec_string",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub sender_contains: Vec<String>,
-    #[serde(default, deserialize_with = "de::opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sensitivity: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sent_cc_me: Option<bool>,
-    #[serde(default, deserialize_with = "de::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sent_only_to_me: Option<bool>,
-    #[serde(default, deserialize_with = "de::vec_or_one", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "de::vec_or_one",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub sent_to_addresses: Vec<Recipient>,
-    #[serde(default, deserialize_with = "de::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sent_to_me: Option<bool>,
-    #[serde(default, deserialize_with = "de::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sent_to_or_cc_me: Option<bool>,
-    #[serde(default, deserialize_with = "de::vec_string", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "de::vec_string",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub subject_contains: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub within_size_range: Option<SizeRange>,

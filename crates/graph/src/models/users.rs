@@ -84,7 +84,8 @@ pub struct SignInActivity {
 }
 
 /// Body of `PATCH /users/{id}` with a `passwordProfile` (User-PasswordProfile.ReadWrite.All).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+/// `Debug` never prints the password.
+#[derive(Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PasswordProfile {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -94,4 +95,20 @@ pub struct PasswordProfile {
     /// Never logged; only sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+}
+
+impl std::fmt::Debug for PasswordProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordProfile")
+            .field(
+                "force_change_password_next_sign_in",
+                &self.force_change_password_next_sign_in,
+            )
+            .field(
+                "force_change_password_next_sign_in_with_mfa",
+                &self.force_change_password_next_sign_in_with_mfa,
+            )
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }

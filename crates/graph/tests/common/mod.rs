@@ -50,7 +50,11 @@ impl TokenServer {
             expires_in: AtomicU64::new(3599),
             issued: AtomicUsize::new(0),
             scopes: Mutex::new(Vec::new()),
-            roles: vec!["Mail.ReadWrite".into(), "User.Read.All".into(), "AuditLog.Read.All".into()],
+            roles: vec![
+                "Mail.ReadWrite".into(),
+                "User.Read.All".into(),
+                "AuditLog.Read.All".into(),
+            ],
             jtis: Mutex::new(HashSet::new()),
             base: Mutex::new(String::new()),
             seen_headers: Mutex::new(Vec::new()),
@@ -62,7 +66,10 @@ impl TokenServer {
 pub fn fake_access_token(n: usize, aud: &str, roles: &[String]) -> String {
     let h = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"none"}"#);
     let p = URL_SAFE_NO_PAD.encode(
-        serde_json::to_vec(&json!({"aud": aud, "tid": TENANT, "appid": CLIENT_ID, "roles": roles, "n": n})).unwrap(),
+        serde_json::to_vec(
+            &json!({"aud": aud, "tid": TENANT, "appid": CLIENT_ID, "roles": roles, "n": n}),
+        )
+        .unwrap(),
     );
     format!("{h}.{p}.sig{n}")
 }
@@ -96,12 +103,22 @@ async fn token_handler(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     if tenant != TENANT {
-        return aadsts(StatusCode::BAD_REQUEST, "invalid_request", 90002, "Tenant not found.");
+        return aadsts(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            90002,
+            "Tenant not found.",
+        );
     }
     if form.get("grant_type").map(String::as_str) != Some("client_credentials")
         || form.get("client_id").map(String::as_str) != Some(CLIENT_ID)
     {
-        return aadsts(StatusCode::BAD_REQUEST, "unauthorized_client", 700016, "Application not found.");
+        return aadsts(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            700016,
+            "Application not found.",
+        );
     }
     let scope = form.get("scope").cloned().unwrap_or_default();
     if !scope.ends_with("/.default") {
@@ -110,14 +127,24 @@ async fn token_handler(
     match &s.cred {
         AppCred::Secret(expected) => {
             if form.get("client_secret") != Some(expected) {
-                return aadsts(StatusCode::UNAUTHORIZED, "invalid_client", 7000215, "Invalid client secret provided.");
+                return aadsts(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    7000215,
+                    "Invalid client secret provided.",
+                );
             }
         }
         AppCred::Cert(cert_pem) => {
             if form.get("client_assertion_type").map(String::as_str)
                 != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
             {
-                return aadsts(StatusCode::BAD_REQUEST, "invalid_request", 900144, "no assertion");
+                return aadsts(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    900144,
+                    "no assertion",
+                );
             }
             let assertion = form.get("client_assertion").cloned().unwrap_or_default();
             if let Err(why) = verify_assertion(&s, cert_pem, &assertion) {
@@ -128,7 +155,11 @@ async fn token_handler(
     let n = s.issued.fetch_add(1, Ordering::SeqCst) + 1;
     s.scopes.lock().push(scope.clone());
     let aud = scope.trim_end_matches("/.default").to_owned();
-    let roles = if aud.contains("manage.office.com") { vec!["ActivityFeed.Read".to_owned()] } else { s.roles.clone() };
+    let roles = if aud.contains("manage.office.com") {
+        vec!["ActivityFeed.Read".to_owned()]
+    } else {
+        s.roles.clone()
+    };
     axum::Json(json!({
         "token_type": "Bearer",
         "expires_in": s.expires_in.load(Ordering::SeqCst),
@@ -145,7 +176,11 @@ fn verify_assertion(s: &TokenServer, cert_pem: &str, assertion: &str) -> Result<
     let der = pem_der(cert_pem);
     let x5t = URL_SAFE_NO_PAD.encode(sha1::Sha1::digest(&der));
     let x5t_s256 = URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(&der));
-    s.seen_headers.lock().push((format!("{:?}", header.alg), header.x5t.is_some(), header.x5t_s256.is_some()));
+    s.seen_headers.lock().push((
+        format!("{:?}", header.alg),
+        header.x5t.is_some(),
+        header.x5t_s256.is_some(),
+    ));
     match header.alg {
         jsonwebtoken::Algorithm::RS256 => {
             if header.x5t.as_deref() != Some(x5t.as_str()) {
@@ -159,14 +194,16 @@ fn verify_assertion(s: &TokenServer, cert_pem: &str, assertion: &str) -> Result<
         }
         other => return Err(format!("unsupported alg {other:?}")),
     }
-    let key = jsonwebtoken::DecodingKey::from_rsa_pem(cert_pem.as_bytes()).map_err(|e| format!("cert key: {e}"))?;
+    let key = jsonwebtoken::DecodingKey::from_rsa_pem(cert_pem.as_bytes())
+        .map_err(|e| format!("cert key: {e}"))?;
     let aud = format!("{}/{}/oauth2/v2.0/token", s.base.lock(), TENANT);
     let mut v = jsonwebtoken::Validation::new(header.alg);
-    v.set_audience(&[aud.clone()]);
+    v.set_audience(std::slice::from_ref(&aud));
     v.set_issuer(&[CLIENT_ID]);
     v.set_required_spec_claims(&["exp", "nbf", "aud", "iss", "sub"]);
     v.validate_nbf = true;
-    let data = jsonwebtoken::decode::<AssertionClaims>(assertion, &key, &v).map_err(|e| format!("signature/claims: {e}"))?;
+    let data = jsonwebtoken::decode::<AssertionClaims>(assertion, &key, &v)
+        .map_err(|e| format!("signature/claims: {e}"))?;
     let c = data.claims;
     if c.sub != CLIENT_ID || c.iss != CLIENT_ID || c.aud != aud {
         return Err("iss/sub/aud".into());
@@ -186,11 +223,15 @@ fn uuid_like(s: &str) -> Option<()> {
 
 fn pem_der(pem: &str) -> Vec<u8> {
     let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    base64::engine::general_purpose::STANDARD.decode(b64).unwrap()
+    base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap()
 }
 
 pub fn token_router(s: Arc<TokenServer>) -> Router {
-    Router::new().route("/{tenant}/oauth2/v2.0/token", post(token_handler)).with_state(s)
+    Router::new()
+        .route("/{tenant}/oauth2/v2.0/token", post(token_handler))
+        .with_state(s)
 }
 
 /// Serves `app` on 127.0.0.1:0 and returns its base URL.
@@ -223,7 +264,8 @@ pub fn fast_retry() -> RetryPolicy {
 }
 
 pub fn config(base: &str, cred: Credential) -> ClientConfig {
-    let mut cfg = ClientConfig::new(TENANT, CLIENT_ID, cred).with_endpoints(Endpoints::single(base));
+    let mut cfg =
+        ClientConfig::new(TENANT, CLIENT_ID, cred).with_endpoints(Endpoints::single(base));
     cfg.retry = fast_retry();
     cfg.limits = Limits::default();
     cfg
@@ -252,9 +294,16 @@ pub fn graph_error(status: u16, code: &str, message: &str) -> Response {
 }
 
 pub fn bearer(h: &HeaderMap) -> String {
-    h.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").trim_start_matches("Bearer ").to_owned()
+    h.get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .trim_start_matches("Bearer ")
+        .to_owned()
 }
 
 pub fn empty(status: u16) -> Response {
-    Response::builder().status(status).body(Body::empty()).unwrap()
+    Response::builder()
+        .status(status)
+        .body(Body::empty())
+        .unwrap()
 }
