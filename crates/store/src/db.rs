@@ -14,7 +14,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{Connection, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 use crate::error::{Hint, StoreError, q};
 
@@ -190,6 +190,10 @@ impl Store {
         }
         let pool = if is_postgres(location) {
             let o = PgConnectOptions::from_str(location).map_err(|e| invalid(e.to_string()))?;
+            // One direct attempt first: the pool would retry a refused connection until its
+            // acquire timeout, and the user should hear at once that the server is unreachable.
+            let probe = PgConnection::connect_with(&o).await.map_err(open_err)?;
+            let _ = probe.close().await;
             let pool = PgPoolOptions::new()
                 .max_connections(opts.max_connections.unwrap_or(10))
                 .acquire_timeout(Duration::from_secs(30))
