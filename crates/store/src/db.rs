@@ -72,6 +72,21 @@ pub(crate) enum Conn<'a> {
 /// Runs one expression against whichever backend `$conn` (a `&mut Conn`) holds. The body is
 /// compiled once per driver, so binds and decodes use each driver's native types.
 macro_rules! on_conn {
+    // `$db` names the driver's `Database` type inside the body, for builders that need it.
+    ($conn:expr, |$c:ident, $db:ident| $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite($c) => {
+                type $db = sqlx::Sqlite;
+                let $c: &mut sqlx::SqliteConnection = &mut **$c;
+                $body
+            }
+            $crate::db::Conn::Pg($c) => {
+                type $db = sqlx::Postgres;
+                let $c: &mut sqlx::PgConnection = &mut **$c;
+                $body
+            }
+        }
+    };
     ($conn:expr, |$c:ident| $body:expr) => {
         match $conn {
             $crate::db::Conn::Sqlite($c) => {

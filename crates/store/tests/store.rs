@@ -626,3 +626,31 @@ async fn errors_say_what_to_do() {
     assert!(s.insert_message(&msg("mb1", "m1", "<a@x>")).await.unwrap());
     assert_eq!(s.count_messages(T).await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn bulk_message_insert_reports_new_ones_in_order() {
+    each(|db: TestDb| async move {
+        let s = db.open().await;
+        assert!(s.insert_message(&msg("mb1", "m2", "<2@x>")).await.unwrap());
+        let batch = vec![
+            msg("mb1", "m1", "<1@x>"),
+            msg("mb1", "m2", "<2@x>"), // already stored
+            msg("mb1", "m3", "<3@x>"),
+            msg("mb1", "m1", "<1@x>"), // repeated within the batch
+            msg("mb2", "m2", "<2@x>"), // same graph id, other mailbox
+        ];
+        assert_eq!(
+            s.insert_messages(&batch).await.unwrap(),
+            [true, false, true, false, true]
+        );
+        assert!(s.insert_messages(&[]).await.unwrap().is_empty());
+        let big: Vec<Message> = (0..2500).map(|i| msg("mb3", &format!("b{i}"), "<b@x>")).collect();
+        let new = s.insert_messages(&big).await.unwrap();
+        assert_eq!(new.len(), 2500);
+        assert!(new.iter().all(|&n| n));
+        assert_eq!(s.count_messages(T).await.unwrap(), 2504);
+        s.close().await;
+        db
+    })
+    .await;
+}
