@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{
+    Connection, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction,
 };
-use sqlx::{Connection, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 use crate::error::{Hint, StoreError, q};
 
@@ -129,8 +129,8 @@ pub(crate) enum Pooled {
 impl Pooled {
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         match self {
-            Pooled::Sqlite(c) => Conn::Sqlite(&mut **c),
-            Pooled::Pg(c) => Conn::Pg(&mut **c),
+            Pooled::Sqlite(c) => Conn::Sqlite(c),
+            Pooled::Pg(c) => Conn::Pg(c),
         }
     }
 }
@@ -138,8 +138,8 @@ impl Pooled {
 impl Tx {
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         match &mut self.inner {
-            TxInner::Sqlite(t) => Conn::Sqlite(&mut **t),
-            TxInner::Pg(t) => Conn::Pg(&mut **t),
+            TxInner::Sqlite(t) => Conn::Sqlite(t),
+            TxInner::Pg(t) => Conn::Pg(t),
         }
     }
 
@@ -149,7 +149,7 @@ impl Tx {
             TxInner::Sqlite(t) => t.commit().await,
             TxInner::Pg(t) => t.commit().await,
         }
-        .map_err(q("*", "commit"))
+        .map_err(q("(transaction)", "commit"))
     }
 
     /// Discards every write of this transaction.
@@ -158,7 +158,7 @@ impl Tx {
             TxInner::Sqlite(t) => t.rollback().await,
             TxInner::Pg(t) => t.rollback().await,
         }
-        .map_err(q("*", "rollback"))
+        .map_err(q("(transaction)", "rollback"))
     }
 }
 
@@ -225,8 +225,8 @@ impl Store {
             Pool::Pg(pool)
         } else {
             let (o, memory) = if location.starts_with("sqlite:") {
-                let o = SqliteConnectOptions::from_str(location)
-                    .map_err(|e| invalid(e.to_string()))?;
+                let o =
+                    SqliteConnectOptions::from_str(location).map_err(|e| invalid(e.to_string()))?;
                 let memory = location.contains(":memory:") || location.contains("mode=memory");
                 (o, memory)
             } else if location.contains("://") {
@@ -307,17 +307,19 @@ impl Store {
             Pool::Sqlite(p) => TxInner::Sqlite(
                 p.begin_with("BEGIN IMMEDIATE")
                     .await
-                    .map_err(q("*", "begin"))?,
+                    .map_err(q("(transaction)", "begin"))?,
             ),
-            Pool::Pg(p) => TxInner::Pg(p.begin().await.map_err(q("*", "begin"))?),
+            Pool::Pg(p) => TxInner::Pg(p.begin().await.map_err(q("(transaction)", "begin"))?),
         };
         Ok(Tx { inner })
     }
 
     pub(crate) async fn acquire(&self) -> Result<Pooled, StoreError> {
         Ok(match &self.pool {
-            Pool::Sqlite(p) => Pooled::Sqlite(p.acquire().await.map_err(q("*", "acquire"))?),
-            Pool::Pg(p) => Pooled::Pg(p.acquire().await.map_err(q("*", "acquire"))?),
+            Pool::Sqlite(p) => {
+                Pooled::Sqlite(p.acquire().await.map_err(q("(transaction)", "acquire"))?)
+            }
+            Pool::Pg(p) => Pooled::Pg(p.acquire().await.map_err(q("(transaction)", "acquire"))?),
         })
     }
 

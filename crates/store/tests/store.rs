@@ -10,7 +10,8 @@ use ward_store::*;
 const T: &str = "contoso";
 
 fn at(secs: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(1_780_000_000 + secs, 123_456_789).unwrap()
+    Utc.timestamp_opt(1_780_000_000 + secs, 123_456_789)
+        .unwrap()
 }
 
 fn msg(mailbox: &str, id: &str, imid: &str) -> Message {
@@ -73,12 +74,20 @@ async fn migrations_are_idempotent_and_reopen_keeps_data() {
         .unwrap();
         s.migrate().await.unwrap();
         s.migrate().await.unwrap();
+        if db.backend == Backend::Sqlite {
+            // The file is in WAL mode: readers do not block the writer.
+            assert!(std::path::Path::new(&format!("{}-wal", db.location)).exists());
+        }
         s.close().await;
         // Opening again runs the migrator again: nothing to do, data intact.
         let s2 = db.open().await;
         let t = s2.get_tenant(T).await.unwrap().unwrap();
         assert_eq!(t.config_fingerprint, "fp1");
-        assert_eq!(db.raw("DELETE FROM _sqlx_migrations WHERE version = -1").await, 0);
+        assert_eq!(
+            db.raw("DELETE FROM _sqlx_migrations WHERE version = -1")
+                .await,
+            0
+        );
         s2.close().await;
         db
     })
@@ -92,9 +101,14 @@ async fn cursor_and_data_commit_or_roll_back_together() {
         // Rolled back explicitly.
         let mut tx = s.transaction().await.unwrap();
         assert!(tx.insert_message(&msg("mb1", "m1", "<a@x>")).await.unwrap());
-        tx.set_cursor(T, "messages:u1:inbox", "delta-1").await.unwrap();
+        tx.set_cursor(T, "messages:u1:inbox", "delta-1")
+            .await
+            .unwrap();
         assert_eq!(
-            tx.get_cursor(T, "messages:u1:inbox").await.unwrap().as_deref(),
+            tx.get_cursor(T, "messages:u1:inbox")
+                .await
+                .unwrap()
+                .as_deref(),
             Some("delta-1")
         );
         tx.rollback().await.unwrap();
@@ -105,7 +119,9 @@ async fn cursor_and_data_commit_or_roll_back_together() {
         {
             let mut tx = s.transaction().await.unwrap();
             tx.insert_message(&msg("mb1", "m1", "<a@x>")).await.unwrap();
-            tx.set_cursor(T, "messages:u1:inbox", "delta-1").await.unwrap();
+            tx.set_cursor(T, "messages:u1:inbox", "delta-1")
+                .await
+                .unwrap();
         }
         assert_eq!(s.count_messages(T).await.unwrap(), 0);
         assert_eq!(s.get_cursor(T, "messages:u1:inbox").await.unwrap(), None);
@@ -113,21 +129,31 @@ async fn cursor_and_data_commit_or_roll_back_together() {
         // Committed: both.
         let mut tx = s.transaction().await.unwrap();
         tx.insert_message(&msg("mb1", "m1", "<a@x>")).await.unwrap();
-        tx.set_cursor(T, "messages:u1:inbox", "delta-1").await.unwrap();
+        tx.set_cursor(T, "messages:u1:inbox", "delta-1")
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         assert_eq!(s.count_messages(T).await.unwrap(), 1);
         assert_eq!(
-            s.get_cursor(T, "messages:u1:inbox").await.unwrap().as_deref(),
+            s.get_cursor(T, "messages:u1:inbox")
+                .await
+                .unwrap()
+                .as_deref(),
             Some("delta-1")
         );
 
         // A failing statement inside the transaction leaves the earlier state untouched.
         let mut tx = s.transaction().await.unwrap();
-        tx.set_cursor(T, "messages:u1:inbox", "delta-2").await.unwrap();
+        tx.set_cursor(T, "messages:u1:inbox", "delta-2")
+            .await
+            .unwrap();
         assert!(tx.attach_finding(T, "no-such-incident", "f").await.is_err());
         drop(tx);
         assert_eq!(
-            s.get_cursor(T, "messages:u1:inbox").await.unwrap().as_deref(),
+            s.get_cursor(T, "messages:u1:inbox")
+                .await
+                .unwrap()
+                .as_deref(),
             Some("delta-1")
         );
         assert!(s.delete_cursor(T, "messages:u1:inbox").await.unwrap());
@@ -154,10 +180,17 @@ async fn message_insert_is_idempotent() {
             e
         });
         // Same internet message in another mailbox is another copy.
-        assert!(s.insert_message(&msg("mb2", "m9", "<camp@evil>")).await.unwrap());
+        assert!(
+            s.insert_message(&msg("mb2", "m9", "<camp@evil>"))
+                .await
+                .unwrap()
+        );
         let copies = s.messages_by_internet_id(T, "<camp@evil>").await.unwrap();
         assert_eq!(
-            copies.iter().map(|m| m.mailbox_id.as_str()).collect::<Vec<_>>(),
+            copies
+                .iter()
+                .map(|m| m.mailbox_id.as_str())
+                .collect::<Vec<_>>(),
             ["mb1", "mb2"]
         );
         assert_eq!(s.count_messages(T).await.unwrap(), 2);
@@ -182,7 +215,14 @@ async fn message_insert_is_idempotent() {
             analyzed_at: at(20),
         };
         assert!(s.put_analysis(&a).await.unwrap());
-        assert!(!s.put_analysis(&Analysis { score: 95, ..a.clone() }).await.unwrap());
+        assert!(
+            !s.put_analysis(&Analysis {
+                score: 95,
+                ..a.clone()
+            })
+            .await
+            .unwrap()
+        );
         assert_eq!(s.get_analysis(&m.key()).await.unwrap().unwrap().score, 95);
         let mut clean = a.clone();
         clean.graph_id = "m-nul".into();
@@ -224,7 +264,11 @@ async fn users_mailboxes_events() {
         assert!(!s.upsert_user(&u).await.unwrap());
         assert_eq!(s.get_user(T, "u1").await.unwrap().unwrap(), u);
         assert_eq!(
-            s.find_user_by_upn(T, "alice@contoso.com").await.unwrap().unwrap().id,
+            s.find_user_by_upn(T, "alice@contoso.com")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
             "u1"
         );
         assert!(
@@ -254,12 +298,30 @@ async fn users_mailboxes_events() {
         assert!(s.insert_event(&ev).await.unwrap());
         assert!(!s.insert_event(&ev).await.unwrap());
         // The same id in another kind is another event.
-        assert!(s.insert_event(&Event { kind: EventKind::Audit, ..ev.clone() }).await.unwrap());
+        assert!(
+            s.insert_event(&Event {
+                kind: EventKind::Audit,
+                ..ev.clone()
+            })
+            .await
+            .unwrap()
+        );
         let got = s.events_for_user(T, "u1", at(0), 10).await.unwrap();
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].raw, ev.raw);
-        assert_eq!(s.events_between(T, EventKind::SignIn, at(100), at(101), 10).await.unwrap().len(), 1);
-        assert!(s.events_between(T, EventKind::SignIn, at(101), at(200), 10).await.unwrap().is_empty());
+        assert_eq!(
+            s.events_between(T, EventKind::SignIn, at(100), at(101), 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            s.events_between(T, EventKind::SignIn, at(101), at(200), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(s.count_events(T, EventKind::Audit).await.unwrap(), 1);
 
         let id = s
@@ -291,18 +353,40 @@ async fn snapshots_keep_history_and_latest() {
         let k = SnapshotKind::InboxRules;
         let v1 = json!([{"id": "r1", "displayName": "x", "actions": {"delete": true}}]);
         let p = s.put_snapshot(T, k, "u1", &v1, at(0)).await.unwrap();
-        assert_eq!(p, SnapshotPut { version: 1, changed: true });
+        assert_eq!(
+            p,
+            SnapshotPut {
+                version: 1,
+                changed: true
+            }
+        );
         // Same content with keys in another order: no new version.
         let v1b: serde_json::Value =
             serde_json::from_str(r#"[{"actions":{"delete":true},"displayName":"x","id":"r1"}]"#)
                 .unwrap();
         let p = s.put_snapshot(T, k, "u1", &v1b, at(5)).await.unwrap();
-        assert_eq!(p, SnapshotPut { version: 1, changed: false });
+        assert_eq!(
+            p,
+            SnapshotPut {
+                version: 1,
+                changed: false
+            }
+        );
         let v2 = json!([{"id": "r1"}, {"id": "r2", "forwardTo": "evil@x"}]);
         let p = s.put_snapshot(T, k, "u1", &v2, at(10)).await.unwrap();
-        assert_eq!(p, SnapshotPut { version: 2, changed: true });
-        s.put_snapshot(T, k, "u2", &json!([]), at(10)).await.unwrap();
-        s.put_snapshot(T, SnapshotKind::AuthMethods, "u1", &json!([]), at(10)).await.unwrap();
+        assert_eq!(
+            p,
+            SnapshotPut {
+                version: 2,
+                changed: true
+            }
+        );
+        s.put_snapshot(T, k, "u2", &json!([]), at(10))
+            .await
+            .unwrap();
+        s.put_snapshot(T, SnapshotKind::AuthMethods, "u1", &json!([]), at(10))
+            .await
+            .unwrap();
 
         let latest = s.latest_snapshot(T, k, "u1").await.unwrap().unwrap();
         assert_eq!((latest.version, &latest.data), (2, &v2));
@@ -312,7 +396,9 @@ async fn snapshots_keep_history_and_latest() {
         assert_eq!(recent[1].data, v1);
         let all = s.latest_snapshots(T, k).await.unwrap();
         assert_eq!(
-            all.iter().map(|x| (x.object_id.as_str(), x.version)).collect::<Vec<_>>(),
+            all.iter()
+                .map(|x| (x.object_id.as_str(), x.version))
+                .collect::<Vec<_>>(),
             [("u1", 2), ("u2", 1)]
         );
         assert!(s.latest_snapshot(T, k, "nobody").await.unwrap().is_none());
@@ -352,7 +438,8 @@ async fn journal_chain_verifies_and_detects_tampering() {
         assert_eq!(s.journal_for_action("a2").await.unwrap().len(), 1);
 
         // Modify a JSON field of entry 3.
-        db.raw("UPDATE journal SET before_state = '{\"sessions\":0}' WHERE seq = 3").await;
+        db.raw("UPDATE journal SET before_state = '{\"sessions\":0}' WHERE seq = 3")
+            .await;
         assert!(matches!(
             s.verify_journal().await.unwrap(),
             JournalStatus::Broken { seq: 3, .. }
@@ -391,8 +478,12 @@ async fn journal_detects_other_tampering() {
     each(|db: TestDb| async move {
         let s = journal_of(&db, 3).await;
         let sql = match db.backend {
-            Backend::Sqlite => "UPDATE journal SET time = '2020-01-01T00:00:00+00:00' WHERE seq = 2",
-            Backend::Postgres => "UPDATE journal SET time = time + interval '1 second' WHERE seq = 2",
+            Backend::Sqlite => {
+                "UPDATE journal SET time = '2020-01-01T00:00:00+00:00' WHERE seq = 2"
+            }
+            Backend::Postgres => {
+                "UPDATE journal SET time = time + interval '1 second' WHERE seq = 2"
+            }
         };
         db.raw(sql).await;
         assert!(matches!(
@@ -414,7 +505,9 @@ async fn concurrent_journal_appends_keep_one_chain() {
             let s = s.clone();
             tasks.push(tokio::spawn(async move {
                 for i in 0..10 {
-                    s.append_journal(&entry(&format!("w{w}-{i}"), i)).await.unwrap();
+                    s.append_journal(&entry(&format!("w{w}-{i}"), i))
+                        .await
+                        .unwrap();
                 }
             }));
         }
@@ -457,7 +550,10 @@ async fn incidents_attach_findings() {
         assert!(!s.attach_finding(T, "inc-1", "f-early").await.unwrap());
         assert!(matches!(
             s.attach_finding(T, "inc-1", "missing").await,
-            Err(StoreError::NotFound { table: "findings", .. })
+            Err(StoreError::NotFound {
+                table: "findings",
+                ..
+            })
         ));
 
         let got = s.get_incident(T, "inc-1").await.unwrap().unwrap();
@@ -467,19 +563,67 @@ async fn incidents_attach_findings() {
         assert_eq!(tl.len(), 2);
         assert_eq!(tl[0]["finding_id"], "f-early"); // sorted by time, not by attach order
         let fs = s.findings_for_incident(T, "inc-1").await.unwrap();
-        assert_eq!(fs.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["f-early", "f-late"]);
+        assert_eq!(
+            fs.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+            ["f-early", "f-late"]
+        );
         assert_eq!(fs[0].evidence, finding("f-early", 50).evidence);
-        assert_eq!(s.findings_for_user(T, "u1", at(100)).await.unwrap().len(), 1);
+        assert_eq!(
+            s.findings_for_user(T, "u1", at(100)).await.unwrap().len(),
+            1
+        );
 
-        assert_eq!(s.find_active_incident(T, "ato", "u1").await.unwrap().unwrap().id, "inc-1");
-        assert_eq!(s.incidents_with_status(T, IncidentStatus::Open).await.unwrap().len(), 1);
-        assert!(s.set_incident_status(T, "inc-1", IncidentStatus::Contained, at(400), "revoked").await.unwrap());
-        assert!(!s.set_incident_status(T, "inc-1", IncidentStatus::Contained, at(401), "again").await.unwrap());
-        assert!(s.set_incident_severity(T, "inc-1", "critical").await.unwrap());
-        assert_eq!(s.find_active_incident(T, "ato", "u1").await.unwrap().unwrap().severity, "critical");
-        s.set_incident_status(T, "inc-1", IncidentStatus::Closed, at(500), "done").await.unwrap();
-        assert!(s.find_active_incident(T, "ato", "u1").await.unwrap().is_none());
-        assert_eq!(s.incident_counts(T).await.unwrap(), vec![("closed".to_string(), 1)]);
+        assert_eq!(
+            s.find_active_incident(T, "ato", "u1")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            "inc-1"
+        );
+        assert_eq!(
+            s.incidents_with_status(T, IncidentStatus::Open)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            s.set_incident_status(T, "inc-1", IncidentStatus::Contained, at(400), "revoked")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !s.set_incident_status(T, "inc-1", IncidentStatus::Contained, at(401), "again")
+                .await
+                .unwrap()
+        );
+        assert!(
+            s.set_incident_severity(T, "inc-1", "critical")
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            s.find_active_incident(T, "ato", "u1")
+                .await
+                .unwrap()
+                .unwrap()
+                .severity,
+            "critical"
+        );
+        s.set_incident_status(T, "inc-1", IncidentStatus::Closed, at(500), "done")
+            .await
+            .unwrap();
+        assert!(
+            s.find_active_incident(T, "ato", "u1")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            s.incident_counts(T).await.unwrap(),
+            vec![("closed".to_string(), 1)]
+        );
         let tl = s.get_incident(T, "inc-1").await.unwrap().unwrap().timeline;
         assert_eq!(tl.as_array().unwrap().len(), 4);
         s.close().await;
@@ -506,23 +650,51 @@ async fn action_queue_workflow() {
         };
         assert!(s.enqueue_action(&a).await.unwrap());
         assert!(!s.enqueue_action(&a).await.unwrap());
-        assert_eq!(s.actions_with_status(ActionStatus::Pending, 10).await.unwrap().len(), 1);
+        assert_eq!(
+            s.actions_with_status(ActionStatus::Pending, 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         assert!(matches!(
-            s.transition_action("act-1", ActionStatus::Pending, None, None).await,
+            s.transition_action("act-1", ActionStatus::Pending, None, None)
+                .await,
             Err(StoreError::InvalidTransition { .. })
         ));
-        let x = s.transition_action("act-1", ActionStatus::Approved, Some("admin@contoso.com"), None).await.unwrap();
-        assert_eq!((x.status, x.decided_by.as_deref()), (ActionStatus::Approved, Some("admin@contoso.com")));
-        let x = s.transition_action("act-1", ActionStatus::Done, None, Some(&json!({"deleted": true}))).await.unwrap();
+        let x = s
+            .transition_action(
+                "act-1",
+                ActionStatus::Approved,
+                Some("admin@contoso.com"),
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (x.status, x.decided_by.as_deref()),
+            (ActionStatus::Approved, Some("admin@contoso.com"))
+        );
+        let x = s
+            .transition_action(
+                "act-1",
+                ActionStatus::Done,
+                None,
+                Some(&json!({"deleted": true})),
+            )
+            .await
+            .unwrap();
         assert_eq!(x.status, ActionStatus::Done);
         assert_eq!(x.decided_by.as_deref(), Some("admin@contoso.com"));
         assert_eq!(x.result, Some(json!({"deleted": true})));
         assert!(matches!(
-            s.transition_action("act-1", ActionStatus::Rejected, None, None).await,
+            s.transition_action("act-1", ActionStatus::Rejected, None, None)
+                .await,
             Err(StoreError::InvalidTransition { .. })
         ));
         assert!(matches!(
-            s.transition_action("nope", ActionStatus::Done, None, None).await,
+            s.transition_action("nope", ActionStatus::Done, None, None)
+                .await,
             Err(StoreError::NotFound { .. })
         ));
         s.close().await;
@@ -539,10 +711,16 @@ async fn fill(s: &Store, reverse: bool) {
     }
     for &i in &ids {
         let mut tx = s.transaction().await.unwrap();
-        tx.insert_message(&msg("mb1", &format!("m{i}"), &format!("<{i}@x>"))).await.unwrap();
-        tx.set_cursor(T, "messages:u1:inbox", "delta-final").await.unwrap();
+        tx.insert_message(&msg("mb1", &format!("m{i}"), &format!("<{i}@x>")))
+            .await
+            .unwrap();
+        tx.set_cursor(T, "messages:u1:inbox", "delta-final")
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
-        s.insert_finding(&finding(&format!("f{i}"), i * 10)).await.unwrap();
+        s.insert_finding(&finding(&format!("f{i}"), i * 10))
+            .await
+            .unwrap();
         s.insert_event(&Event {
             tenant_id: T.into(),
             kind: EventKind::SignIn,
@@ -571,8 +749,21 @@ async fn fill(s: &Store, reverse: bool) {
     for &i in &ids {
         s.attach_finding(T, "inc", &format!("f{i}")).await.unwrap();
     }
-    s.put_snapshot(T, SnapshotKind::App, "app1", &json!({"creds": 1}), Utc::now()).await.unwrap();
-    s.append_journal(&JournalEntry { time: Utc::now(), ..entry("a1", 1) }).await.unwrap();
+    s.put_snapshot(
+        T,
+        SnapshotKind::App,
+        "app1",
+        &json!({"creds": 1}),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    s.append_journal(&JournalEntry {
+        time: Utc::now(),
+        ..entry("a1", 1)
+    })
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -588,12 +779,17 @@ async fn canonical_dump_ignores_order_and_processing_times() {
         fill(&a, false).await;
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         fill(&b, true).await;
-        let (da, db_) = (a.dump_canonical().await.unwrap(), b.dump_canonical().await.unwrap());
+        let (da, db_) = (
+            a.dump_canonical().await.unwrap(),
+            b.dump_canonical().await.unwrap(),
+        );
         assert_eq!(da, db_, "{:?}", db.backend);
         assert!(da.lines().any(|l| l.starts_with("cursors ")));
         assert_eq!(da.lines().filter(|l| l.starts_with("messages ")).count(), 6);
         // One more row is a difference.
-        b.insert_message(&msg("mb2", "extra", "<e@x>")).await.unwrap();
+        b.insert_message(&msg("mb2", "extra", "<e@x>"))
+            .await
+            .unwrap();
         assert_ne!(da, b.dump_canonical().await.unwrap());
         dumps.push(da);
         a.close().await;
@@ -609,16 +805,25 @@ async fn canonical_dump_ignores_order_and_processing_times() {
 
 #[tokio::test]
 async fn errors_say_what_to_do() {
-    let e = Store::connect("/nonexistent-dir-ward/sub/ward.db").await.err().unwrap();
+    let e = Store::connect("/nonexistent-dir-ward/sub/ward.db")
+        .await
+        .err()
+        .unwrap();
     let text = e.to_string();
     assert!(matches!(e, StoreError::Open { .. }), "{text}");
-    assert!(text.contains("/nonexistent-dir-ward/sub/ward.db") && text.contains("--database"), "{text}");
+    assert!(
+        text.contains("/nonexistent-dir-ward/sub/ward.db") && text.contains("--database"),
+        "{text}"
+    );
     let e = Store::connect("mysql://localhost/x").await.err().unwrap();
     assert!(matches!(e, StoreError::InvalidLocation { .. }), "{e}");
     let e = Store::connect("").await.err().unwrap();
     assert!(matches!(e, StoreError::InvalidLocation { .. }), "{e}");
     // The password of a URL never shows in messages.
-    let e = Store::connect("postgres://ward:hunter2@127.0.0.1:1/x").await.err().unwrap();
+    let e = Store::connect("postgres://ward:hunter2@127.0.0.1:1/x")
+        .await
+        .err()
+        .unwrap();
     assert!(!e.to_string().contains("hunter2"), "{e}");
 
     // In-memory SQLite works (for `ward scan` style throw-away use).
@@ -644,11 +849,56 @@ async fn bulk_message_insert_reports_new_ones_in_order() {
             [true, false, true, false, true]
         );
         assert!(s.insert_messages(&[]).await.unwrap().is_empty());
-        let big: Vec<Message> = (0..2500).map(|i| msg("mb3", &format!("b{i}"), "<b@x>")).collect();
+        let big: Vec<Message> = (0..2500)
+            .map(|i| msg("mb3", &format!("b{i}"), "<b@x>"))
+            .collect();
         let new = s.insert_messages(&big).await.unwrap();
         assert_eq!(new.len(), 2500);
         assert!(new.iter().all(|&n| n));
         assert_eq!(s.count_messages(T).await.unwrap(), 2504);
+        s.close().await;
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_attach_keeps_every_timeline_entry() {
+    each(|db: TestDb| async move {
+        let s = db.open().await;
+        s.open_incident(&Incident {
+            tenant_id: T.into(),
+            id: "camp".into(),
+            kind: "campaign".into(),
+            subject_key: "<camp@evil>".into(),
+            severity: "high".into(),
+            status: IncidentStatus::Open,
+            timeline: json!([]),
+            first_seen: at(0),
+            last_seen: at(0),
+        })
+        .await
+        .unwrap();
+        for i in 0..20 {
+            s.insert_finding(&finding(&format!("f{i}"), i))
+                .await
+                .unwrap();
+        }
+        let mut tasks = Vec::new();
+        for w in 0..4 {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                for i in (w..20).step_by(4) {
+                    assert!(s.attach_finding(T, "camp", &format!("f{i}")).await.unwrap());
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let inc = s.get_incident(T, "camp").await.unwrap().unwrap();
+        assert_eq!(inc.timeline.as_array().unwrap().len(), 20);
+        assert_eq!(s.findings_for_incident(T, "camp").await.unwrap().len(), 20);
         s.close().await;
         db
     })

@@ -37,7 +37,9 @@ async fn message_insert_throughput() {
             for i in 0..PER_TX {
                 assert!(tx.insert_message(&msg(b * PER_TX + i)).await.unwrap());
             }
-            tx.set_cursor("contoso", "messages", &b.to_string()).await.unwrap();
+            tx.set_cursor("contoso", "messages", &b.to_string())
+                .await
+                .unwrap();
             tx.commit().await.unwrap();
         }
         let batched = (BATCHES * PER_TX) as f64 / t0.elapsed().as_secs_f64();

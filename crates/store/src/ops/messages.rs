@@ -174,21 +174,19 @@ pub(crate) async fn unanalyzed_messages(
 
 /// Stores (or replaces) the analysis of a stored message; true when it is the first one.
 pub(crate) async fn put_analysis(c: &mut Conn<'_>, a: &Analysis) -> Result<bool, StoreError> {
-    let existed = on_conn!(c, |x| sqlx::query_scalar::<_, i64>(
+    let existed = on_conn!(c, |x| {
+        sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM analyses WHERE tenant_id = $1 AND mailbox_id = $2 AND graph_id = $3"
     )
     .bind(clean(&a.tenant_id))
     .bind(clean(&a.mailbox_id))
     .bind(clean(&a.graph_id))
     .fetch_one(x)
-    .await)
+    .await
+    })
     .map_err(q("analyses", "select"))?
         > 0;
-    let categories: Vec<String> = a
-        .categories
-        .iter()
-        .map(|s| clean(s).into_owned())
-        .collect();
+    let categories: Vec<String> = a.categories.iter().map(|s| clean(s).into_owned()).collect();
     exec!(
         c,
         sqlx::query(
