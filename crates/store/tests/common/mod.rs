@@ -2,7 +2,10 @@
 //! in a fresh schema of its own (so tests run in parallel), dropped at the end.
 #![allow(dead_code)]
 
+pub mod fixtures;
+
 use std::future::Future;
+use std::io::Write;
 use std::sync::Once;
 
 use sqlx::Connection;
@@ -35,12 +38,14 @@ impl TestDb {
         let Ok(url) = std::env::var(PG_ENV) else {
             static WARN: Once = Once::new();
             WARN.call_once(|| {
-                eprintln!(
+                // Written to the stderr handle itself: the test harness captures print macros,
+                // and this line must be seen even when every test passes.
+                let _ = writeln!(
+                    std::io::stderr(),
                     "\n!!!!!!!! SKIPPED PostgreSQL: set {PG_ENV}=postgres://postgres@127.0.0.1:5432/test \
                      to run the store tests on PostgreSQL too !!!!!!!!\n"
-                )
+                );
             });
-            println!("SKIPPED PostgreSQL ({PG_ENV} unset)");
             return None;
         };
         let schema = format!("t_ward_{}", uuid::Uuid::new_v4().simple());
