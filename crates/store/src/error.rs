@@ -79,7 +79,12 @@ impl Hint {
     /// Guesses what the user can do from a driver error.
     pub(crate) fn from_sqlx(e: &sqlx::Error) -> Hint {
         let text = e.to_string().to_ascii_lowercase();
-        let h = if matches!(e, sqlx::Error::PoolTimedOut) {
+        let kind = e.as_database_error().map(|d| d.kind());
+        let h = if kind == Some(sqlx::error::ErrorKind::ForeignKeyViolation) {
+            "the row it refers to is not stored; store that first (e.g. the message before its analysis)"
+        } else if kind == Some(sqlx::error::ErrorKind::UniqueViolation) {
+            "a row with the same key was written concurrently; retry the operation"
+        } else if matches!(e, sqlx::Error::PoolTimedOut) {
             "the database is busy or unreachable (no free connection in time); retry later"
         } else if text.contains("permission denied")
             || text.contains("readonly")

@@ -351,3 +351,64 @@ async fn bulk_message_insert_reports_new_ones_in_order() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn analysis_of_unknown_message_explains_itself() {
+    each(|db: TestDb| async move {
+        let s = db.open().await;
+        let e = s
+            .put_analysis(&Analysis {
+                tenant_id: T.into(),
+                mailbox_id: "mb".into(),
+                graph_id: "ghost".into(),
+                verdict: "clean".into(),
+                score: 0,
+                categories: vec![],
+                signals: json!([]),
+                analyzed_at: at(0),
+            })
+            .await
+            .err()
+            .unwrap();
+        let text = e.to_string();
+        assert!(
+            text.contains("analyses") && text.contains("store that first"),
+            "{text}"
+        );
+        s.close().await;
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_snapshots_never_fail_and_stay_contiguous() {
+    each(|db: TestDb| async move {
+        let s = db.open().await;
+        let mut tasks = Vec::new();
+        for w in 0..4 {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                for i in 0..5 {
+                    let data = json!({"writer": w, "i": i});
+                    s.put_snapshot(T, SnapshotKind::AuthMethods, "u1", &data, at(i))
+                        .await
+                        .unwrap();
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let all = s
+            .recent_snapshots(T, SnapshotKind::AuthMethods, "u1", 100)
+            .await
+            .unwrap();
+        let versions: Vec<i64> = all.iter().rev().map(|x| x.version).collect();
+        assert_eq!(versions, (1..=all.len() as i64).collect::<Vec<_>>());
+        assert!(!all.is_empty());
+        s.close().await;
+        db
+    })
+    .await;
+}
