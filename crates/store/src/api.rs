@@ -83,6 +83,9 @@ store_api! {
     /// Stores message metadata; true when new, false (and nothing written) when the same
     /// (tenant, mailbox, graph id) is already stored.
     write fn insert_message(message: &Message) -> bool;
+    /// Many messages at once (one statement per 1000); per message, in order, whether it was
+    /// new. Much faster than one call per message, above all on PostgreSQL.
+    write fn insert_messages(messages: &[Message]) -> Vec<bool>;
     /// Records a folder move; true when the message exists.
     write fn set_message_folder(key: &MessageKey, folder: &str) -> bool;
     read fn get_message(key: &MessageKey) -> Option<Message>;

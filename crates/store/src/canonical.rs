@@ -130,6 +130,9 @@ mod tests {
     #[test]
     fn nul_is_replaced_everywhere() {
         let v = json!({"a\u{0}": ["x\u{0}y"]});
-        assert_eq!(canonical_json(&clean_json(&v)), "{\"a\u{FFFD}\":[\"x\u{FFFD}y\"]}");
+        assert_eq!(
+            canonical_json(&clean_json(&v)),
+            "{\"a\u{FFFD}\":[\"x\u{FFFD}y\"]}"
+        );
     }
 }

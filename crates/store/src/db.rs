@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{
+    Connection, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction,
 };
-use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 use crate::error::{Hint, StoreError, q};
 
@@ -72,6 +72,21 @@ pub(crate) enum Conn<'a> {
 /// Runs one expression against whichever backend `$conn` (a `&mut Conn`) holds. The body is
 /// compiled once per driver, so binds and decodes use each driver's native types.
 macro_rules! on_conn {
+    // `$db` names the driver's `Database` type inside the body, for builders that need it.
+    ($conn:expr, |$c:ident, $db:ident| $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite($c) => {
+                type $db = sqlx::Sqlite;
+                let $c: &mut sqlx::SqliteConnection = &mut **$c;
+                $body
+            }
+            $crate::db::Conn::Pg($c) => {
+                type $db = sqlx::Postgres;
+                let $c: &mut sqlx::PgConnection = &mut **$c;
+                $body
+            }
+        }
+    };
     ($conn:expr, |$c:ident| $body:expr) => {
         match $conn {
             $crate::db::Conn::Sqlite($c) => {
@@ -114,8 +129,8 @@ pub(crate) enum Pooled {
 impl Pooled {
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         match self {
-            Pooled::Sqlite(c) => Conn::Sqlite(&mut **c),
-            Pooled::Pg(c) => Conn::Pg(&mut **c),
+            Pooled::Sqlite(c) => Conn::Sqlite(c),
+            Pooled::Pg(c) => Conn::Pg(c),
         }
     }
 }
@@ -123,8 +138,8 @@ impl Pooled {
 impl Tx {
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         match &mut self.inner {
-            TxInner::Sqlite(t) => Conn::Sqlite(&mut **t),
-            TxInner::Pg(t) => Conn::Pg(&mut **t),
+            TxInner::Sqlite(t) => Conn::Sqlite(t),
+            TxInner::Pg(t) => Conn::Pg(t),
         }
     }
 
@@ -134,7 +149,7 @@ impl Tx {
             TxInner::Sqlite(t) => t.commit().await,
             TxInner::Pg(t) => t.commit().await,
         }
-        .map_err(q("*", "commit"))
+        .map_err(q("(transaction)", "commit"))
     }
 
     /// Discards every write of this transaction.
@@ -143,7 +158,7 @@ impl Tx {
             TxInner::Sqlite(t) => t.rollback().await,
             TxInner::Pg(t) => t.rollback().await,
         }
-        .map_err(q("*", "rollback"))
+        .map_err(q("(transaction)", "rollback"))
     }
 }
 
@@ -190,6 +205,10 @@ impl Store {
         }
         let pool = if is_postgres(location) {
             let o = PgConnectOptions::from_str(location).map_err(|e| invalid(e.to_string()))?;
+            // One direct attempt first: the pool would retry a refused connection until its
+            // acquire timeout, and the user should hear at once that the server is unreachable.
+            let probe = PgConnection::connect_with(&o).await.map_err(open_err)?;
+            let _ = probe.close().await;
             let pool = PgPoolOptions::new()
                 .max_connections(opts.max_connections.unwrap_or(10))
                 .acquire_timeout(Duration::from_secs(30))
@@ -206,8 +225,8 @@ impl Store {
             Pool::Pg(pool)
         } else {
             let (o, memory) = if location.starts_with("sqlite:") {
-                let o = SqliteConnectOptions::from_str(location)
-                    .map_err(|e| invalid(e.to_string()))?;
+                let o =
+                    SqliteConnectOptions::from_str(location).map_err(|e| invalid(e.to_string()))?;
                 let memory = location.contains(":memory:") || location.contains("mode=memory");
                 (o, memory)
             } else if location.contains("://") {
@@ -288,17 +307,19 @@ impl Store {
             Pool::Sqlite(p) => TxInner::Sqlite(
                 p.begin_with("BEGIN IMMEDIATE")
                     .await
-                    .map_err(q("*", "begin"))?,
+                    .map_err(q("(transaction)", "begin"))?,
             ),
-            Pool::Pg(p) => TxInner::Pg(p.begin().await.map_err(q("*", "begin"))?),
+            Pool::Pg(p) => TxInner::Pg(p.begin().await.map_err(q("(transaction)", "begin"))?),
         };
         Ok(Tx { inner })
     }
 
     pub(crate) async fn acquire(&self) -> Result<Pooled, StoreError> {
         Ok(match &self.pool {
-            Pool::Sqlite(p) => Pooled::Sqlite(p.acquire().await.map_err(q("*", "acquire"))?),
-            Pool::Pg(p) => Pooled::Pg(p.acquire().await.map_err(q("*", "acquire"))?),
+            Pool::Sqlite(p) => {
+                Pooled::Sqlite(p.acquire().await.map_err(q("(transaction)", "acquire"))?)
+            }
+            Pool::Pg(p) => Pooled::Pg(p.acquire().await.map_err(q("(transaction)", "acquire"))?),
         })
     }
 

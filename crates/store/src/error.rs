@@ -79,7 +79,14 @@ impl Hint {
     /// Guesses what the user can do from a driver error.
     pub(crate) fn from_sqlx(e: &sqlx::Error) -> Hint {
         let text = e.to_string().to_ascii_lowercase();
-        let h = if text.contains("permission denied")
+        let kind = e.as_database_error().map(|d| d.kind());
+        let h = if kind == Some(sqlx::error::ErrorKind::ForeignKeyViolation) {
+            "the row it refers to is not stored; store that first (e.g. the message before its analysis)"
+        } else if kind == Some(sqlx::error::ErrorKind::UniqueViolation) {
+            "a row with the same key was written concurrently; retry the operation"
+        } else if matches!(e, sqlx::Error::PoolTimedOut) {
+            "the database is busy or unreachable (no free connection in time); retry later"
+        } else if text.contains("permission denied")
             || text.contains("readonly")
             || text.contains("read-only")
         {
@@ -98,8 +105,6 @@ impl Hint {
             "create the PostgreSQL database first (createdb) or fix its name in --database"
         } else if text.contains("malformed") || text.contains("not a database") {
             "the file is not a Ward database or is damaged; restore a backup or point --database elsewhere"
-        } else if matches!(e, sqlx::Error::PoolTimedOut) {
-            "the database is overloaded or unreachable; retry later"
         } else {
             "retry; if it persists, report it with this message"
         };

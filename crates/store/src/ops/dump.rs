@@ -35,7 +35,11 @@ pub(crate) async fn dump_canonical(c: &mut Conn<'_>) -> Result<String, StoreErro
     .await)
     .map_err(q("tenants", "dump"))?;
     for r in rows {
-        line(&mut out, "tenants", json!({"id": r.id, "name": r.name, "config_fingerprint": r.config_fingerprint}));
+        line(
+            &mut out,
+            "tenants",
+            json!({"id": r.id, "name": r.name, "config_fingerprint": r.config_fingerprint}),
+        );
     }
 
     let rows = on_conn!(c, |x| sqlx::query_as::<_, (String, String, String)>(
@@ -45,7 +49,11 @@ pub(crate) async fn dump_canonical(c: &mut Conn<'_>) -> Result<String, StoreErro
     .await)
     .map_err(q("cursors", "dump"))?;
     for (tenant, stream, value) in rows {
-        line(&mut out, "cursors", json!({"tenant_id": tenant, "stream": stream, "value": value}));
+        line(
+            &mut out,
+            "cursors",
+            json!({"tenant_id": tenant, "stream": stream, "value": value}),
+        );
     }
 
     let rows = on_conn!(c, |x| sqlx::query_as::<_, User>(
@@ -56,11 +64,15 @@ pub(crate) async fn dump_canonical(c: &mut Conn<'_>) -> Result<String, StoreErro
     .await)
     .map_err(q("users", "dump"))?;
     for r in rows {
-        line(&mut out, "users", json!({
-            "tenant_id": r.tenant_id, "id": r.id, "upn": r.upn, "display_name": r.display_name,
-            "mail": r.mail, "department": r.department, "job_title": r.job_title,
-            "enabled": r.enabled, "raw": r.raw,
-        }));
+        line(
+            &mut out,
+            "users",
+            json!({
+                "tenant_id": r.tenant_id, "id": r.id, "upn": r.upn, "display_name": r.display_name,
+                "mail": r.mail, "department": r.department, "job_title": r.job_title,
+                "enabled": r.enabled, "raw": r.raw,
+            }),
+        );
     }
 
     let rows = on_conn!(c, |x| sqlx::query_as::<_, Mailbox>(
@@ -71,10 +83,14 @@ pub(crate) async fn dump_canonical(c: &mut Conn<'_>) -> Result<String, StoreErro
     .await)
     .map_err(q("mailboxes", "dump"))?;
     for r in rows {
-        line(&mut out, "mailboxes", json!({
-            "tenant_id": r.tenant_id, "id": r.id, "user_id": r.user_id, "address": r.address,
-            "display_name": r.display_name,
-        }));
+        line(
+            &mut out,
+            "mailboxes",
+            json!({
+                "tenant_id": r.tenant_id, "id": r.id, "user_id": r.user_id, "address": r.address,
+                "display_name": r.display_name,
+            }),
+        );
     }
 
     let rows = on_conn!(c, |x| sqlx::query_as::<_, Message>(
@@ -86,28 +102,38 @@ pub(crate) async fn dump_canonical(c: &mut Conn<'_>) -> Result<String, StoreErro
     .await)
     .map_err(q("messages", "dump"))?;
     for r in rows {
-        line(&mut out, "messages", json!({
-            "tenant_id": r.tenant_id, "mailbox_id": r.mailbox_id, "graph_id": r.graph_id,
-            "internet_message_id": r.internet_message_id, "folder": r.folder,
-            "sender": r.sender, "subject": r.subject, "received_at": t(r.received_at),
-            "size_bytes": r.size_bytes, "mime_sha256": r.mime_sha256,
-            "body_sha256": r.body.as_deref().map(sha256_hex),
-        }));
+        line(
+            &mut out,
+            "messages",
+            json!({
+                "tenant_id": r.tenant_id, "mailbox_id": r.mailbox_id, "graph_id": r.graph_id,
+                "internet_message_id": r.internet_message_id, "folder": r.folder,
+                "sender": r.sender, "subject": r.subject, "received_at": t(r.received_at),
+                "size_bytes": r.size_bytes, "mime_sha256": r.mime_sha256,
+                "body_sha256": r.body.as_deref().map(sha256_hex),
+            }),
+        );
     }
 
-    let rows = on_conn!(c, |x| sqlx::query_as::<_, Analysis>(
+    let rows = on_conn!(c, |x| {
+        sqlx::query_as::<_, Analysis>(
         "SELECT tenant_id, mailbox_id, graph_id, verdict, score, categories, signals, analyzed_at
          FROM analyses ORDER BY tenant_id, mailbox_id, graph_id"
     )
     .fetch_all(x)
-    .await)
+    .await
+    })
     .map_err(q("analyses", "dump"))?;
     for r in rows {
-        line(&mut out, "analyses", json!({
-            "tenant_id": r.tenant_id, "mailbox_id": r.mailbox_id, "graph_id": r.graph_id,
-            "verdict": r.verdict, "score": r.score, "categories": r.categories,
-            "signals": r.signals,
-        }));
+        line(
+            &mut out,
+            "analyses",
+            json!({
+                "tenant_id": r.tenant_id, "mailbox_id": r.mailbox_id, "graph_id": r.graph_id,
+                "verdict": r.verdict, "score": r.score, "categories": r.categories,
+                "signals": r.signals,
+            }),
+        );
     }
 
     let rows = on_conn!(c, |x| sqlx::query_as::<_, Snapshot>(
@@ -118,10 +144,14 @@ pub(crate) async fn dump_canonical(c: &mut Conn<'_>) -> Result<String, StoreErro
     .await)
     .map_err(q("snapshots", "dump"))?;
     for r in rows {
-        line(&mut out, "snapshots", json!({
-            "tenant_id": r.tenant_id, "kind": r.kind.as_str(), "object_id": r.object_id,
-            "version": r.version, "content_sha256": r.content_sha256, "data": r.data,
-        }));
+        line(
+            &mut out,
+            "snapshots",
+            json!({
+                "tenant_id": r.tenant_id, "kind": r.kind.as_str(), "object_id": r.object_id,
+                "version": r.version, "content_sha256": r.content_sha256, "data": r.data,
+            }),
+        );
     }
 
     let rows = on_conn!(c, |x| sqlx::query_as::<_, Event>(
@@ -132,10 +162,14 @@ pub(crate) async fn dump_canonical(c: &mut Conn<'_>) -> Result<String, StoreErro
     .await)
     .map_err(q("events", "dump"))?;
     for r in rows {
-        line(&mut out, "events", json!({
-            "tenant_id": r.tenant_id, "kind": r.kind.as_str(), "id": r.id, "time": t(r.time),
-            "user_id": r.user_id, "source": r.source, "raw": r.raw,
-        }));
+        line(
+            &mut out,
+            "events",
+            json!({
+                "tenant_id": r.tenant_id, "kind": r.kind.as_str(), "id": r.id, "time": t(r.time),
+                "user_id": r.user_id, "source": r.source, "raw": r.raw,
+            }),
+        );
     }
 
     let rows = on_conn!(c, |x| sqlx::query_as::<_, Finding>(
@@ -146,11 +180,15 @@ pub(crate) async fn dump_canonical(c: &mut Conn<'_>) -> Result<String, StoreErro
     .await)
     .map_err(q("findings", "dump"))?;
     for r in rows {
-        line(&mut out, "findings", json!({
-            "tenant_id": r.tenant_id, "id": r.id, "kind": r.kind, "user_id": r.user_id,
-            "mailbox_id": r.mailbox_id, "graph_id": r.graph_id, "score": r.score,
-            "evidence": r.evidence, "time": t(r.time),
-        }));
+        line(
+            &mut out,
+            "findings",
+            json!({
+                "tenant_id": r.tenant_id, "id": r.id, "kind": r.kind, "user_id": r.user_id,
+                "mailbox_id": r.mailbox_id, "graph_id": r.graph_id, "score": r.score,
+                "evidence": r.evidence, "time": t(r.time),
+            }),
+        );
     }
 
     let rows = on_conn!(c, |x| sqlx::query_as::<_, Incident>(
@@ -161,11 +199,15 @@ pub(crate) async fn dump_canonical(c: &mut Conn<'_>) -> Result<String, StoreErro
     .await)
     .map_err(q("incidents", "dump"))?;
     for r in rows {
-        line(&mut out, "incidents", json!({
-            "tenant_id": r.tenant_id, "id": r.id, "kind": r.kind, "subject_key": r.subject_key,
-            "severity": r.severity, "status": r.status.as_str(), "timeline": r.timeline,
-            "first_seen": t(r.first_seen), "last_seen": t(r.last_seen),
-        }));
+        line(
+            &mut out,
+            "incidents",
+            json!({
+                "tenant_id": r.tenant_id, "id": r.id, "kind": r.kind, "subject_key": r.subject_key,
+                "severity": r.severity, "status": r.status.as_str(), "timeline": r.timeline,
+                "first_seen": t(r.first_seen), "last_seen": t(r.last_seen),
+            }),
+        );
     }
 
     let rows = on_conn!(c, |x| sqlx::query_as::<_, (String, String, String)>(
@@ -176,9 +218,13 @@ pub(crate) async fn dump_canonical(c: &mut Conn<'_>) -> Result<String, StoreErro
     .await)
     .map_err(q("incident_findings", "dump"))?;
     for (tenant, incident, finding) in rows {
-        line(&mut out, "incident_findings", json!({
-            "tenant_id": tenant, "incident_id": incident, "finding_id": finding,
-        }));
+        line(
+            &mut out,
+            "incident_findings",
+            json!({
+                "tenant_id": tenant, "incident_id": incident, "finding_id": finding,
+            }),
+        );
     }
 
     let mut after = 0i64;
@@ -188,12 +234,16 @@ pub(crate) async fn dump_canonical(c: &mut Conn<'_>) -> Result<String, StoreErro
         for r in page {
             after = r.seq;
             let e = r.entry;
-            line(&mut out, "journal", json!({
-                "seq": r.seq, "tenant_id": e.tenant_id, "action_id": e.action_id,
-                "kind": e.kind, "target": e.target, "requested_by": e.requested_by,
-                "reason": e.reason, "mode": e.mode, "before_state": e.before_state,
-                "result": e.result, "undo": e.undo, "status": e.status,
-            }));
+            line(
+                &mut out,
+                "journal",
+                json!({
+                    "seq": r.seq, "tenant_id": e.tenant_id, "action_id": e.action_id,
+                    "kind": e.kind, "target": e.target, "requested_by": e.requested_by,
+                    "reason": e.reason, "mode": e.mode, "before_state": e.before_state,
+                    "result": e.result, "undo": e.undo, "status": e.status,
+                }),
+            );
         }
         if done {
             break;
@@ -209,12 +259,16 @@ pub(crate) async fn dump_canonical(c: &mut Conn<'_>) -> Result<String, StoreErro
     .await)
     .map_err(q("actions", "dump"))?;
     for r in rows {
-        line(&mut out, "actions", json!({
-            "action_id": r.action_id, "tenant_id": r.tenant_id, "kind": r.kind,
-            "target": r.target, "params": r.params, "mode": r.mode,
-            "status": r.status.as_str(), "requested_by": r.requested_by, "reason": r.reason,
-            "incident_id": r.incident_id, "decided_by": r.decided_by, "result": r.result,
-        }));
+        line(
+            &mut out,
+            "actions",
+            json!({
+                "action_id": r.action_id, "tenant_id": r.tenant_id, "kind": r.kind,
+                "target": r.target, "params": r.params, "mode": r.mode,
+                "status": r.status.as_str(), "requested_by": r.requested_by, "reason": r.reason,
+                "incident_id": r.incident_id, "decided_by": r.decided_by, "result": r.result,
+            }),
+        );
     }
 
     Ok(out)

@@ -195,16 +195,32 @@ fn push_sorted(timeline: &mut Value, entry: Value) {
     if let Value::Array(a) = timeline {
         a.push(entry);
         a.sort_by_cached_key(|e| {
-            let at = e.get("at").and_then(Value::as_str).unwrap_or("").to_string();
+            let at = e
+                .get("at")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             (at, canonical_json(e))
         });
     }
 }
 
-async fn write_incident_state(
-    c: &mut Conn<'_>,
-    i: &Incident,
-) -> Result<(), StoreError> {
+/// Takes the incident's row lock before a read-modify-write of its timeline, so two workers
+/// attaching findings to one incident on PostgreSQL cannot lose each other's entry. (A no-op
+/// UPDATE is the portable way: SQLite has no `FOR UPDATE`, and its `BEGIN IMMEDIATE`
+/// transactions already hold the database write lock.)
+async fn lock_incident(c: &mut Conn<'_>, tenant_id: &str, id: &str) -> Result<(), StoreError> {
+    exec!(
+        c,
+        sqlx::query("UPDATE incidents SET status = status WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(id)
+    )
+    .map_err(q("incidents", "lock"))?;
+    Ok(())
+}
+
+async fn write_incident_state(c: &mut Conn<'_>, i: &Incident) -> Result<(), StoreError> {
     exec!(
         c,
         sqlx::query(
@@ -231,6 +247,7 @@ pub(crate) async fn attach_finding(
     incident_id: &str,
     finding_id: &str,
 ) -> Result<bool, StoreError> {
+    lock_incident(c, tenant_id, incident_id).await?;
     let Some(mut inc) = get_incident(c, tenant_id, incident_id).await? else {
         return Err(StoreError::NotFound {
             table: "incidents",
@@ -285,6 +302,7 @@ pub(crate) async fn set_incident_status(
     at: DateTime<Utc>,
     note: &str,
 ) -> Result<bool, StoreError> {
+    lock_incident(c, tenant_id, incident_id).await?;
     let Some(mut inc) = get_incident(c, tenant_id, incident_id).await? else {
         return Ok(false);
     };

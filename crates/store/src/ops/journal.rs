@@ -13,9 +13,7 @@ use sqlx::types::Json;
 use crate::canonical::{canonical_json, clean, clean_json, json_string, sha256_hex, ts, ts_text};
 use crate::db::{Conn, exec, on_conn};
 use crate::error::{StoreError, q};
-use crate::model::{
-    Action, ActionStatus, JournalEntry, JournalRecord, JournalStatus, NewAction,
-};
+use crate::model::{Action, ActionStatus, JournalEntry, JournalRecord, JournalStatus, NewAction};
 
 /// Hash of the (empty) chain's predecessor.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -198,7 +196,11 @@ pub(crate) async fn verify_journal(c: &mut Conn<'_>) -> Result<JournalStatus, St
             if r.seq != last_seq + 1 {
                 return Ok(JournalStatus::Broken {
                     seq: last_seq + 1,
-                    reason: format!("entry {} is missing (next entry is {})", last_seq + 1, r.seq),
+                    reason: format!(
+                        "entry {} is missing (next entry is {})",
+                        last_seq + 1,
+                        r.seq
+                    ),
                 });
             }
             if r.prev_hash != last_hash {

@@ -1,5 +1,7 @@
 //! Message metadata and per-message analysis results.
 
+use std::collections::HashSet;
+
 use chrono::Utc;
 use sqlx::types::Json;
 
@@ -35,6 +37,60 @@ pub(crate) async fn insert_message(c: &mut Conn<'_>, m: &Message) -> Result<bool
     )
     .map_err(q("messages", "insert"))?;
     Ok(n == 1)
+}
+
+/// Rows per multi-row INSERT: 12 binds each stays far below both engines' parameter limits.
+const BULK_ROWS: usize = 1000;
+
+/// [`insert_message`] for many messages with one statement per thousand rows (a Graph page at
+/// a time). Returns, in input order, whether each message was new; a key repeated inside the
+/// batch counts as new only the first time.
+pub(crate) async fn insert_messages(
+    c: &mut Conn<'_>,
+    msgs: &[Message],
+) -> Result<Vec<bool>, StoreError> {
+    let now = ts(Utc::now());
+    let mut out = Vec::with_capacity(msgs.len());
+    for chunk in msgs.chunks(BULK_ROWS) {
+        let inserted: Vec<(String, String, String)> = on_conn!(c, |x, Db| {
+            let mut qb = sqlx::QueryBuilder::<Db>::new(
+                "INSERT INTO messages (tenant_id, mailbox_id, graph_id, internet_message_id, \
+                 folder, sender, subject, received_at, size_bytes, mime_sha256, body, ingested_at) ",
+            );
+            qb.push_values(chunk, |mut b, m| {
+                b.push_bind(clean(&m.tenant_id))
+                    .push_bind(clean(&m.mailbox_id))
+                    .push_bind(clean(&m.graph_id))
+                    .push_bind(clean_opt(m.internet_message_id.as_deref()))
+                    .push_bind(clean(&m.folder))
+                    .push_bind(clean_opt(m.sender.as_deref()))
+                    .push_bind(clean_opt(m.subject.as_deref()))
+                    .push_bind(ts(m.received_at))
+                    .push_bind(m.size_bytes)
+                    .push_bind(clean_opt(m.mime_sha256.as_deref()))
+                    .push_bind(m.body.as_deref())
+                    .push_bind(now);
+            });
+            qb.push(
+                " ON CONFLICT (tenant_id, mailbox_id, graph_id) DO NOTHING \
+                 RETURNING tenant_id, mailbox_id, graph_id",
+            );
+            qb.build_query_as::<(String, String, String)>()
+                .fetch_all(x)
+                .await
+        })
+        .map_err(q("messages", "insert many"))?;
+        let mut new: HashSet<(String, String, String)> = inserted.into_iter().collect();
+        for m in chunk {
+            let k = (
+                clean(&m.tenant_id).into_owned(),
+                clean(&m.mailbox_id).into_owned(),
+                clean(&m.graph_id).into_owned(),
+            );
+            out.push(new.remove(&k));
+        }
+    }
+    Ok(out)
 }
 
 /// Records that a message moved to another folder; true when the message exists.
@@ -118,21 +174,19 @@ pub(crate) async fn unanalyzed_messages(
 
 /// Stores (or replaces) the analysis of a stored message; true when it is the first one.
 pub(crate) async fn put_analysis(c: &mut Conn<'_>, a: &Analysis) -> Result<bool, StoreError> {
-    let existed = on_conn!(c, |x| sqlx::query_scalar::<_, i64>(
+    let existed = on_conn!(c, |x| {
+        sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM analyses WHERE tenant_id = $1 AND mailbox_id = $2 AND graph_id = $3"
     )
     .bind(clean(&a.tenant_id))
     .bind(clean(&a.mailbox_id))
     .bind(clean(&a.graph_id))
     .fetch_one(x)
-    .await)
+    .await
+    })
     .map_err(q("analyses", "select"))?
         > 0;
-    let categories: Vec<String> = a
-        .categories
-        .iter()
-        .map(|s| clean(s).into_owned())
-        .collect();
+    let categories: Vec<String> = a.categories.iter().map(|s| clean(s).into_owned()).collect();
     exec!(
         c,
         sqlx::query(

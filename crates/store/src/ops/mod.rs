@@ -2,19 +2,19 @@
 //! them on both `Store` and `Tx`.
 
 mod directory;
+mod dump;
 mod events;
 mod incidents;
 mod journal;
 mod messages;
 mod snapshots;
-mod dump;
 mod tenancy;
 
 pub(crate) use directory::*;
+pub(crate) use dump::*;
 pub(crate) use events::*;
 pub(crate) use incidents::*;
 pub(crate) use journal::*;
 pub(crate) use messages::*;
 pub(crate) use snapshots::*;
-pub(crate) use dump::*;
 pub(crate) use tenancy::*;

@@ -41,11 +41,12 @@ pub(crate) async fn put_snapshot(
         });
     }
     let version = latest.map(|(v, _)| v).unwrap_or(0) + 1;
-    exec!(
+    let n = exec!(
         c,
         sqlx::query(
             "INSERT INTO snapshots (tenant_id, kind, object_id, version, content_sha256, data,
-                 taken_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                 taken_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (tenant_id, kind, object_id, version) DO NOTHING"
         )
         .bind(clean(tenant_id))
         .bind(kind.as_str())
@@ -56,6 +57,15 @@ pub(crate) async fn put_snapshot(
         .bind(ts(taken_at))
     )
     .map_err(q("snapshots", "insert"))?;
+    if n == 0 {
+        // Another writer stored this version between our read and our insert (PostgreSQL, no
+        // lock on a row that did not exist yet). Its state is as new as ours: report it.
+        let winner = latest_snapshot(c, tenant_id, kind, object_id).await?;
+        return Ok(SnapshotPut {
+            version: winner.map(|w| w.version).unwrap_or(version),
+            changed: false,
+        });
+    }
     Ok(SnapshotPut {
         version,
         changed: true,

@@ -1,10 +1,10 @@
 //! Tenants, sync cursors and sync-run counters.
 
-use chrono::{DateTime, Utc};
 use crate::canonical::{clean, ts};
 use crate::db::{Conn, exec, on_conn};
 use crate::error::{StoreError, q};
 use crate::model::{Run, Tenant};
+use chrono::{DateTime, Utc};
 
 /// Inserts or updates a tenant; true when it was new.
 pub(crate) async fn upsert_tenant(c: &mut Conn<'_>, t: &Tenant) -> Result<bool, StoreError> {
@@ -17,15 +17,18 @@ pub(crate) async fn upsert_tenant(c: &mut Conn<'_>, t: &Tenant) -> Result<bool, 
     .map_err(q("tenants", "select"))?
         > 0;
     let now = ts(Utc::now());
-    exec!(c, sqlx::query(
-        "INSERT INTO tenants (id, name, config_fingerprint, updated_at) VALUES ($1, $2, $3, $4)
+    exec!(
+        c,
+        sqlx::query(
+            "INSERT INTO tenants (id, name, config_fingerprint, updated_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name,
              config_fingerprint = excluded.config_fingerprint, updated_at = excluded.updated_at"
+        )
+        .bind(clean(&t.id))
+        .bind(clean(&t.name))
+        .bind(clean(&t.config_fingerprint))
+        .bind(now)
     )
-    .bind(clean(&t.id))
-    .bind(clean(&t.name))
-    .bind(clean(&t.config_fingerprint))
-    .bind(now))
     .map_err(q("tenants", "upsert"))?;
     Ok(!existed)
 }
@@ -73,15 +76,18 @@ pub(crate) async fn set_cursor(
     value: &str,
 ) -> Result<(), StoreError> {
     let now = ts(Utc::now());
-    exec!(c, sqlx::query(
-        "INSERT INTO cursors (tenant_id, stream, value, updated_at) VALUES ($1, $2, $3, $4)
+    exec!(
+        c,
+        sqlx::query(
+            "INSERT INTO cursors (tenant_id, stream, value, updated_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (tenant_id, stream) DO UPDATE
              SET value = excluded.value, updated_at = excluded.updated_at"
+        )
+        .bind(clean(tenant_id))
+        .bind(clean(stream))
+        .bind(clean(value))
+        .bind(now)
     )
-    .bind(clean(tenant_id))
-    .bind(clean(stream))
-    .bind(clean(value))
-    .bind(now))
     .map_err(q("cursors", "upsert"))?;
     Ok(())
 }
@@ -92,11 +98,12 @@ pub(crate) async fn delete_cursor(
     tenant_id: &str,
     stream: &str,
 ) -> Result<bool, StoreError> {
-    let n = exec!(c, sqlx::query(
-        "DELETE FROM cursors WHERE tenant_id = $1 AND stream = $2"
+    let n = exec!(
+        c,
+        sqlx::query("DELETE FROM cursors WHERE tenant_id = $1 AND stream = $2")
+            .bind(tenant_id)
+            .bind(stream)
     )
-    .bind(tenant_id)
-    .bind(stream))
     .map_err(q("cursors", "delete"))?;
     Ok(n > 0)
 }
