@@ -23,7 +23,11 @@ pub const DEFAULT_APP_ROLES: [&str; 13] = [
 ];
 
 /// Roles that belong to the Office 365 Management APIs resource rather than Graph.
-pub const MANAGEMENT_ROLES: [&str; 3] = ["ActivityFeed.Read", "ActivityFeed.ReadDlp", "ServiceHealth.Read"];
+pub const MANAGEMENT_ROLES: [&str; 3] = [
+    "ActivityFeed.Read",
+    "ActivityFeed.ReadDlp",
+    "ServiceHealth.Read",
+];
 
 /// An application registered in the simulated tenant (and consented there).
 #[derive(Debug, Clone)]

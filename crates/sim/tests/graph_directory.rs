@@ -20,8 +20,18 @@ async fn missing_role_gets_microsofts_403_bodies() {
     let (st, v) = g.get("/auditLogs/signIns").await;
     assert_eq!(st, 403);
     assert_eq!(v["error"]["code"], "Authorization_RequestDenied");
-    assert_eq!(v["error"]["message"], "Insufficient privileges to complete the operation.");
-    let (st, v) = g.req(Method::POST, &format!("/users/{}/revokeSignInSessions", upn(0)), None, &[]).await;
+    assert_eq!(
+        v["error"]["message"],
+        "Insufficient privileges to complete the operation."
+    );
+    let (st, v) = g
+        .req(
+            Method::POST,
+            &format!("/users/{}/revokeSignInSessions", upn(0)),
+            None,
+            &[],
+        )
+        .await;
     assert_eq!(st, 403);
     assert_eq!(v["error"]["code"], "Authorization_RequestDenied");
     let (st, _) = g.get("/users").await;
@@ -45,7 +55,9 @@ async fn users_default_properties_select_upn_lookup_and_delta() {
     let (st, v) = g.get("/users?$top=1000").await;
     assert_eq!(st, 400);
     assert_eq!(v["error"]["code"], "Request_UnsupportedQuery");
-    let (st, v) = g.get("/users/user1%40contoso.com?$select=department,accountEnabled").await;
+    let (st, v) = g
+        .get("/users/user1%40contoso.com?$select=department,accountEnabled")
+        .await;
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["department"], "Operations");
     assert!(v.get("displayName").is_none());
@@ -53,13 +65,27 @@ async fn users_default_properties_select_upn_lookup_and_delta() {
     assert_eq!(st, 404);
     assert_eq!(v["error"]["code"], "Request_ResourceNotFound");
     // delta: initial round then a change shows up
-    let (_, d) = g.get("/users/delta()?$select=displayName,accountEnabled").await;
+    let (_, d) = g
+        .get("/users/delta()?$select=displayName,accountEnabled")
+        .await;
     assert_eq!(d["value"].as_array().unwrap().len(), 5);
     let link = d["@odata.deltaLink"].as_str().unwrap().to_string();
-    let (st, _) = g.req(Method::POST, &format!("/users/{}/revokeSignInSessions", upn(3)), None, &[]).await;
+    let (st, _) = g
+        .req(
+            Method::POST,
+            &format!("/users/{}/revokeSignInSessions", upn(3)),
+            None,
+            &[],
+        )
+        .await;
     assert_eq!(st, 200);
     let (_, d2) = g.get(&link).await;
-    let ids: Vec<&str> = d2["value"].as_array().unwrap().iter().filter_map(|u| u["id"].as_str()).collect();
+    let ids: Vec<&str> = d2["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u["id"].as_str())
+        .collect();
     assert_eq!(ids, vec![user_id(3).as_str()]);
     sim.shutdown().await;
 }
@@ -77,35 +103,112 @@ async fn containment_actions_are_recorded_with_audit_rows() {
     assert_eq!(sim.password_changes().len(), 1);
     assert!(sim.password_changes()[0].force_change_next_sign_in);
     // user 0 is an admin: app without a privileged role is refused
-    let (st, v) = g.req(Method::PATCH, &format!("/users/{}", upn(0)), Some(json!({"passwordProfile": {"password": "Xk7!pq-29-Lm"}})), &[]).await;
+    let (st, v) = g
+        .req(
+            Method::PATCH,
+            &format!("/users/{}", upn(0)),
+            Some(json!({"passwordProfile": {"password": "Xk7!pq-29-Lm"}})),
+            &[],
+        )
+        .await;
     assert_eq!(st, 403);
     assert_eq!(v["error"]["code"], "Authorization_RequestDenied");
-    let (st, v) = g.req(Method::POST, &format!("/users/{}/revokeSignInSessions", upn(1)), None, &[]).await;
+    let (st, v) = g
+        .req(
+            Method::POST,
+            &format!("/users/{}/revokeSignInSessions", upn(1)),
+            None,
+            &[],
+        )
+        .await;
     assert_eq!(st, 200);
     assert_eq!(v["value"], true);
-    assert!(v["@odata.context"].as_str().unwrap().ends_with("$metadata#Edm.Boolean"));
+    assert!(
+        v["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("$metadata#Edm.Boolean")
+    );
     assert_eq!(sim.revoked_sessions()[0].user_id, user_id(1));
-    let acts: Vec<String> = sim.directory_audits().iter().filter_map(|a| a["activityDisplayName"].as_str().map(str::to_string)).collect();
-    assert!(acts.contains(&"Reset user password".to_string()) && acts.contains(&"Update user".to_string()), "{acts:?}");
-    let ops: Vec<String> = sim.unified_audit().iter().filter_map(|a| a["Operation"].as_str().map(str::to_string)).collect();
+    let acts: Vec<String> = sim
+        .directory_audits()
+        .iter()
+        .filter_map(|a| a["activityDisplayName"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        acts.contains(&"Reset user password".to_string())
+            && acts.contains(&"Update user".to_string()),
+        "{acts:?}"
+    );
+    let ops: Vec<String> = sim
+        .unified_audit()
+        .iter()
+        .filter_map(|a| a["Operation"].as_str().map(str::to_string))
+        .collect();
     assert!(ops.contains(&"Reset user password.".to_string()), "{ops:?}");
     // auth methods: generic DELETE refused, default first refused, others then default OK
     let u = upn(1);
     let (_, ms) = g.get(&format!("/users/{u}/authentication/methods")).await;
     assert_eq!(ms["value"].as_array().unwrap().len(), 3);
     let phone = "3179e48a-750b-4051-897c-87b9720928f7";
-    let (st, _) = g.req(Method::DELETE, &format!("/users/{u}/authentication/methods/{phone}"), None, &[]).await;
+    let (st, _) = g
+        .req(
+            Method::DELETE,
+            &format!("/users/{u}/authentication/methods/{phone}"),
+            None,
+            &[],
+        )
+        .await;
     assert!(st == 405 || st == 400);
-    let (st, v) = g.req(Method::DELETE, &format!("/users/{u}/authentication/phoneMethods/{phone}"), None, &[]).await;
+    let (st, v) = g
+        .req(
+            Method::DELETE,
+            &format!("/users/{u}/authentication/phoneMethods/{phone}"),
+            None,
+            &[],
+        )
+        .await;
     assert_eq!(st, 400);
-    assert!(v["error"]["message"].as_str().unwrap().contains("default method"));
-    let (_, am) = g.get(&format!("/users/{u}/authentication/microsoftAuthenticatorMethods")).await;
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("default method")
+    );
+    let (_, am) = g
+        .get(&format!(
+            "/users/{u}/authentication/microsoftAuthenticatorMethods"
+        ))
+        .await;
     let aid = am["value"][0]["id"].as_str().unwrap().to_string();
-    let (st, _) = g.req(Method::DELETE, &format!("/users/{u}/authentication/microsoftAuthenticatorMethods/{aid}"), None, &[]).await;
+    let (st, _) = g
+        .req(
+            Method::DELETE,
+            &format!("/users/{u}/authentication/microsoftAuthenticatorMethods/{aid}"),
+            None,
+            &[],
+        )
+        .await;
     assert_eq!(st, 204);
-    let (st, _) = g.req(Method::DELETE, &format!("/users/{u}/authentication/phoneMethods/{phone}"), None, &[]).await;
+    let (st, _) = g
+        .req(
+            Method::DELETE,
+            &format!("/users/{u}/authentication/phoneMethods/{phone}"),
+            None,
+            &[],
+        )
+        .await;
     assert_eq!(st, 204);
-    let (st, _) = g.req(Method::DELETE, &format!("/users/{u}/authentication/passwordMethods/28c10230-6103-485e-b985-444c60001490"), None, &[]).await;
+    let (st, _) = g
+        .req(
+            Method::DELETE,
+            &format!(
+                "/users/{u}/authentication/passwordMethods/28c10230-6103-485e-b985-444c60001490"
+            ),
+            None,
+            &[],
+        )
+        .await;
     assert_eq!(st, 400);
     assert_eq!(sim.auth_methods(&u).len(), 1);
     sim.shutdown().await;
@@ -115,43 +218,80 @@ async fn containment_actions_are_recorded_with_audit_rows() {
 async fn audit_log_filters_apps_and_analyzed_emails() {
     let sim = common::start(common::fast(), 3, 2).await;
     let g = common::G::new(&sim).await;
-    let (st, v) = g.get("/auditLogs/signIns?$filter=createdDateTime gt 2020-01-01T00:00:00Z").await;
+    let (st, v) = g
+        .get("/auditLogs/signIns?$filter=createdDateTime gt 2020-01-01T00:00:00Z")
+        .await;
     assert_eq!(st, 400);
     assert_eq!(v["error"]["message"], "Invalid filter clause");
-    let (st, v) = g.get(&format!("/auditLogs/signIns?$filter=createdDateTime ge 2020-01-01T00:00:00Z and userId eq '{}'", user_id(1))).await;
+    let (st, v) = g
+        .get(&format!(
+            "/auditLogs/signIns?$filter=createdDateTime ge 2020-01-01T00:00:00Z and userId eq '{}'",
+            user_id(1)
+        ))
+        .await;
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["value"].as_array().unwrap().len(), 1);
-    assert!(v["value"][0].get("authenticationRequirement").is_none(), "beta-only field hidden on v1.0");
-    let (_, b) = g.get(&format!("{}/beta/auditLogs/signIns", sim.base_url())).await;
+    assert!(
+        v["value"][0].get("authenticationRequirement").is_none(),
+        "beta-only field hidden on v1.0"
+    );
+    let (_, b) = g
+        .get(&format!("{}/beta/auditLogs/signIns", sim.base_url()))
+        .await;
     assert!(b["value"][0].get("authenticationRequirement").is_some());
-    let (st, _) = g.get("/auditLogs/directoryAudits?$filter=createdDateTime ge 2020-01-01T00:00:00Z").await;
+    let (st, _) = g
+        .get("/auditLogs/directoryAudits?$filter=createdDateTime ge 2020-01-01T00:00:00Z")
+        .await;
     assert_eq!(st, 400);
-    let (st, _) = g.get("/auditLogs/directoryAudits?$filter=activityDateTime ge 2020-01-01T00:00:00Z").await;
+    let (st, _) = g
+        .get("/auditLogs/directoryAudits?$filter=activityDateTime ge 2020-01-01T00:00:00Z")
+        .await;
     assert_eq!(st, 200);
-    let (st, sp) = g.get("/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')?$select=id,appRoles").await;
+    let (st, sp) = g
+        .get("/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')?$select=id,appRoles")
+        .await;
     assert_eq!(st, 200, "{sp}");
     let spid = sp["id"].as_str().unwrap();
-    let (_, a) = g.get(&format!("/servicePrincipals/{spid}/appRoleAssignedTo")).await;
+    let (_, a) = g
+        .get(&format!("/servicePrincipals/{spid}/appRoleAssignedTo"))
+        .await;
     assert_eq!(a["value"][0]["principalDisplayName"], "Mail Sync Pro");
     let (_, all) = g.get("/servicePrincipals").await;
-    assert!(all["value"].as_array().unwrap().iter().all(|s| s["passwordCredentials"].as_array().is_none_or(|c| c.iter().all(|x| x["secretText"].is_null()))));
+    assert!(all["value"].as_array().unwrap().iter().all(|s| {
+        s["passwordCredentials"]
+            .as_array()
+            .is_none_or(|c| c.iter().all(|x| x["secretText"].is_null()))
+    }));
     let (st, _) = g.get("/oauth2PermissionGrants").await;
     assert_eq!(st, 403);
-    let (st, ae) = g.get(&format!("/security/collaboration/analyzedEmails?$filter=recipientEmailAddress eq '{}'", upn(2))).await;
+    let (st, ae) = g
+        .get(&format!(
+            "/security/collaboration/analyzedEmails?$filter=recipientEmailAddress eq '{}'",
+            upn(2)
+        ))
+        .await;
     assert_eq!(st, 200, "{ae}");
     assert_eq!(ae["value"].as_array().unwrap().len(), 2);
     assert_eq!(ae["value"][0]["authenticationDetails"]["dmarc"], "pass");
     let (st, ca) = g.get("/identity/conditionalAccess/policies").await;
     assert_eq!(st, 200);
-    assert_eq!(ca["value"][0]["grantControls"]["builtInControls"], json!(["mfa"]));
-    let (st, rd) = g.get("/reports/authenticationMethods/userRegistrationDetails?$filter=isAdmin eq true").await;
+    assert_eq!(
+        ca["value"][0]["grantControls"]["builtInControls"],
+        json!(["mfa"])
+    );
+    let (st, rd) = g
+        .get("/reports/authenticationMethods/userRegistrationDetails?$filter=isAdmin eq true")
+        .await;
     assert_eq!(st, 200);
     assert_eq!(rd["value"].as_array().unwrap().len(), 1);
     sim.shutdown().await;
 }
 
 fn slow_mailboxes() -> SimConfig {
-    SimConfig { mailbox_latency: std::time::Duration::from_millis(150), ..common::fast() }
+    SimConfig {
+        mailbox_latency: std::time::Duration::from_millis(150),
+        ..common::fast()
+    }
 }
 
 #[tokio::test]
@@ -162,9 +302,17 @@ async fn five_concurrent_requests_to_one_mailbox_get_a_429_and_violations_are_co
     let futs = (0..5).map(|_| g.get(&url));
     let results = futures::future::join_all(futs).await;
     let throttled: Vec<&(u16, Value)> = results.iter().filter(|(s, _)| *s == 429).collect();
-    assert_eq!(throttled.len(), 1, "{:?}", results.iter().map(|r| r.0).collect::<Vec<_>>());
+    assert_eq!(
+        throttled.len(),
+        1,
+        "{:?}",
+        results.iter().map(|r| r.0).collect::<Vec<_>>()
+    );
     assert_eq!(throttled[0].1["error"]["code"], "ApplicationThrottled");
-    assert_eq!(throttled[0].1["error"]["message"], "Application is over its MailboxConcurrency limit.");
+    assert_eq!(
+        throttled[0].1["error"]["message"],
+        "Application is over its MailboxConcurrency limit."
+    );
     let s = sim.stats();
     assert_eq!(s.max_concurrent_any_mailbox, 4);
     assert_eq!(s.throttled_429, 1);
@@ -179,15 +327,31 @@ async fn five_concurrent_requests_to_one_mailbox_get_a_429_and_violations_are_co
 
 #[tokio::test]
 async fn request_budget_per_mailbox() {
-    let cfg = SimConfig { throttle: ThrottleConfig { mailbox_requests: 3, mailbox_window: std::time::Duration::from_secs(60), ..ThrottleConfig::default() }, ..common::fast() };
+    let cfg = SimConfig {
+        throttle: ThrottleConfig {
+            mailbox_requests: 3,
+            mailbox_window: std::time::Duration::from_secs(60),
+            ..ThrottleConfig::default()
+        },
+        ..common::fast()
+    };
     let sim = common::start(cfg, 1, 1).await;
     let g = common::G::new(&sim).await;
     for _ in 0..3 {
         assert_eq!(g.get(&format!("/users/{}/messages", upn(0))).await.0, 200);
     }
-    let r = reqwest::Client::new().get(g.url(&format!("/users/{}/messages", upn(0)))).bearer_auth(&g.token).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .get(g.url(&format!("/users/{}/messages", upn(0))))
+        .bearer_auth(&g.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 429);
-    let ra: f64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let ra: f64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(ra > 1.0 && ra <= 60.0);
     sim.shutdown().await;
 }
@@ -198,27 +362,66 @@ async fn batch_items_throttled_individually_with_dependson_and_absolute_urls() {
     let g = common::G::new(&sim).await;
     let mut reqs: Vec<Value> = (0..20).map(|i| json!({"id": format!("{i}"), "method": "GET", "url": format!("/users/{}/messages?$top=1", upn(0))})).collect();
     reqs[19] = json!({"id": "19", "method": "GET", "url": format!("{}/v1.0/users/{}", sim.base_url(), upn(1))});
-    let (st, v) = g.req(Method::POST, "/$batch", Some(json!({"requests": reqs})), &[]).await;
+    let (st, v) = g
+        .req(
+            Method::POST,
+            "/$batch",
+            Some(json!({"requests": reqs})),
+            &[],
+        )
+        .await;
     assert_eq!(st, 200, "batch is 200 even with throttled items");
     let resp = v["responses"].as_array().unwrap();
     assert_eq!(resp.len(), 20);
     let n429 = resp.iter().filter(|r| r["status"] == 429).count();
     let n200 = resp.iter().filter(|r| r["status"] == 200).count();
-    assert_eq!((n200, n429), (5, 15), "4 mailbox items + 1 directory item succeed");
+    assert_eq!(
+        (n200, n429),
+        (5, 15),
+        "4 mailbox items + 1 directory item succeed"
+    );
     let t = resp.iter().find(|r| r["status"] == 429).unwrap();
     assert!(t["headers"]["Retry-After"].is_string());
     assert_eq!(t["body"]["error"]["code"], "ApplicationThrottled");
-    assert_eq!(resp.iter().find(|r| r["id"] == "19").unwrap()["body"]["userPrincipalName"], upn(1).as_str());
+    assert_eq!(
+        resp.iter().find(|r| r["id"] == "19").unwrap()["body"]["userPrincipalName"],
+        upn(1).as_str()
+    );
     // dependsOn: failed prerequisite → 424
-    let (_, v) = g.req(Method::POST, "/$batch", Some(json!({"requests": [
-        {"id": "a", "method": "GET", "url": "/users/nobody@contoso.com"},
-        {"id": "b", "method": "GET", "url": "/users", "dependsOn": ["a"]},
-    ]})), &[]).await;
-    let b = v["responses"].as_array().unwrap().iter().find(|r| r["id"] == "b").unwrap().clone();
+    let (_, v) = g
+        .req(
+            Method::POST,
+            "/$batch",
+            Some(json!({"requests": [
+                {"id": "a", "method": "GET", "url": "/users/nobody@contoso.com"},
+                {"id": "b", "method": "GET", "url": "/users", "dependsOn": ["a"]},
+            ]})),
+            &[],
+        )
+        .await;
+    let b = v["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "b")
+        .unwrap()
+        .clone();
     assert_eq!(b["status"], 424);
     // 21 items, duplicate ids → 400
-    let many: Vec<Value> = (0..21).map(|i| json!({"id": format!("{i}"), "method": "GET", "url": "/users"})).collect();
-    assert_eq!(g.req(Method::POST, "/$batch", Some(json!({"requests": many})), &[]).await.0, 400);
+    let many: Vec<Value> = (0..21)
+        .map(|i| json!({"id": format!("{i}"), "method": "GET", "url": "/users"}))
+        .collect();
+    assert_eq!(
+        g.req(
+            Method::POST,
+            "/$batch",
+            Some(json!({"requests": many})),
+            &[]
+        )
+        .await
+        .0,
+        400
+    );
     let dup = json!({"requests": [{"id": "x", "method": "GET", "url": "/users"}, {"id": "X", "method": "GET", "url": "/users"}]});
     assert_eq!(g.req(Method::POST, "/$batch", Some(dup), &[]).await.0, 400);
     assert!(sim.stats().batch_items >= 22);

@@ -25,7 +25,11 @@ struct Seen {
 
 type S = Arc<Mutex<Seen>>;
 
-async fn receiver(State(s): State<S>, Query(q): Query<std::collections::HashMap<String, String>>, body: String) -> (axum::http::StatusCode, String) {
+async fn receiver(
+    State(s): State<S>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+    body: String,
+) -> (axum::http::StatusCode, String) {
     if let Some(tok) = q.get("validationToken") {
         s.lock().validations += 1;
         return (axum::http::StatusCode::OK, tok.clone());
@@ -36,7 +40,11 @@ async fn receiver(State(s): State<S>, Query(q): Query<std::collections::HashMap<
     (axum::http::StatusCode::ACCEPTED, String::new())
 }
 
-async fn lifecycle(State(s): State<S>, Query(q): Query<std::collections::HashMap<String, String>>, body: String) -> (axum::http::StatusCode, String) {
+async fn lifecycle(
+    State(s): State<S>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+    body: String,
+) -> (axum::http::StatusCode, String) {
     if let Some(tok) = q.get("validationToken") {
         return (axum::http::StatusCode::OK, tok.clone());
     }
@@ -106,13 +114,44 @@ async fn subscription_handshake_delivery_and_lifecycle() {
     let sid = sub["id"].as_str().unwrap().to_string();
     // a message for user 1 must not notify; one for user 0 must
     let now = chrono::Utc::now();
-    sim.inject_message(&[&upn(1)], "inbox", &testkit::mime("a@example.net", &upn(1), "other", "x", "<o@example.net>", now, false));
-    let ids = sim.inject_message(&[&upn(0)], "inbox", &testkit::mime("a@example.net", &upn(0), "hello", "x", "<h@example.net>", now, false));
-    assert!(wait_for(|| !seen.lock().bodies.is_empty()).await, "notification delivered");
+    sim.inject_message(
+        &[&upn(1)],
+        "inbox",
+        &testkit::mime(
+            "a@example.net",
+            &upn(1),
+            "other",
+            "x",
+            "<o@example.net>",
+            now,
+            false,
+        ),
+    );
+    let ids = sim.inject_message(
+        &[&upn(0)],
+        "inbox",
+        &testkit::mime(
+            "a@example.net",
+            &upn(0),
+            "hello",
+            "x",
+            "<h@example.net>",
+            now,
+            false,
+        ),
+    );
+    assert!(
+        wait_for(|| !seen.lock().bodies.is_empty()).await,
+        "notification delivered"
+    );
     tokio::time::sleep(Duration::from_millis(200)).await;
     {
         let s = seen.lock();
-        let items: Vec<&Value> = s.bodies.iter().flat_map(|b| b["value"].as_array().unwrap().iter()).collect();
+        let items: Vec<&Value> = s
+            .bodies
+            .iter()
+            .flat_map(|b| b["value"].as_array().unwrap().iter())
+            .collect();
         assert_eq!(items.len(), 1, "{:?}", s.bodies);
         let n = items[0];
         assert_eq!(n["subscriptionId"], sid.as_str());
@@ -123,9 +162,24 @@ async fn subscription_handshake_delivery_and_lifecycle() {
         assert_eq!(n["resourceData"]["@odata.type"], "#Microsoft.Graph.Message");
     }
     // moving it out of the inbox is a "deleted" for this folder subscription
-    let (st, _) = g.req(Method::POST, &format!("/users/{}/messages/{}/move", upn(0), ids[0].0), Some(json!({"destinationId": "junkemail"})), &[]).await;
+    let (st, _) = g
+        .req(
+            Method::POST,
+            &format!("/users/{}/messages/{}/move", upn(0), ids[0].0),
+            Some(json!({"destinationId": "junkemail"})),
+            &[],
+        )
+        .await;
     assert_eq!(st, 201);
-    assert!(wait_for(|| seen.lock().bodies.iter().flat_map(|b| b["value"].as_array().unwrap().clone()).any(|n| n["changeType"] == "deleted")).await);
+    assert!(
+        wait_for(|| seen
+            .lock()
+            .bodies
+            .iter()
+            .flat_map(|b| b["value"].as_array().unwrap().clone())
+            .any(|n| n["changeType"] == "deleted"))
+        .await
+    );
     // renew, list, lifecycle, delete
     let (st, r) = g.req(Method::PATCH, &format!("/subscriptions/{sid}"), Some(json!({"expirationDateTime": (chrono::Utc::now() + chrono::TimeDelta::hours(48)).to_rfc3339()})), &[]).await;
     assert_eq!(st, 200, "{r}");
@@ -133,8 +187,13 @@ async fn subscription_handshake_delivery_and_lifecycle() {
     assert_eq!(l["value"].as_array().unwrap().len(), 1);
     sim.send_lifecycle(&sid, "missed");
     assert!(wait_for(|| !seen.lock().lifecycle.is_empty()).await);
-    assert_eq!(seen.lock().lifecycle[0]["value"][0]["lifecycleEvent"], "missed");
-    let (st, _) = g.req(Method::DELETE, &format!("/subscriptions/{sid}"), None, &[]).await;
+    assert_eq!(
+        seen.lock().lifecycle[0]["value"][0]["lifecycleEvent"],
+        "missed"
+    );
+    let (st, _) = g
+        .req(Method::DELETE, &format!("/subscriptions/{sid}"), None, &[])
+        .await;
     assert_eq!(st, 204);
     assert_eq!(sim.subscription_count(), 0);
     assert!(sim.stats().webhook_deliveries >= 2);
@@ -151,7 +210,19 @@ async fn lost_deliveries_fault_drops_notifications() {
     let exp = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339();
     let (st, _) = g.req(Method::POST, "/subscriptions", Some(json!({"changeType": "created", "notificationUrl": format!("{hook}/hook"), "resource": format!("users/{}/messages", upn(0)), "expirationDateTime": exp})), &[]).await;
     assert_eq!(st, 201);
-    sim.inject_message(&[&upn(0)], "inbox", &testkit::mime("a@example.net", &upn(0), "x", "x", "<l@example.net>", chrono::Utc::now(), false));
+    sim.inject_message(
+        &[&upn(0)],
+        "inbox",
+        &testkit::mime(
+            "a@example.net",
+            &upn(0),
+            "x",
+            "x",
+            "<l@example.net>",
+            chrono::Utc::now(),
+            false,
+        ),
+    );
     assert!(wait_for(|| sim.stats().webhook_lost == 1).await);
     assert!(seen.lock().bodies.is_empty());
     sim.shutdown().await;
@@ -165,15 +236,37 @@ async fn management_feed_start_content_blobs_and_webhook() {
     let feed = sim.management_url();
     let (hook, seen) = spawn_receiver().await;
     // before start: AF20022
-    let r = http.get(format!("{feed}/subscriptions/content?contentType=Audit.Exchange")).bearer_auth(&token).send().await.unwrap();
+    let r = http
+        .get(format!(
+            "{feed}/subscriptions/content?contentType=Audit.Exchange"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "AF20022");
     // a Graph token is not a Management token
-    let graph_token = testkit::token(sim.base_url(), testkit::GRAPH_SCOPE).await.unwrap();
-    let r = http.get(format!("{feed}/subscriptions/list")).bearer_auth(&graph_token).send().await.unwrap();
+    let graph_token = testkit::token(sim.base_url(), testkit::GRAPH_SCOPE)
+        .await
+        .unwrap();
+    let r = http
+        .get(format!("{feed}/subscriptions/list"))
+        .bearer_auth(&graph_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     // wrong tenant in the URL
-    let r = http.get(format!("{}/api/v1.0/00000000-0000-0000-0000-000000000001/activity/feed/subscriptions/list", sim.base_url())).bearer_auth(&token).send().await.unwrap();
+    let r = http
+        .get(format!(
+            "{}/api/v1.0/00000000-0000-0000-0000-000000000001/activity/feed/subscriptions/list",
+            sim.base_url()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "AF20010");
     let r = http
         .post(format!("{feed}/subscriptions/start?contentType=Audit.Exchange&PublisherIdentifier={TENANT_ID}"))
@@ -187,13 +280,29 @@ async fn management_feed_start_content_blobs_and_webhook() {
     assert_eq!(v["status"], "enabled");
     assert_eq!(v["webhook"]["status"], "enabled");
     // the seed's history predates the subscription: not served
-    sim.apply(&TimedAction::SetHiddenForwarding { user_id: upn(1), address: "drop@evil.example".into() }, Some("bec-1"));
-    assert_eq!(sim.hidden_forwarding(&upn(1)).as_deref(), Some("drop@evil.example"));
+    sim.apply(
+        &TimedAction::SetHiddenForwarding {
+            user_id: upn(1),
+            address: "drop@evil.example".into(),
+        },
+        Some("bec-1"),
+    );
+    assert_eq!(
+        sim.hidden_forwarding(&upn(1)).as_deref(),
+        Some("drop@evil.example")
+    );
     // blob_interval is 1 s: wait for the bucket to close
     let mut blobs = Vec::new();
     for _ in 0..40 {
         tokio::time::sleep(Duration::from_millis(150)).await;
-        let r = http.get(format!("{feed}/subscriptions/content?contentType=Audit.Exchange")).bearer_auth(&token).send().await.unwrap();
+        let r = http
+            .get(format!(
+                "{feed}/subscriptions/content?contentType=Audit.Exchange"
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
         blobs = r.json::<Vec<Value>>().await.unwrap();
         if !blobs.is_empty() {
@@ -202,19 +311,36 @@ async fn management_feed_start_content_blobs_and_webhook() {
     }
     assert_eq!(blobs.len(), 1);
     let uri = blobs[0]["contentUri"].as_str().unwrap();
-    let recs: Vec<Value> = http.get(uri).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let recs: Vec<Value> = http
+        .get(uri)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(recs.len(), 1);
     let rec = &recs[0];
     assert_eq!(rec["Operation"], "Set-Mailbox");
     assert_eq!(rec["RecordType"], 1);
     assert!(rec["Parameters"].as_array().unwrap().iter().any(|p| p["Name"] == "ForwardingSmtpAddress" && p["Value"] == "smtp:drop@evil.example"));
     assert!(!rec["CreationTime"].as_str().unwrap().ends_with('Z'));
-    assert!(wait_for(|| seen.lock().mgmt.iter().any(|(_, b)| b.is_array())).await, "webhook notified");
+    assert!(
+        wait_for(|| seen.lock().mgmt.iter().any(|(_, b)| b.is_array())).await,
+        "webhook notified"
+    );
     {
         let s = seen.lock();
         let (vh, vb) = &s.mgmt[0];
-        assert!(vh.contains_key("webhook-validationcode"), "validation first");
-        assert_eq!(vb["validationCode"], vh["webhook-validationcode"].to_str().unwrap());
+        assert!(
+            vh.contains_key("webhook-validationcode"),
+            "validation first"
+        );
+        assert_eq!(
+            vb["validationCode"],
+            vh["webhook-validationcode"].to_str().unwrap()
+        );
         let (h, body) = s.mgmt.iter().find(|(_, b)| b.is_array()).unwrap();
         assert_eq!(h["webhook-authid"], "o365activityapinotification");
         assert_eq!(body[0]["contentUri"], uri);
@@ -223,9 +349,21 @@ async fn management_feed_start_content_blobs_and_webhook() {
     // window rules
     let r = http.get(format!("{feed}/subscriptions/content?contentType=Audit.Exchange&startTime=2020-01-01T00:00&endTime=2020-01-03T00:00")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "AF20055");
-    let r = http.get(format!("{feed}/subscriptions/content?contentType=Audit.Nope")).bearer_auth(&token).send().await.unwrap();
+    let r = http
+        .get(format!(
+            "{feed}/subscriptions/content?contentType=Audit.Nope"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "AF20020");
-    let r = http.get(format!("{feed}/subscriptions/list")).bearer_auth(&token).send().await.unwrap();
+    let r = http
+        .get(format!("{feed}/subscriptions/list"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     let l: Value = r.json().await.unwrap();
     assert_eq!(l[0]["contentType"], "Audit.Exchange");
     sim.shutdown().await;
@@ -241,7 +379,14 @@ async fn management_content_paging_with_next_page_uri() {
     let token = testkit::token(sim.base_url(), MANAGE_SCOPE).await.unwrap();
     let http = reqwest::Client::new();
     let feed = sim.management_url();
-    let r = http.post(format!("{feed}/subscriptions/start?contentType=Audit.AzureActiveDirectory")).bearer_auth(&token).send().await.unwrap();
+    let r = http
+        .post(format!(
+            "{feed}/subscriptions/start?contentType=Audit.AzureActiveDirectory"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     for i in 0..5 {
         sim.apply(&TimedAction::UnifiedAudit { record: json!({"RecordType": 15, "Workload": "AzureActiveDirectory", "Operation": "UserLoggedIn", "UserId": upn(0), "ClientIP": format!("203.0.113.{i}")}) }, None);
@@ -253,7 +398,10 @@ async fn management_content_paging_with_next_page_uri() {
     let mut pages = 0;
     loop {
         let r = http.get(&url).bearer_auth(&token).send().await.unwrap();
-        let next = r.headers().get("NextPageUri").map(|v| v.to_str().unwrap().to_string());
+        let next = r
+            .headers()
+            .get("NextPageUri")
+            .map(|v| v.to_str().unwrap().to_string());
         let v: Vec<Value> = r.json().await.unwrap();
         total += v.len();
         pages += 1;

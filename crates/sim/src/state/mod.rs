@@ -193,7 +193,8 @@ impl Tenant {
                 .any(|k| u[*k].as_str().is_some_and(|v| v.eq_ignore_ascii_case(key)))
                 || u["proxyAddresses"].as_array().is_some_and(|a| {
                     a.iter().filter_map(Value::as_str).any(|p| {
-                        p.split_once(':').is_some_and(|(_, addr)| addr.eq_ignore_ascii_case(key))
+                        p.split_once(':')
+                            .is_some_and(|(_, addr)| addr.eq_ignore_ascii_case(key))
                     })
                 })
         })
@@ -204,7 +205,9 @@ impl Tenant {
     }
 
     pub fn user_id(&self, key: &str) -> Option<String> {
-        self.user(key).and_then(|u| u["id"].as_str()).map(str::to_string)
+        self.user(key)
+            .and_then(|u| u["id"].as_str())
+            .map(str::to_string)
     }
 
     pub fn upn_of(&self, user_id: &str) -> String {
@@ -268,6 +271,10 @@ impl Tenant {
     pub fn push_unified(&mut self, record: Value, created: DateTime<Utc>) {
         let available_at = self.audit_available_at(created);
         let content_type = audit::content_type_of(&record);
-        self.unified.push(UnifiedRecord { record, content_type, available_at });
+        self.unified.push(UnifiedRecord {
+            record,
+            content_type,
+            available_at,
+        });
     }
 }
