@@ -30,6 +30,7 @@ fn render_opts(g: &GReq) -> RenderOpts {
         expand_attachments: g
             .q("$expand")
             .is_some_and(|e| e.to_ascii_lowercase().contains("attachments")),
+        no_body: false,
     }
 }
 
@@ -333,14 +334,25 @@ fn list_messages(sim: &Arc<Sim>, g: &GReq, t: &Tenant, uid: &str, folder: Option
             );
         }
     }
+    let mentions_body =
+        |s: Option<&str>| s.is_some_and(|s| s.to_ascii_lowercase().contains("body"));
     let full = RenderOpts {
         select: vec![],
         expand_attachments: false,
+        no_body: !mentions_body(filter) && !mentions_body(orderby),
         ..opts.clone()
     };
+    let needs_json = expr.is_some() || !order.is_empty();
     let mut items: Vec<(Value, &crate::state::StoredMessage)> = msgs
         .into_iter()
-        .map(|m| (mb.message_json(m, &sim.base, &full), m))
+        .map(|m| {
+            let v = if needs_json {
+                mb.message_json(m, &sim.base, &full)
+            } else {
+                Value::Null
+            };
+            (v, m)
+        })
         .filter(|(v, _)| expr.as_ref().is_none_or(|e| odata::eval(e, v)))
         .collect();
     if order.is_empty() {
@@ -357,10 +369,6 @@ fn list_messages(sim: &Arc<Sim>, g: &GReq, t: &Tenant, uid: &str, folder: Option
             std::cmp::Ordering::Equal
         });
     }
-    let items: Vec<Value> = items
-        .into_iter()
-        .map(|(_, m)| mb.message_json(m, &sim.base, &opts))
-        .collect();
     let spec = PageSpec {
         default: sim.cfg.pages.messages_default,
         max: sim.cfg.pages.messages_max,
@@ -368,6 +376,22 @@ fn list_messages(sim: &Arc<Sim>, g: &GReq, t: &Tenant, uid: &str, folder: Option
         reject_over_max: false,
         cap: None,
     };
+    // Render only the requested page; the rest are placeholders `page` skips.
+    let (offset, size) = match super::paging::window(g, spec) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let items: Vec<Value> = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, m))| {
+            if i >= offset && i < offset + size {
+                mb.message_json(m, &sim.base, &opts)
+            } else {
+                Value::Null
+            }
+        })
+        .collect();
     page(&sim.base, g, items, &ctx, spec, Map::new())
 }
 
@@ -749,7 +773,10 @@ fn message_delta(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, folder_id:
             .filter(|m| m.folder_id == folder_id)
             .collect();
         ms.sort_by_key(|b| std::cmp::Reverse(b.received));
-        let full = RenderOpts::default();
+        let full = RenderOpts {
+            no_body: true,
+            ..RenderOpts::default()
+        };
         let pending: VecDeque<DeltaItem> = ms
             .into_iter()
             .filter(|m| {
@@ -842,6 +869,7 @@ fn message_delta(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, folder_id:
         text_body: g.prefers("outlook.body-content-type=text"),
         select: st.select.clone(),
         expand_attachments: false,
+        no_body: false,
     };
     let mut value = Vec::new();
     while value.len() < st.page_size {

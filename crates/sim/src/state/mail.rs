@@ -99,6 +99,8 @@ pub struct RenderOpts {
     pub text_body: bool,
     pub select: Vec<String>,
     pub expand_attachments: bool,
+    /// Skip body content (used when rendering only to evaluate `$filter`/`$orderby`).
+    pub no_body: bool,
 }
 
 fn folder_id_for(user_id: &str, name: &str) -> String {
@@ -258,7 +260,9 @@ impl Mailbox {
             &m.rest_id
         };
         let p = &m.mail;
-        let (ct, content) = if o.text_body {
+        let (ct, content) = if o.no_body {
+            ("html", String::new())
+        } else if o.text_body {
             ("text", p.body_text.clone())
         } else {
             ("html", p.body_html.clone())
