@@ -241,6 +241,10 @@ pub struct SimConfig {
     pub webhook_retry_backoff: Duration,
     /// Batch notifications destined for one URL that are produced within this window.
     pub webhook_batch_window: Duration,
+    /// Purview audit log queries: time from creation to `succeeded` (docs: typically 2–20 min).
+    pub audit_query_delay: Duration,
+    /// Usage reports with concealed user names (Microsoft's default since 2021-09).
+    pub reports_concealed_names: bool,
     /// Whether the tenant has Entra ID P1/P2 (audit logs answer 403 without).
     pub premium_license: bool,
     /// Whether the app holds a privileged directory role (password reset on admins).
@@ -276,6 +280,8 @@ impl Default for SimConfig {
             webhook_batch_window: Duration::from_millis(200),
             premium_license: true,
             app_has_privileged_role: false,
+            audit_query_delay: Duration::from_secs(5 * 60),
+            reports_concealed_names: true,
         }
     }
 }
@@ -290,6 +296,8 @@ impl SimConfig {
             management_history_before_start: true,
             management_start_cooldown: Duration::ZERO,
             webhook_retry_backoff: Duration::from_secs(2),
+            audit_query_delay: Duration::from_secs(10),
+            reports_concealed_names: false,
             ..Self::default()
         }
     }
@@ -304,6 +312,7 @@ impl SimConfig {
             webhook_retry_backoff: Duration::from_millis(100),
             webhook_batch_window: Duration::from_millis(20),
             play_timeline: false,
+            audit_query_delay: Duration::ZERO,
             ..Self::default()
         }
     }

@@ -82,6 +82,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/api/v1.0/{tid}/activity/feed/{*rest}", any(management))
         .route("/_sim/stats", get(sim_stats))
         .route("/_sim/ground-truth", get(sim_ground_truth))
+        .route("/_sim/reports/download", get(report_download))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             sim.clone(),
@@ -269,6 +270,26 @@ async fn sim_stats(State(sim): State<Arc<Sim>>) -> Response {
 async fn sim_ground_truth(State(sim): State<Arc<Sim>>) -> Response {
     let gt = sim.state.lock().ground_truth.clone();
     axum::Json(serde_json::to_value(gt).unwrap_or(Value::Null)).into_response()
+}
+
+/// The pre-authenticated download a usage-report `302` points at (no Authorization needed).
+async fn report_download(
+    State(sim): State<Arc<Sim>>,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    let report = q.get("report").map(String::as_str).unwrap_or_default();
+    let period = q.get("period").map(String::as_str).unwrap_or("D7");
+    match crate::graph::reports::csv(&sim, report, period) {
+        Some(body) => {
+            let mut r = Response::new(Body::from(body));
+            r.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_static("application/octet-stream"),
+            );
+            r
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn graph_v1(State(sim): State<Arc<Sim>>, req: Request) -> Response {

@@ -16,7 +16,13 @@ async fn injected_429_503_504_carry_retry_after_and_are_counted() {
     let g = common::G::new(&sim).await;
     let mut seen = std::collections::BTreeMap::new();
     for _ in 0..60 {
-        let r = reqwest::Client::new().get(g.url("/users")).bearer_auth(&g.token).header("client-request-id", "abc-123").send().await.unwrap();
+        let r = reqwest::Client::new()
+            .get(g.url("/users"))
+            .bearer_auth(&g.token)
+            .header("client-request-id", "abc-123")
+            .send()
+            .await
+            .unwrap();
         let st = r.status().as_u16();
         assert_eq!(r.headers()["client-request-id"], "abc-123");
         assert!(r.headers().contains_key("request-id"));
@@ -43,17 +49,29 @@ async fn truncated_json_and_dropped_connections() {
     cfg.faults.p_truncated_json = 1.0;
     let sim = common::start(cfg, 1, 1).await;
     let g = common::G::new(&sim).await;
-    let r = reqwest::Client::new().get(g.url("/users")).bearer_auth(&g.token).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .get(g.url("/users"))
+        .bearer_auth(&g.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let text = r.text().await.unwrap();
-    assert!(serde_json::from_str::<serde_json::Value>(&text).is_err(), "body is cut: {text}");
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&text).is_err(),
+        "body is cut: {text}"
+    );
     sim.shutdown().await;
 
     let mut cfg = common::fast();
     cfg.faults.p_drop_connection = 1.0;
     let sim = common::start(cfg, 1, 1).await;
     let g = common::G::new(&sim).await;
-    let res = reqwest::Client::new().get(g.url(&format!("/users/{}/messages", upn(0)))).bearer_auth(&g.token).send().await;
+    let res = reqwest::Client::new()
+        .get(g.url(&format!("/users/{}/messages", upn(0))))
+        .bearer_auth(&g.token)
+        .send()
+        .await;
     let failed = match res {
         Err(_) => true,
         Ok(r) => r.bytes().await.is_err(),
@@ -68,7 +86,12 @@ async fn random_delta_expiry() {
     cfg.faults.p_delta_expiry = 1.0;
     let sim = common::start(cfg, 1, 2).await;
     let g = common::G::new(&sim).await;
-    let (st, v) = g.get(&format!("/users/{}/mailFolders/inbox/messages/delta", upn(0))).await;
+    let (st, v) = g
+        .get(&format!(
+            "/users/{}/mailFolders/inbox/messages/delta",
+            upn(0)
+        ))
+        .await;
     assert_eq!(st, 200, "the initial round is never expired");
     let link = v["@odata.deltaLink"].as_str().unwrap().to_string();
     let (st, e) = g.get(&link).await;

@@ -428,3 +428,59 @@ async fn batch_items_throttled_individually_with_dependson_and_absolute_urls() {
     let _ = testkit::GRAPH_SCOPE;
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn purview_audit_query_job_and_usage_reports() {
+    let mut cfg = common::fast();
+    cfg.audit_query_delay = std::time::Duration::from_millis(300);
+    let sim = common::start(cfg, 2, 3).await;
+    let g = common::G::new(&sim).await;
+    let start = (chrono::Utc::now() - chrono::TimeDelta::days(1)).to_rfc3339();
+    let end = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339();
+    let (st, v) = g.req(Method::POST, "/security/auditLog/queries", Some(json!({"displayName": "x", "filterStartDateTime": start, "filterEndDateTime": end, "recordTypeFilters": ["bogus"]})), &[]).await;
+    assert_eq!(st, 400, "{v}");
+    let (st, q) = g.req(Method::POST, "/security/auditLog/queries", Some(json!({"displayName": "bec", "filterStartDateTime": start, "filterEndDateTime": end, "recordTypeFilters": ["exchangeAdmin"], "operationFilters": ["Set-Mailbox"]})), &[]).await;
+    assert_eq!(st, 201, "{q}");
+    assert_eq!(q["status"], "notStarted");
+    let id = q["id"].as_str().unwrap().to_string();
+    let (st, _) = g
+        .get(&format!("/security/auditLog/queries/{id}/records"))
+        .await;
+    assert_eq!(st, 400, "not finished yet");
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let (_, q2) = g.get(&format!("/security/auditLog/queries/{id}")).await;
+    assert_eq!(q2["status"], "succeeded");
+    let (st, recs) = g
+        .get(&format!("/security/auditLog/queries/{id}/records"))
+        .await;
+    assert_eq!(st, 200);
+    let r = &recs["value"][0];
+    assert_eq!(r["operation"], "Set-Mailbox");
+    assert_eq!(r["auditLogRecordType"], "exchangeAdmin");
+    assert_eq!(r["auditData"]["Workload"], "Exchange");
+    // usage report: 302 to a download that needs no token; names concealed by default
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = no_redirect
+        .get(g.url("/reports/getMailboxUsageDetail(period='D7')"))
+        .bearer_auth(&g.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    let csv = reqwest::get(&loc).await.unwrap().text().await.unwrap();
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("Report Refresh Date,User Principal Name,Display Name,Is Deleted")
+    );
+    let row = lines.next().unwrap();
+    assert!(!row.contains("@contoso.com"), "concealed: {row}");
+    assert_eq!(row.split(',').nth(7), Some("3"), "item count");
+    sim.shutdown().await;
+}

@@ -687,14 +687,7 @@ pub fn reports(sim: &Arc<Sim>, g: &GReq) -> GResp {
             None,
         );
     }
-    if !g.claims.has_role(&["Reports.Read.All"]) {
-        return GResp::generic_denied();
-    }
-    GResp::error(
-        StatusCode::NOT_IMPLEMENTED,
-        "NotImplemented",
-        "Usage reports are not modelled by the simulator.",
-    )
+    super::reports::usage_report(sim, g)
 }
 
 pub fn security(sim: &Arc<Sim>, g: &GReq) -> GResp {

@@ -1,11 +1,13 @@
 //! Graph request routing. Routing is by hand over decoded path segments (not axum routes) so
 //! `$batch` items run through exactly the same code as top-level requests, throttling included.
 
+pub mod auditquery;
 pub mod batch;
 pub mod directory;
 pub mod identity;
 pub mod mail;
 pub mod paging;
+pub mod reports;
 pub mod resp;
 pub mod subscriptions;
 
@@ -264,6 +266,7 @@ fn route(sim: &Arc<Sim>, g: &GReq) -> GResp {
         "auditlogs" => directory::audit_logs(sim, g),
         "identity" => directory::conditional_access(sim, g),
         "reports" => directory::reports(sim, g),
+        "security" if g.lc(1) == "auditlog" => auditquery::handle(sim, g),
         "security" => directory::security(sim, g),
         "applications" | "serviceprincipals" | "oauth2permissiongrants" => directory::apps(sim, g),
         "" => GResp::bad_request("Invalid request."),

@@ -178,6 +178,18 @@ async fn create(sim: &Arc<Sim>, g: &GReq) -> GResp {
     if let Err(r) = check_expiration(sim, expiration) {
         return r;
     }
+    if body.get("includeResourceData").and_then(Value::as_bool) == Some(true) {
+        if s("encryptionCertificate").is_none() || s("encryptionCertificateId").is_none() {
+            return GResp::bad_request(
+                "encryptionCertificate and encryptionCertificateId are required when includeResourceData is true.",
+            );
+        }
+        return GResp::error(
+            StatusCode::NOT_IMPLEMENTED,
+            "NotImplemented",
+            "Rich notifications (includeResourceData) are not modelled by the simulator.",
+        );
+    }
     if s("clientState").is_some_and(|c| c.len() > 128) {
         return GResp::bad_request("clientState must be at most 128 characters.");
     }

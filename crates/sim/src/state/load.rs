@@ -68,6 +68,7 @@ impl Tenant {
             delta_order: VecDeque::new(),
             delta_epoch_users: 0,
             ground_truth: seed.ground_truth.clone(),
+            audit_queries: BTreeMap::new(),
             outbox: vec![],
             audit_lag: TimeDelta::from_std(cfg.audit_lag).unwrap_or(TimeDelta::zero()),
             audit_lag_jitter_ms: cfg.audit_lag_jitter.as_millis() as i64,

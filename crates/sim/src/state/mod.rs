@@ -167,6 +167,8 @@ pub struct Tenant {
     pub delta_order: VecDeque<String>,
     pub delta_epoch_users: u64,
     pub ground_truth: GroundTruth,
+    /// Purview audit log queries by id: (query JSON, created at).
+    pub audit_queries: BTreeMap<String, (Value, DateTime<Utc>)>,
     pub outbox: Vec<MessageEvent>,
     /// Unified-audit lag parameters (copied from config at load).
     pub audit_lag: chrono::TimeDelta,
