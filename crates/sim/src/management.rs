@@ -65,7 +65,7 @@ impl Blob {
         }
         let bucket = parts[0].parse::<i64>().ok()?;
         let mid = parts[2];
-        if mid.len() < 32 + 10 {
+        if !mid.is_ascii() || mid.len() < 32 + 10 {
             return None;
         }
         let code = &mid[32..mid.len() - 10];

@@ -25,6 +25,10 @@ use crate::state::Tenant;
 use crate::stats::Stats;
 use crate::webhooks::WebhookJob;
 
+/// The `request-id` of the request being served (header and error bodies agree).
+#[derive(Clone)]
+pub struct RequestId(pub String);
+
 /// Shared simulator internals.
 pub struct Sim {
     pub cfg: SimConfig,
@@ -94,7 +98,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
 /// Headers every Microsoft response carries, request counting, and transport-level faults.
 async fn common_layer(
     State(sim): State<Arc<Sim>>,
-    req: Request,
+    mut req: Request,
     next: axum::middleware::Next,
 ) -> Response {
     sim.stats.with(|s| s.total_requests += 1);
@@ -105,6 +109,7 @@ async fn common_layer(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let request_id = crate::util::new_guid();
+    req.extensions_mut().insert(RequestId(request_id.clone()));
     let api = path.starts_with("/v1.0/") || path.starts_with("/beta/") || path.starts_with("/api/");
     let f = &sim.cfg.faults;
     let mut injected: Option<Response> = None;
@@ -158,10 +163,8 @@ async fn common_layer(
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         h.insert("request-id", v);
     }
-    if let Some(c) = client_request_id
-        .as_deref()
-        .and_then(|c| HeaderValue::from_str(c).ok())
-    {
+    // Echoed when sent; Microsoft generates one otherwise.
+    if let Ok(c) = HeaderValue::from_str(client_request_id.as_deref().unwrap_or(&request_id)) {
         h.insert("client-request-id", c);
     }
     if let Ok(v) =
@@ -315,6 +318,11 @@ fn graph_unauthorized(p: TokenProblem) -> GResp {
 
 async fn graph_entry(sim: Arc<Sim>, req: Request, beta: bool) -> Response {
     let (parts, body) = req.into_parts();
+    let request_id = parts
+        .extensions
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_else(crate::util::new_guid);
     let client_request_id = parts
         .headers
         .get("client-request-id")
@@ -328,10 +336,14 @@ async fn graph_entry(sim: Arc<Sim>, req: Request, beta: bool) -> Response {
         Ok(c) => c,
         Err(p) => {
             sim.stats.with(|s| s.graph_requests += 1);
-            return to_http(graph_unauthorized(p), client_request_id.as_deref());
+            return to_http(
+                graph_unauthorized(p),
+                &request_id,
+                client_request_id.as_deref(),
+            );
         }
     };
-    let bytes = axum::body::to_bytes(body, 150 * 1024 * 1024)
+    let bytes = axum::body::to_bytes(body, 35 * 1024 * 1024)
         .await
         .unwrap_or_default();
     let prefix = if beta { "/beta" } else { "/v1.0" };
@@ -351,7 +363,7 @@ async fn graph_entry(sim: Arc<Sim>, req: Request, beta: bool) -> Response {
         claims,
     );
     let resp = graph::dispatch_top(&sim, g).await;
-    to_http(resp, client_request_id.as_deref())
+    to_http(resp, &request_id, client_request_id.as_deref())
 }
 
 /// Fill `innerError` and turn a [`GResp`] into an HTTP response.
@@ -373,11 +385,11 @@ pub fn finish_error_body(v: &mut Value, request_id: &str, client_request_id: Opt
     }
 }
 
-pub fn to_http(r: GResp, client_request_id: Option<&str>) -> Response {
+pub fn to_http(r: GResp, request_id: &str, client_request_id: Option<&str>) -> Response {
     let mut resp = match r.body {
         GBody::Empty => Response::new(Body::empty()),
         GBody::Json(mut v) => {
-            finish_error_body(&mut v, &crate::util::new_guid(), client_request_id);
+            finish_error_body(&mut v, request_id, client_request_id);
             let mut resp = Response::new(Body::from(serde_json::to_vec(&v).unwrap_or_default()));
             resp.headers_mut().insert(
                 "content-type",

@@ -109,7 +109,12 @@ impl Stats {
                 .or_default() += 1;
         }
         let throttle = |g: &mut Gate, s: &mut SimStats, secs: f64| {
-            g.retry_not_before = Some(now + Duration::from_secs_f64(secs.max(0.0)));
+            let secs = if secs.is_finite() {
+                secs.clamp(0.0, 86_400.0)
+            } else {
+                1.0
+            };
+            g.retry_not_before = Some(now + Duration::from_secs_f64(secs));
             s.throttled_429 += 1;
             Err(secs)
         };

@@ -484,3 +484,33 @@ async fn purview_audit_query_job_and_usage_reports() {
     assert_eq!(row.split(',').nth(7), Some("3"), "item count");
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn error_bodies_carry_the_response_request_ids() {
+    let sim = common::start(common::fast(), 1, 0).await;
+    let g = common::G::new(&sim).await;
+    let r = reqwest::Client::new()
+        .get(g.url("/users/nobody@contoso.com"))
+        .bearer_auth(&g.token)
+        .header("client-request-id", "c-1")
+        .send()
+        .await
+        .unwrap();
+    let rid = r.headers()["request-id"].to_str().unwrap().to_string();
+    assert_eq!(r.headers()["client-request-id"], "c-1");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["innerError"]["request-id"], rid.as_str());
+    assert_eq!(v["error"]["innerError"]["client-request-id"], "c-1");
+    let r = reqwest::Client::new()
+        .get(g.url("/users"))
+        .bearer_auth(&g.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["client-request-id"],
+        r.headers()["request-id"],
+        "generated when not sent"
+    );
+    sim.shutdown().await;
+}
