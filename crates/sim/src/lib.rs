@@ -91,6 +91,7 @@ impl Simulator {
         let sim = Arc::new(server::Sim {
             rng: Mutex::new(rand_chacha::ChaCha8Rng::seed_from_u64(config.faults.seed)),
             apps: Mutex::new(config.apps.clone()),
+            verified: Mutex::new(Default::default()),
             cfg: config,
             base,
             state: Mutex::new(tenant),

@@ -270,6 +270,19 @@ pub fn referenced_props(e: &Expr) -> Vec<String> {
     out
 }
 
+/// `prop eq 'value'` conjuncts at the top level of the filter (for cheap pre-filtering).
+pub fn top_level_equalities(e: &Expr) -> Vec<(String, String)> {
+    match e {
+        Expr::And(a, b) => {
+            let mut v = top_level_equalities(a);
+            v.extend(top_level_equalities(b));
+            v
+        }
+        Expr::Cmp(p, Op::Eq, Lit::Str(s)) => vec![(p.clone(), s.clone())],
+        _ => vec![],
+    }
+}
+
 /// Every comparison `(path, op)` in the filter (top level and inside lambdas).
 pub fn comparisons(e: &Expr) -> Vec<(String, Op)> {
     fn walk(e: &Expr, out: &mut Vec<(String, Op)>) {

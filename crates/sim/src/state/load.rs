@@ -57,7 +57,8 @@ impl Tenant {
                 .collect(),
             ca_policies: shift_all(&seed.conditional_access_policies),
             registration_details: shift_all(&seed.registration_details),
-            analyzed_emails: shift_all(&seed.analyzed_emails),
+            analyzed_emails: vec![],
+            analyzed_index: HashMap::new(),
             subscriptions: BTreeMap::new(),
             feed: BTreeMap::new(),
             user_changes: vec![],
@@ -74,6 +75,9 @@ impl Tenant {
             audit_lag_jitter_ms: cfg.audit_lag_jitter.as_millis() as i64,
             lag_counter: 0,
         };
+        for a in shift_all(&seed.analyzed_emails) {
+            t.push_analyzed(a);
+        }
         for u in &mut t.users {
             if u["id"].as_str().is_none() {
                 u["id"] = json!(crate::util::new_guid());

@@ -504,16 +504,16 @@ impl Tenant {
         });
         mb.messages.insert(imm.clone(), m);
         if let Some(a) = analyzed {
-            // Replace a seeded record for the same (message, recipient), if any.
-            let imid = a["internetMessageId"].clone();
-            let existing = self.analyzed_emails.iter().position(|x| {
-                x["internetMessageId"] == imid
-                    && x["recipientEmailAddress"]
-                        .as_str()
-                        .is_some_and(|r| r.eq_ignore_ascii_case(&address))
-            });
-            if existing.is_none() {
-                self.analyzed_emails.push(a);
+            // Keep a seeded record for the same (message, recipient) instead of duplicating it.
+            let key = (
+                a["internetMessageId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                address.to_ascii_lowercase(),
+            );
+            if !self.analyzed_index.contains_key(&key) {
+                self.push_analyzed(a);
             }
         }
         self.outbox.push(event);
@@ -737,17 +737,20 @@ impl Tenant {
         recipient: &str,
         location: &str,
     ) {
-        for a in self.analyzed_emails.iter_mut() {
-            if a["internetMessageId"].as_str() == Some(internet_message_id)
-                && a["recipientEmailAddress"]
-                    .as_str()
-                    .is_some_and(|r| r.eq_ignore_ascii_case(recipient))
-            {
-                let action = match location {
-                    "junkFolder" => "deliveredToJunk",
-                    "deletedFolder" => "delivered",
-                    _ => "delivered",
-                };
+        let key = (
+            internet_message_id.to_string(),
+            recipient.to_ascii_lowercase(),
+        );
+        let Some(idx) = self.analyzed_index.get(&key).cloned() else {
+            return;
+        };
+        let action = if location == "junkFolder" {
+            "deliveredToJunk"
+        } else {
+            "delivered"
+        };
+        for i in idx {
+            if let Some(a) = self.analyzed_emails.get_mut(i) {
                 a["latestDelivery"] = json!({"action": action, "location": location});
             }
         }

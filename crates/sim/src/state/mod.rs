@@ -157,6 +157,8 @@ pub struct Tenant {
     pub ca_policies: Vec<Value>,
     pub registration_details: Vec<Value>,
     pub analyzed_emails: Vec<Value>,
+    /// (internetMessageId, lower-cased recipient) → index in `analyzed_emails`.
+    pub analyzed_index: HashMap<(String, String), Vec<usize>>,
     pub subscriptions: BTreeMap<String, Subscription>,
     pub feed: BTreeMap<String, FeedSubscription>,
     pub user_changes: Vec<(u64, String)>,
@@ -267,6 +269,25 @@ impl Tenant {
             0
         };
         created + self.audit_lag + chrono::TimeDelta::milliseconds(jitter)
+    }
+
+    /// Append an analyzedEmail record, keeping the lookup index.
+    pub fn push_analyzed(&mut self, a: Value) {
+        let key = (
+            a["internetMessageId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            a["recipientEmailAddress"]
+                .as_str()
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
+        );
+        self.analyzed_index
+            .entry(key)
+            .or_default()
+            .push(self.analyzed_emails.len());
+        self.analyzed_emails.push(a);
     }
 
     /// Add a unified audit record (Management API schema) with the audit lag applied.
