@@ -334,6 +334,14 @@ fn list_messages(sim: &Arc<Sim>, g: &GReq, t: &Tenant, uid: &str, folder: Option
             );
         }
     }
+    // internetMessageId lookups are the remediation hot path: narrow before rendering.
+    if let Some(e) = &expr {
+        for (p, v) in odata::top_level_equalities(e) {
+            if p.eq_ignore_ascii_case("internetMessageId") {
+                msgs.retain(|m| m.mail.internet_message_id.eq_ignore_ascii_case(&v));
+            }
+        }
+    }
     let mentions_body =
         |s: Option<&str>| s.is_some_and(|s| s.to_ascii_lowercase().contains("body"));
     let full = RenderOpts {
