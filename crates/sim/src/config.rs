@@ -247,6 +247,11 @@ pub struct SimConfig {
     pub reports_concealed_names: bool,
     /// Whether the tenant has Entra ID P1/P2 (audit logs answer 403 without).
     pub premium_license: bool,
+    /// Exchange Application Access Policy: when set, mail/settings access is limited to these
+    /// users (ids or UPNs); others get `403 ErrorAccessDenied "Access to OData is disabled."`.
+    pub mailbox_access_scope: Option<Vec<String>>,
+    /// Whether the tenant has Defender for Office 365 (analyzedEmails needs it).
+    pub defender_license: bool,
     /// Whether the app holds a privileged directory role (password reset on admins).
     pub app_has_privileged_role: bool,
 }
@@ -280,6 +285,8 @@ impl Default for SimConfig {
             webhook_batch_window: Duration::from_millis(200),
             premium_license: true,
             app_has_privileged_role: false,
+            mailbox_access_scope: None,
+            defender_license: true,
             audit_query_delay: Duration::from_secs(5 * 60),
             reports_concealed_names: true,
         }

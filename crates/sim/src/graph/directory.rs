@@ -724,6 +724,13 @@ pub fn security(sim: &Arc<Sim>, g: &GReq) -> GResp {
             "Missing role permissions on the request. API requires one of 'SecurityAnalyzedMessage.Read.All'.",
         );
     }
+    if !sim.cfg.defender_license {
+        return GResp::error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "Invalid subscription: Microsoft Defender for Office 365 is required.",
+        );
+    }
     let t = sim.state.lock();
     if let Some(id) = g.segs.get(3) {
         return match t

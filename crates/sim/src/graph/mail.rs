@@ -57,6 +57,14 @@ fn malformed_or_missing(id: &str) -> GResp {
     }
 }
 
+/// Whether an Application Access Policy lets the app reach this mailbox.
+pub fn in_scope(sim: &Sim, t: &Tenant, uid: &str) -> bool {
+    match &sim.cfg.mailbox_access_scope {
+        None => true,
+        Some(list) => list.iter().any(|k| t.user_id(k).as_deref() == Some(uid)),
+    }
+}
+
 pub fn route(sim: &Arc<Sim>, g: &GReq) -> GResp {
     let area = g.lc(2);
     let read = g.method == Method::GET;
@@ -82,6 +90,13 @@ pub fn route(sim: &Arc<Sim>, g: &GReq) -> GResp {
         };
         if !t.mailboxes.contains_key(&uid) {
             return GResp::mailbox_not_enabled();
+        }
+        if !in_scope(sim, t, &uid) {
+            return GResp::error(
+                StatusCode::FORBIDDEN,
+                "ErrorAccessDenied",
+                "Access to OData is disabled.",
+            );
         }
         mail_inner(sim, g, t, &uid)
     });

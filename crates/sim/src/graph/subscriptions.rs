@@ -233,6 +233,13 @@ async fn create(sim: &Arc<Sim>, g: &GReq) -> GResp {
         let Some(mb) = t.mailboxes.get(&uid) else {
             return GResp::mailbox_not_enabled();
         };
+        if !super::mail::in_scope(sim, &t, &uid) {
+            return GResp::error(
+                StatusCode::FORBIDDEN,
+                "ExtensionError",
+                "Operation: Create; Exception: [Status Code: Forbidden; Reason: Access to OData is disabled.]",
+            );
+        }
         let fid = match folder_key {
             Some(f) => match mb.folder(&f) {
                 Some(f) => Some(f.id.clone()),
