@@ -12,6 +12,7 @@
 mod activity;
 mod attacks;
 mod company;
+mod docs;
 mod generate;
 mod geo;
 mod identity;
@@ -20,6 +21,7 @@ mod mail;
 mod mime;
 mod names;
 mod rng;
+mod signin;
 mod transport;
 
 use std::collections::BTreeMap;

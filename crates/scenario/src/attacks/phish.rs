@@ -7,9 +7,10 @@ use sha2::{Digest, Sha256};
 use super::{Ctx, art, lookalike, mail, qr_png};
 use crate::ScenarioTruth;
 use crate::company::{Role, random_iban};
+use crate::docs::pdf;
 use crate::geo::{InfraKind, foreign};
 use crate::mail::{InvoiceRef, addr_of, html_of, invoice_lines};
-use crate::mime::{Addr, Attachment, Dmarc, Spf, Verdict, pdf};
+use crate::mime::{Addr, Attachment, Dmarc, Spf, Verdict};
 use crate::transport::{gmail_msgid, unauthenticated_lookalike, via_google};
 
 /// Credential phishing campaign from a lookalike login domain.
