@@ -303,7 +303,7 @@ fn push_auth_headers(out: &mut String, m: &Mail, t: &Transport, d: &Delivery) {
                 "Received",
                 &format!(
                     "from {} (2603:10b6:408:fe::8) by {} (2603:10b6:806:3a1::21) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.8207.13; {}",
-                    short_host(d.cafe).to_string() + ".outlook.office365.com",
+                    d.cafe,
                     d.mailbox,
                     rfc2822(hop1, 0)
                 ),
@@ -527,6 +527,29 @@ fn push_org_headers(out: &mut String, m: &Mail, t: &Transport, d: &Delivery) {
         &m.network_message_id,
     );
     header(out, "X-EOPAttributedMessage", "0");
+    header(out, "X-MS-PublicTrafficType", "Email");
+    let fe_short = short_host(d.frontend);
+    let mbx_short = short_host(d.mailbox);
+    if let Transport::Inbound { ip, .. } = t {
+        header(
+            out,
+            "X-MS-TrafficTypeDiagnostic",
+            &format!("{fe_short}:EE_|{mbx_short}:EE_"),
+        );
+        header(out, "X-Sender-IP", ip);
+        header(out, "X-SID-PRA", &m.from.address.to_ascii_uppercase());
+    } else {
+        header(
+            out,
+            "X-MS-TrafficTypeDiagnostic",
+            &format!("{mbx_short}:EE_"),
+        );
+    }
+    header(
+        out,
+        "X-MS-Office365-Filtering-Correlation-Id",
+        &m.network_message_id,
+    );
     let auth_source = if inbound { d.frontend } else { d.mailbox };
     header(
         out,
