@@ -17,6 +17,22 @@ fn main() -> std::io::Result<()> {
         ..Default::default()
     });
     eprintln!("generated in {:?}", t0.elapsed());
+    let msgs: usize = s.mailboxes.values().map(|m| m.messages.len()).sum();
+    let bytes: usize = s
+        .mailboxes
+        .values()
+        .flat_map(|m| m.messages.iter().map(|x| x.mime.len()))
+        .sum();
+    eprintln!(
+        "{} users, {msgs} messages, {} MB MIME, {} sign-ins, {} timeline events",
+        s.users.len(),
+        bytes / 1_000_000,
+        s.sign_ins.len(),
+        s.timeline.len()
+    );
+    if users > 1000 {
+        return Ok(());
+    }
     std::fs::create_dir_all(out.join("mail"))?;
     std::fs::write(out.join("seed.json"), serde_json::to_vec(&s)?)?;
     std::fs::write(

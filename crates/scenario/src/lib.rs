@@ -8,10 +8,30 @@
 //! how attacks "happen" while Ward watches.
 //!
 //! The contract between this crate and the simulator is the types in this file.
+//!
+//! Entry points: [`generate`] (a whole tenant from a [`ScenarioConfig`]), [`live_events`] (more
+//! background traffic for any stretch of live time) and [`export_ground_truth`].
+//!
+//! Conventions the simulator should know:
+//! - Generated inbox rules name their target folder in `actions.moveToFolder` by the folder's
+//!   `displayName` (an entry of `extra_folders`, e.g. `Newsletters`, `Vendors`) because folder
+//!   ids are the simulator's to assign; rules carry no `id`.
+//! - Each user object embeds its manager as `manager: {"@odata.type", id, displayName, ...}`
+//!   (the `$expand=manager` shape); strip it from plain `GET /users` responses.
+//! - Timed `SignIn`s carry `id` and `createdDateTime` already (anchor + offset); the simulator
+//!   may restamp them.
+//! - With `explicit_audit_events` (default) every attack step comes with its own
+//!   `DirectoryAudit` / `UnifiedAudit` events (including `UserLoggedIn`/`UserLoginFailed` for
+//!   attack sign-ins); background events carry none. A simulator that synthesises audit side
+//!   effects itself should set it to `false` to avoid duplicates.
+//! - `analyzed_emails` covers inbound internet mail of the history (one per recipient); internal
+//!   mail has none.
+//! - All MIME is 7-bit ASCII with CRLF line ends.
 
 mod activity;
 mod attacks;
 mod company;
+mod docs;
 mod generate;
 mod geo;
 mod identity;
@@ -20,6 +40,7 @@ mod mail;
 mod mime;
 mod names;
 mod rng;
+mod signin;
 mod transport;
 
 use std::collections::BTreeMap;

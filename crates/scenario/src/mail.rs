@@ -8,7 +8,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 use crate::company::{Company, Person, Role};
-use crate::mime::{Addr, Attachment, Mail, Transport, ics, pdf};
+use crate::docs::{ics, pdf};
+use crate::mime::{Addr, Attachment, Mail, Transport};
 use crate::names::{
     INTERNAL_BODIES, INTERNAL_TOPICS, NEWSLETTERS, REPLY_BODIES, SAAS, VENDOR_ITEMS,
 };

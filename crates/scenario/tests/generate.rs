@@ -590,6 +590,20 @@ fn small_and_quiet_configs_work() {
     });
     assert!(q.timeline.is_empty() && q.ground_truth.scenarios.is_empty());
     assert_eq!(q.ground_truth.benign_users.len(), 50);
+    let bare = generate(&ScenarioConfig {
+        seed: 1,
+        explicit_audit_events: false,
+        ..Default::default()
+    });
+    assert!(!bare.timeline.iter().any(|e| matches!(
+        e.action,
+        TimedAction::DirectoryAudit { .. } | TimedAction::UnifiedAudit { .. }
+    )));
+    assert!(
+        bare.timeline
+            .iter()
+            .any(|e| matches!(e.action, TimedAction::CreateInboxRule { .. }))
+    );
     let slow = generate(&ScenarioConfig {
         seed: 1,
         attack_time_scale: 10.0,
@@ -660,4 +674,17 @@ fn iban_valid(iban: &str) -> bool {
         }
     }
     rem == 1
+}
+
+#[test]
+fn config_without_new_fields_deserializes_with_defaults() {
+    let c: ScenarioConfig = serde_json::from_str(
+        r#"{"seed":5,"users":20,"history_days":2,"anchor":"2026-11-18T11:06:40Z","attacks":false}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.users, 20);
+    assert!((c.messages_per_user_per_day - 6.0).abs() < f64::EPSILON);
+    assert!((c.attack_time_scale - 1.0).abs() < f64::EPSILON);
+    assert_eq!(c.background_events_per_min, 20);
+    assert!(c.explicit_audit_events);
 }

@@ -90,8 +90,18 @@ pub struct AadError {
 }
 
 impl AadError {
-    fn new(status: StatusCode, error: &'static str, code: u32, description: impl Into<String>) -> Self {
-        Self { status, error, code, description: description.into() }
+    fn new(
+        status: StatusCode,
+        error: &'static str,
+        code: u32,
+        description: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            error,
+            code,
+            description: description.into(),
+        }
     }
 
     pub fn body(&self) -> Value {
@@ -130,8 +140,13 @@ fn cert_material(pem_or_der: &[u8]) -> Option<(String, String, DecodingKey)> {
     let der = cert.to_der().ok()?;
     let spki = &cert.tbs_certificate.subject_public_key_info;
     let pk = rsa::pkcs1::RsaPublicKey::from_der(spki.subject_public_key.raw_bytes()).ok()?;
-    let key = DecodingKey::from_rsa_raw_components(pk.modulus.as_bytes(), pk.public_exponent.as_bytes());
-    Some((b64url(&Sha1::digest(&der)), b64url(&Sha256::digest(&der)), key))
+    let key =
+        DecodingKey::from_rsa_raw_components(pk.modulus.as_bytes(), pk.public_exponent.as_bytes());
+    Some((
+        b64url(&Sha1::digest(&der)),
+        b64url(&Sha256::digest(&der)),
+        key,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -148,39 +163,110 @@ struct AssertionClaims {
 
 /// Handle `POST /{tenant}/oauth2/v2.0/token` (v2) or `/oauth2/token` (v1). Returns the JSON
 /// success body or an AADSTS error.
-pub fn issue_token(ctx: &TokenContext<'_>, tenant: &str, v1: bool, form: &HashMap<String, String>) -> Result<Value, AadError> {
+pub fn issue_token(
+    ctx: &TokenContext<'_>,
+    tenant: &str,
+    v1: bool,
+    form: &HashMap<String, String>,
+) -> Result<Value, AadError> {
     let bad = StatusCode::BAD_REQUEST;
     let unauth = StatusCode::UNAUTHORIZED;
-    if !(tenant.eq_ignore_ascii_case(ctx.tenant_id) || ctx.tenant_names.iter().any(|d| d.eq_ignore_ascii_case(tenant))) {
-        return Err(AadError::new(bad, "invalid_request", 90002, format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.")));
+    if !(tenant.eq_ignore_ascii_case(ctx.tenant_id)
+        || ctx
+            .tenant_names
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(tenant)))
+    {
+        return Err(AadError::new(
+            bad,
+            "invalid_request",
+            90002,
+            format!(
+                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+            ),
+        ));
     }
     match form.get("grant_type").map(String::as_str) {
         Some("client_credentials") => {}
-        Some(other) => return Err(AadError::new(bad, "unsupported_grant_type", 70003, format!("The app requested an unsupported grant type '{other}'."))),
-        None => return Err(AadError::new(bad, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")),
+        Some(other) => {
+            return Err(AadError::new(
+                bad,
+                "unsupported_grant_type",
+                70003,
+                format!("The app requested an unsupported grant type '{other}'."),
+            ));
+        }
+        None => {
+            return Err(AadError::new(
+                bad,
+                "invalid_request",
+                900144,
+                "The request body must contain the following parameter: 'grant_type'.",
+            ));
+        }
     }
     let Some(client_id) = form.get("client_id") else {
-        return Err(AadError::new(bad, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'."));
+        return Err(AadError::new(
+            bad,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'client_id'.",
+        ));
     };
-    let Some(app) = ctx.apps.iter().find(|a| a.client_id.eq_ignore_ascii_case(client_id)) else {
-        return Err(AadError::new(bad, "unauthorized_client", 700016, format!("Application with identifier '{client_id}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.")));
+    let Some(app) = ctx
+        .apps
+        .iter()
+        .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+    else {
+        return Err(AadError::new(
+            bad,
+            "unauthorized_client",
+            700016,
+            format!(
+                "Application with identifier '{client_id}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant."
+            ),
+        ));
     };
     // Resource
     let resource = if v1 {
         let Some(r) = form.get("resource") else {
-            return Err(AadError::new(bad, "invalid_request", 900144, "The request body must contain the following parameter: 'resource'."));
+            return Err(AadError::new(
+                bad,
+                "invalid_request",
+                900144,
+                "The request body must contain the following parameter: 'resource'.",
+            ));
         };
         r.trim_end_matches('/').to_string()
     } else {
         let Some(scope) = form.get("scope") else {
-            return Err(AadError::new(bad, "invalid_request", 900144, "The request body must contain the following parameter: 'scope'."));
+            return Err(AadError::new(
+                bad,
+                "invalid_request",
+                900144,
+                "The request body must contain the following parameter: 'scope'.",
+            ));
         };
         let scopes: Vec<&str> = scope.split_whitespace().collect();
         if scopes.len() != 1 {
-            return Err(AadError::new(bad, "invalid_scope", 70011, format!("The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid. Only one resource may be requested at a time.")));
+            return Err(AadError::new(
+                bad,
+                "invalid_scope",
+                70011,
+                format!(
+                    "The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid. Only one resource may be requested at a time."
+                ),
+            ));
         }
         let Some(res) = scopes[0].strip_suffix("/.default") else {
-            return Err(AadError::new(bad, "invalid_scope", 1002012, format!("The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).")));
+            return Err(AadError::new(
+                bad,
+                "invalid_scope",
+                1002012,
+                format!(
+                    "The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
+                ),
+            ));
         };
         res.to_string()
     };
@@ -188,27 +274,59 @@ pub fn issue_token(ctx: &TokenContext<'_>, tenant: &str, v1: bool, form: &HashMa
         GRAPH_RESOURCE | GRAPH_APP_ID | "https://graph.microsoft.com/" => GRAPH_RESOURCE,
         MANAGE_RESOURCE | MANAGE_APP_ID => MANAGE_RESOURCE,
         other => {
-            return Err(AadError::new(bad, "invalid_resource", 500011, format!("The resource principal named {other} was not found in the tenant named {tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.")));
+            return Err(AadError::new(
+                bad,
+                "invalid_resource",
+                500011,
+                format!(
+                    "The resource principal named {other} was not found in the tenant named {tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant."
+                ),
+            ));
         }
     };
     // Credential
     let appidacr;
     if let Some(assertion) = form.get("client_assertion") {
-        if form.get("client_assertion_type").map(String::as_str) != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") {
-            return Err(AadError::new(bad, "invalid_request", 50027, "Invalid client_assertion_type; expected urn:ietf:params:oauth:client-assertion-type:jwt-bearer."));
+        if form.get("client_assertion_type").map(String::as_str)
+            != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+        {
+            return Err(AadError::new(
+                bad,
+                "invalid_request",
+                50027,
+                "Invalid client_assertion_type; expected urn:ietf:params:oauth:client-assertion-type:jwt-bearer.",
+            ));
         }
         verify_assertion(ctx, app, tenant, v1, assertion)?;
         appidacr = "2";
     } else if let Some(secret) = form.get("client_secret") {
         if app.secret.as_deref() != Some(secret.as_str()) {
-            return Err(AadError::new(unauth, "invalid_client", 7000215, format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.", app.client_id)));
+            return Err(AadError::new(
+                unauth,
+                "invalid_client",
+                7000215,
+                format!(
+                    "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.",
+                    app.client_id
+                ),
+            ));
         }
         appidacr = "1";
     } else {
-        return Err(AadError::new(bad, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."));
+        return Err(AadError::new(
+            bad,
+            "invalid_client",
+            7000218,
+            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        ));
     }
     let Some(key) = signing_key() else {
-        return Err(AadError::new(StatusCode::INTERNAL_SERVER_ERROR, "temporarily_unavailable", 50000, "There was an error issuing a token."));
+        return Err(AadError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "temporarily_unavailable",
+            50000,
+            "There was an error issuing a token.",
+        ));
     };
     let now = Utc::now().timestamp();
     let roles: Vec<String> = app
@@ -217,7 +335,8 @@ pub fn issue_token(ctx: &TokenContext<'_>, tenant: &str, v1: bool, form: &HashMa
         .filter(|r| (aud == MANAGE_RESOURCE) == MANAGEMENT_ROLES.contains(&r.as_str()))
         .cloned()
         .collect();
-    let sp_oid = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, app.client_id.as_bytes()).to_string();
+    let sp_oid =
+        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, app.client_id.as_bytes()).to_string();
     let claims = AccessClaims {
         aud: aud.to_string(),
         iss: format!("https://sts.windows.net/{}/", ctx.tenant_id),
@@ -240,8 +359,14 @@ pub fn issue_token(ctx: &TokenContext<'_>, tenant: &str, v1: bool, form: &HashMa
     header.typ = Some("JWT".into());
     header.kid = Some(key.kid.clone());
     header.x5t = Some(key.kid.clone());
-    let token = jsonwebtoken::encode(&header, &claims, &key.encoding)
-        .map_err(|_| AadError::new(StatusCode::INTERNAL_SERVER_ERROR, "temporarily_unavailable", 50000, "There was an error issuing a token."))?;
+    let token = jsonwebtoken::encode(&header, &claims, &key.encoding).map_err(|_| {
+        AadError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "temporarily_unavailable",
+            50000,
+            "There was an error issuing a token.",
+        )
+    })?;
     Ok(if v1 {
         json!({
             "token_type": "Bearer",
@@ -257,34 +382,76 @@ pub fn issue_token(ctx: &TokenContext<'_>, tenant: &str, v1: bool, form: &HashMa
     })
 }
 
-fn verify_assertion(ctx: &TokenContext<'_>, app: &RegisteredApp, tenant: &str, v1: bool, assertion: &str) -> Result<(), AadError> {
+fn verify_assertion(
+    ctx: &TokenContext<'_>,
+    app: &RegisteredApp,
+    tenant: &str,
+    v1: bool,
+    assertion: &str,
+) -> Result<(), AadError> {
     let unauth = StatusCode::UNAUTHORIZED;
     let bad = StatusCode::BAD_REQUEST;
-    let header = jsonwebtoken::decode_header(assertion)
-        .map_err(|_| AadError::new(bad, "invalid_request", 50027, "JWT token is invalid or is malformed."))?;
+    let header = jsonwebtoken::decode_header(assertion).map_err(|_| {
+        AadError::new(
+            bad,
+            "invalid_request",
+            50027,
+            "JWT token is invalid or is malformed.",
+        )
+    })?;
     let Some(cert) = app.certificate.as_deref() else {
-        return Err(AadError::new(unauth, "invalid_client", 700027, "The certificate with identifier used to sign the client assertion is not registered on application."));
+        return Err(AadError::new(
+            unauth,
+            "invalid_client",
+            700027,
+            "The certificate with identifier used to sign the client assertion is not registered on application.",
+        ));
     };
     let Some((x5t, x5t256, key)) = cert_material(cert) else {
-        return Err(AadError::new(unauth, "invalid_client", 700027, "The certificate registered on the application could not be read."));
+        return Err(AadError::new(
+            unauth,
+            "invalid_client",
+            700027,
+            "The certificate registered on the application could not be read.",
+        ));
     };
-    let thumb_ok = header.x5t.as_deref() == Some(x5t.as_str()) || header.x5t_s256.as_deref() == Some(x5t256.as_str());
+    let thumb_ok = header.x5t.as_deref() == Some(x5t.as_str())
+        || header.x5t_s256.as_deref() == Some(x5t256.as_str());
     if !thumb_ok {
         let shown = header.x5t.or(header.x5t_s256).unwrap_or_default();
-        return Err(AadError::new(unauth, "invalid_client", 700027, format!("The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '{shown}']")));
+        return Err(AadError::new(
+            unauth,
+            "invalid_client",
+            700027,
+            format!(
+                "The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '{shown}']"
+            ),
+        ));
     }
     if !matches!(header.alg, Algorithm::RS256 | Algorithm::PS256) {
-        return Err(AadError::new(unauth, "invalid_client", 5002738, format!("Invalid JWT token. '{:?}' is not a supported signature algorithm.", header.alg)));
+        return Err(AadError::new(
+            unauth,
+            "invalid_client",
+            5002738,
+            format!(
+                "Invalid JWT token. '{:?}' is not a supported signature algorithm.",
+                header.alg
+            ),
+        ));
     }
     let mut auds: Vec<String> = Vec::new();
     let mut names = vec![ctx.tenant_id.to_string(), tenant.to_string()];
     names.extend(ctx.tenant_names.iter().cloned());
     for t in &names {
-        auds.push(format!("https://login.microsoftonline.com/{t}/oauth2/v2.0/token"));
+        auds.push(format!(
+            "https://login.microsoftonline.com/{t}/oauth2/v2.0/token"
+        ));
         auds.push(format!("{}/{t}/oauth2/v2.0/token", ctx.base_url));
         if v1 {
             auds.push(format!("https://login.windows.net/{t}/oauth2/token"));
-            auds.push(format!("https://login.microsoftonline.com/{t}/oauth2/token"));
+            auds.push(format!(
+                "https://login.microsoftonline.com/{t}/oauth2/token"
+            ));
             auds.push(format!("{}/{t}/oauth2/token", ctx.base_url));
         }
     }
@@ -299,11 +466,36 @@ fn verify_assertion(ctx: &TokenContext<'_>, app: &RegisteredApp, tenant: &str, v
     let data = jsonwebtoken::decode::<AssertionClaims>(assertion, &key, &v).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind as K;
         match e.kind() {
-            K::InvalidSignature => AadError::new(unauth, "invalid_client", 7000274, "Client assertion failed signature validation."),
-            K::ExpiredSignature | K::ImmatureSignature => AadError::new(unauth, "invalid_client", 700024, "Client assertion is not within its valid time range."),
-            K::InvalidAudience => AadError::new(unauth, "invalid_client", 700212, "Client assertion audience claim does not match the token endpoint Realm issuer."),
-            K::InvalidIssuer | K::InvalidSubject => AadError::new(unauth, "invalid_client", 700021, "Client assertion application identifier doesn't match 'client_id' parameter."),
-            _ => AadError::new(bad, "invalid_request", 50027, "JWT token is invalid or is malformed."),
+            K::InvalidSignature => AadError::new(
+                unauth,
+                "invalid_client",
+                7000274,
+                "Client assertion failed signature validation.",
+            ),
+            K::ExpiredSignature | K::ImmatureSignature => AadError::new(
+                unauth,
+                "invalid_client",
+                700024,
+                "Client assertion is not within its valid time range.",
+            ),
+            K::InvalidAudience => AadError::new(
+                unauth,
+                "invalid_client",
+                700212,
+                "Client assertion audience claim does not match the token endpoint Realm issuer.",
+            ),
+            K::InvalidIssuer | K::InvalidSubject => AadError::new(
+                unauth,
+                "invalid_client",
+                700021,
+                "Client assertion application identifier doesn't match 'client_id' parameter.",
+            ),
+            _ => AadError::new(
+                bad,
+                "invalid_request",
+                50027,
+                "JWT token is invalid or is malformed.",
+            ),
         }
     })?;
     if ctx.reject_replay
@@ -313,7 +505,12 @@ fn verify_assertion(ctx: &TokenContext<'_>, app: &RegisteredApp, tenant: &str, v
         let now = Utc::now().timestamp();
         used.retain(|_, exp| *exp + 600 > now);
         if used.insert(jti, data.claims.exp).is_some() {
-            return Err(AadError::new(unauth, "invalid_client", 700025, "The client assertion has already been used (replayed 'jti')."));
+            return Err(AadError::new(
+                unauth,
+                "invalid_client",
+                700025,
+                "The client assertion has already been used (replayed 'jti').",
+            ));
         }
     }
     Ok(())
@@ -329,9 +526,18 @@ pub enum TokenProblem {
 }
 
 /// Verify a bearer token for an API whose audience is `aud` (Graph or Management).
-pub fn verify_bearer(auth_header: Option<&str>, aud: &str, tenant_id: &str) -> Result<AccessClaims, TokenProblem> {
-    let Some(h) = auth_header else { return Err(TokenProblem::Missing) };
-    let Some(tok) = h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")) else {
+pub fn verify_bearer(
+    auth_header: Option<&str>,
+    aud: &str,
+    tenant_id: &str,
+) -> Result<AccessClaims, TokenProblem> {
+    let Some(h) = auth_header else {
+        return Err(TokenProblem::Missing);
+    };
+    let Some(tok) = h
+        .strip_prefix("Bearer ")
+        .or_else(|| h.strip_prefix("bearer "))
+    else {
         return Err(TokenProblem::Missing);
     };
     let key = signing_key().ok_or(TokenProblem::Invalid)?;
@@ -339,12 +545,17 @@ pub fn verify_bearer(auth_header: Option<&str>, aud: &str, tenant_id: &str) -> R
     v.leeway = 0;
     v.validate_aud = false;
     v.set_required_spec_claims(&["exp"]);
-    let data = jsonwebtoken::decode::<AccessClaims>(tok.trim(), &key.decoding, &v).map_err(|e| match e.kind() {
-        jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenProblem::Expired,
-        _ => TokenProblem::Invalid,
-    })?;
+    let data =
+        jsonwebtoken::decode::<AccessClaims>(tok.trim(), &key.decoding, &v).map_err(|e| match e
+            .kind()
+        {
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenProblem::Expired,
+            _ => TokenProblem::Invalid,
+        })?;
     let c = data.claims;
-    let aud_ok = c.aud == aud || (aud == GRAPH_RESOURCE && c.aud == GRAPH_APP_ID) || (aud == MANAGE_RESOURCE && c.aud == MANAGE_APP_ID);
+    let aud_ok = c.aud == aud
+        || (aud == GRAPH_RESOURCE && c.aud == GRAPH_APP_ID)
+        || (aud == MANAGE_RESOURCE && c.aud == MANAGE_APP_ID);
     if !aud_ok {
         return Err(TokenProblem::WrongAudience);
     }
@@ -357,7 +568,9 @@ pub fn verify_bearer(auth_header: Option<&str>, aud: &str, tenant_id: &str) -> R
 /// JWKS document for the simulator's signing key.
 pub fn jwks() -> Value {
     match signing_key() {
-        Some(k) => json!({"keys": [{"kty": "RSA", "use": "sig", "kid": k.kid, "x5t": k.kid, "n": k.n, "e": k.e}]}),
+        Some(k) => {
+            json!({"keys": [{"kty": "RSA", "use": "sig", "kid": k.kid, "x5t": k.kid, "n": k.n, "e": k.e}]})
+        }
         None => json!({"keys": []}),
     }
 }

@@ -23,7 +23,11 @@ pub const DEFAULT_APP_ROLES: [&str; 13] = [
 ];
 
 /// Roles that belong to the Office 365 Management APIs resource rather than Graph.
-pub const MANAGEMENT_ROLES: [&str; 3] = ["ActivityFeed.Read", "ActivityFeed.ReadDlp", "ServiceHealth.Read"];
+pub const MANAGEMENT_ROLES: [&str; 3] = [
+    "ActivityFeed.Read",
+    "ActivityFeed.ReadDlp",
+    "ServiceHealth.Read",
+];
 
 /// An application registered in the simulated tenant (and consented there).
 #[derive(Debug, Clone)]
@@ -237,8 +241,17 @@ pub struct SimConfig {
     pub webhook_retry_backoff: Duration,
     /// Batch notifications destined for one URL that are produced within this window.
     pub webhook_batch_window: Duration,
+    /// Purview audit log queries: time from creation to `succeeded` (docs: typically 2–20 min).
+    pub audit_query_delay: Duration,
+    /// Usage reports with concealed user names (Microsoft's default since 2021-09).
+    pub reports_concealed_names: bool,
     /// Whether the tenant has Entra ID P1/P2 (audit logs answer 403 without).
     pub premium_license: bool,
+    /// Exchange Application Access Policy: when set, mail/settings access is limited to these
+    /// users (ids or UPNs); others get `403 ErrorAccessDenied "Access to OData is disabled."`.
+    pub mailbox_access_scope: Option<Vec<String>>,
+    /// Whether the tenant has Defender for Office 365 (analyzedEmails needs it).
+    pub defender_license: bool,
     /// Whether the app holds a privileged directory role (password reset on admins).
     pub app_has_privileged_role: bool,
 }
@@ -272,6 +285,10 @@ impl Default for SimConfig {
             webhook_batch_window: Duration::from_millis(200),
             premium_license: true,
             app_has_privileged_role: false,
+            mailbox_access_scope: None,
+            defender_license: true,
+            audit_query_delay: Duration::from_secs(5 * 60),
+            reports_concealed_names: true,
         }
     }
 }
@@ -286,6 +303,8 @@ impl SimConfig {
             management_history_before_start: true,
             management_start_cooldown: Duration::ZERO,
             webhook_retry_backoff: Duration::from_secs(2),
+            audit_query_delay: Duration::from_secs(10),
+            reports_concealed_names: false,
             ..Self::default()
         }
     }
@@ -300,6 +319,7 @@ impl SimConfig {
             webhook_retry_backoff: Duration::from_millis(100),
             webhook_batch_window: Duration::from_millis(20),
             play_timeline: false,
+            audit_query_delay: Duration::ZERO,
             ..Self::default()
         }
     }

@@ -38,7 +38,9 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use ward_scenario::{TenantSeed, TimedAction};
 
-pub use config::{ClockMode, FaultConfig, PageConfig, RegisteredApp, SimConfig, ThrottleConfig, DEFAULT_APP_ROLES};
+pub use config::{
+    ClockMode, DEFAULT_APP_ROLES, FaultConfig, PageConfig, RegisteredApp, SimConfig, ThrottleConfig,
+};
 pub use state::{PasswordChange, RevokeRecord, Tenant};
 pub use stats::SimStats;
 
@@ -61,19 +63,35 @@ impl Simulator {
     /// timeline. Returns once the server accepts connections.
     pub async fn start(config: SimConfig, seed: TenantSeed) -> Result<SimHandle, SimError> {
         // RSA key generation is slow: do it once, off the async workers.
-        tokio::task::spawn_blocking(auth::signing_key).await.ok().flatten().ok_or(SimError::SigningKey)?;
-        let listener = tokio::net::TcpListener::bind(config.bind).await.map_err(|e| SimError::Bind(config.bind, e))?;
-        let addr = listener.local_addr().map_err(|e| SimError::Bind(config.bind, e))?;
-        let base = config.base_url.clone().unwrap_or_else(|| format!("http://{addr}")).trim_end_matches('/').to_string();
+        tokio::task::spawn_blocking(auth::signing_key)
+            .await
+            .ok()
+            .flatten()
+            .ok_or(SimError::SigningKey)?;
+        let listener = tokio::net::TcpListener::bind(config.bind)
+            .await
+            .map_err(|e| SimError::Bind(config.bind, e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| SimError::Bind(config.bind, e))?;
+        let base = config
+            .base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_string();
         let start = Utc::now();
         let (tenant, shift) = Tenant::from_seed(&seed, &config, start);
         let mut tenant_names = vec![seed.initial_domain.clone()];
         tenant_names.extend(seed.accepted_domains.iter().cloned());
-        let http = reqwest::Client::builder().build().map_err(|e| SimError::Http(e.to_string()))?;
+        let http = reqwest::Client::builder()
+            .build()
+            .map_err(|e| SimError::Http(e.to_string()))?;
         let (tx, rx) = mpsc::unbounded_channel();
         let sim = Arc::new(server::Sim {
             rng: Mutex::new(rand_chacha::ChaCha8Rng::seed_from_u64(config.faults.seed)),
             apps: Mutex::new(config.apps.clone()),
+            verified: Mutex::new(Default::default()),
             cfg: config,
             base,
             state: Mutex::new(tenant),
@@ -86,10 +104,16 @@ impl Simulator {
             start,
             seed_shift: shift,
         });
-        sim.stats.with(|s| s.timeline_events_total = seed.timeline.len() as u64);
+        sim.stats
+            .with(|s| s.timeline_events_total = seed.timeline.len() as u64);
         let mut tasks = vec![tokio::spawn(webhooks::run(Arc::downgrade(&sim), rx))];
         if sim.cfg.play_timeline && !seed.timeline.is_empty() {
-            tasks.push(tokio::spawn(live::play(Arc::downgrade(&sim), seed.timeline.clone(), tokio::time::Instant::now(), sim.cfg.live_speed)));
+            tasks.push(tokio::spawn(live::play(
+                Arc::downgrade(&sim),
+                seed.timeline.clone(),
+                tokio::time::Instant::now(),
+                sim.cfg.live_speed,
+            )));
         }
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let app = server::router(sim.clone());
@@ -100,7 +124,14 @@ impl Simulator {
                 })
                 .await;
         });
-        Ok(SimHandle { sim, addr, stop: Some(stop_tx), server: Some(server), tasks, timeline: seed.timeline })
+        Ok(SimHandle {
+            sim,
+            addr,
+            stop: Some(stop_tx),
+            server: Some(server),
+            tasks,
+            timeline: seed.timeline,
+        })
     }
 }
 
@@ -150,7 +181,10 @@ impl SimHandle {
     }
     /// `{base}/api/v1.0/{tid}/activity/feed`
     pub fn management_url(&self) -> String {
-        format!("{}/api/v1.0/{}/activity/feed", self.sim.base, self.sim.tenant_id)
+        format!(
+            "{}/api/v1.0/{}/activity/feed",
+            self.sim.base, self.sim.tenant_id
+        )
     }
     /// How far seed timestamps were moved (start − anchor) under [`ClockMode::Rebase`].
     pub fn seed_shift(&self) -> chrono::TimeDelta {
@@ -194,8 +228,12 @@ impl SimHandle {
     /// Every message in a user's mailbox.
     pub fn messages(&self, user: &str) -> Vec<MessageInfo> {
         self.with_state(|t| {
-            let Some(uid) = t.user_id(user) else { return vec![] };
-            let Some(mb) = t.mailboxes.get(&uid) else { return vec![] };
+            let Some(uid) = t.user_id(user) else {
+                return vec![];
+            };
+            let Some(mb) = t.mailboxes.get(&uid) else {
+                return vec![];
+            };
             mb.messages
                 .values()
                 .map(|m| {
@@ -206,7 +244,13 @@ impl SimHandle {
                         internet_message_id: m.mail.internet_message_id.clone(),
                         subject: m.mail.subject.clone(),
                         folder_id: m.folder_id.clone(),
-                        folder: f.map(|f| f.well_known.clone().unwrap_or_else(|| f.display_name.clone())).unwrap_or_default(),
+                        folder: f
+                            .map(|f| {
+                                f.well_known
+                                    .clone()
+                                    .unwrap_or_else(|| f.display_name.clone())
+                            })
+                            .unwrap_or_default(),
                         is_read: m.is_read,
                         categories: m.categories.clone(),
                         scenario: m.scenario.clone(),
@@ -219,19 +263,35 @@ impl SimHandle {
     /// The folder (well-known name or display name) holding a message, by Internet Message-ID;
     /// `None` when the message is not (or no longer) in the mailbox.
     pub fn message_folder(&self, user: &str, internet_message_id: &str) -> Option<String> {
-        self.messages(user).into_iter().find(|m| m.internet_message_id == internet_message_id).map(|m| m.folder)
+        self.messages(user)
+            .into_iter()
+            .find(|m| m.internet_message_id == internet_message_id)
+            .map(|m| m.folder)
     }
 
     pub fn inbox_rules(&self, user: &str) -> Vec<Value> {
-        self.with_state(|t| t.user_id(user).and_then(|u| t.mailboxes.get(&u)).map(|m| m.rules.clone()).unwrap_or_default())
+        self.with_state(|t| {
+            t.user_id(user)
+                .and_then(|u| t.mailboxes.get(&u))
+                .map(|m| m.rules.clone())
+                .unwrap_or_default()
+        })
     }
 
     pub fn hidden_forwarding(&self, user: &str) -> Option<String> {
-        self.with_state(|t| t.user_id(user).and_then(|u| t.mailboxes.get(&u)).and_then(|m| m.hidden_forwarding.clone()))
+        self.with_state(|t| {
+            t.user_id(user)
+                .and_then(|u| t.mailboxes.get(&u))
+                .and_then(|m| m.hidden_forwarding.clone())
+        })
     }
 
     pub fn auth_methods(&self, user: &str) -> Vec<Value> {
-        self.with_state(|t| t.user_id(user).and_then(|u| t.auth_methods.get(&u).cloned()).unwrap_or_default())
+        self.with_state(|t| {
+            t.user_id(user)
+                .and_then(|u| t.auth_methods.get(&u).cloned())
+                .unwrap_or_default()
+        })
     }
 
     pub fn revoked_sessions(&self) -> Vec<RevokeRecord> {
@@ -243,7 +303,11 @@ impl SimHandle {
     }
 
     pub fn last_password_change(&self, user: &str) -> Option<DateTime<Utc>> {
-        self.with_state(|t| t.user(user).and_then(|u| u["lastPasswordChangeDateTime"].as_str()).and_then(util::parse_time))
+        self.with_state(|t| {
+            t.user(user)
+                .and_then(|u| u["lastPasswordChangeDateTime"].as_str())
+                .and_then(util::parse_time)
+        })
     }
 
     pub fn directory_audits(&self) -> Vec<Value> {
@@ -266,7 +330,12 @@ impl SimHandle {
     /// Deliver a message now to each recipient (ids, UPNs or addresses); returns each copy's
     /// (REST id, immutable id). Side effects as a real delivery (delta, notifications,
     /// analyzedEmail).
-    pub fn inject_message(&self, recipients: &[&str], folder: &str, mime: &[u8]) -> Vec<(String, String)> {
+    pub fn inject_message(
+        &self,
+        recipients: &[&str],
+        folder: &str,
+        mime: &[u8],
+    ) -> Vec<(String, String)> {
         let r: Vec<String> = recipients.iter().map(|s| s.to_string()).collect();
         live::deliver_now(&self.sim, &r, folder, mime, None)
     }
@@ -279,7 +348,12 @@ impl SimHandle {
     /// Play the seed's timeline now (when started with `play_timeline: false`).
     pub fn play_timeline(&mut self) {
         let events = self.timeline.clone();
-        self.tasks.push(tokio::spawn(live::play(Arc::downgrade(&self.sim), events, tokio::time::Instant::now(), self.sim.cfg.live_speed)));
+        self.tasks.push(tokio::spawn(live::play(
+            Arc::downgrade(&self.sim),
+            events,
+            tokio::time::Instant::now(),
+            self.sim.cfg.live_speed,
+        )));
     }
 
     /// Invalidate every outstanding delta token: next use answers `410 SyncStateNotFound`.
@@ -290,14 +364,20 @@ impl SimHandle {
     /// Replace an app's granted roles; tokens issued from now on carry them.
     pub fn set_roles(&self, client_id: &str, roles: &[&str]) {
         let mut apps = self.sim.apps.lock();
-        if let Some(a) = apps.iter_mut().find(|a| a.client_id.eq_ignore_ascii_case(client_id)) {
+        if let Some(a) = apps
+            .iter_mut()
+            .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+        {
             a.roles = roles.iter().map(|r| r.to_string()).collect();
         }
     }
 
     /// Send a lifecycle notification (`reauthorizationRequired`, `missed`, `subscriptionRemoved`).
     pub fn send_lifecycle(&self, subscription_id: &str, event: &str) {
-        let _ = self.sim.webhook_tx.send(webhooks::WebhookJob::Lifecycle { subscription_id: subscription_id.into(), event: event.into() });
+        let _ = self.sim.webhook_tx.send(webhooks::WebhookJob::Lifecycle {
+            subscription_id: subscription_id.into(),
+            event: event.into(),
+        });
     }
 }
 

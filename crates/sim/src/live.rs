@@ -15,9 +15,18 @@ use crate::state::mail::{NewMessage, network_message_id};
 use crate::util::{graph_time, new_guid};
 
 /// Play `events` (sorted by offset) from `start`, scaled by the configured speed.
-pub async fn play(sim: Weak<Sim>, mut events: Vec<TimedEvent>, start: tokio::time::Instant, speed: f64) {
+pub async fn play(
+    sim: Weak<Sim>,
+    mut events: Vec<TimedEvent>,
+    start: tokio::time::Instant,
+    speed: f64,
+) {
     events.sort_by_key(|e| e.offset_ms);
-    let speed = if speed.is_finite() && speed > 0.0 { speed } else { 1.0 };
+    let speed = if speed.is_finite() && speed > 0.0 {
+        speed
+    } else {
+        1.0
+    };
     for ev in events {
         let at = start + Duration::from_secs_f64(ev.offset_ms as f64 / 1000.0 / speed);
         tokio::time::sleep_until(at).await;
@@ -48,10 +57,21 @@ fn user_actor(t: &Tenant, user_id: &str) -> Actor {
         .find(|s| s["userId"].as_str() == Some(uid.as_str()))
         .and_then(|s| s["ipAddress"].as_str())
         .map(str::to_string);
-    Actor::User { upn: t.upn_of(&uid), id: uid, ip }
+    Actor::User {
+        upn: t.upn_of(&uid),
+        id: uid,
+        ip,
+    }
 }
 
-fn deliver(t: &mut Tenant, recipients: &[String], folder: &str, mime: &[u8], scenario: Option<&str>, analyzed: bool) -> Vec<(String, String)> {
+fn deliver(
+    t: &mut Tenant,
+    recipients: &[String],
+    folder: &str,
+    mime: &[u8],
+    scenario: Option<&str>,
+    analyzed: bool,
+) -> Vec<(String, String)> {
     let mail = Arc::new(crate::mime::parse(mime));
     let mime = Arc::new(mime.to_vec());
     let nmid = network_message_id();
@@ -79,17 +99,31 @@ fn deliver(t: &mut Tenant, recipients: &[String], folder: &str, mime: &[u8], sce
 }
 
 /// Deliver a message now (also used by `SimHandle::inject_message`). Returns (REST id, immutable id) per copy.
-pub fn deliver_now(sim: &Arc<Sim>, recipients: &[String], folder: &str, mime: &[u8], scenario: Option<&str>) -> Vec<(String, String)> {
+pub fn deliver_now(
+    sim: &Arc<Sim>,
+    recipients: &[String],
+    folder: &str,
+    mime: &[u8],
+    scenario: Option<&str>,
+) -> Vec<(String, String)> {
     sim.mutate(|t| deliver(t, recipients, folder, mime, scenario, true))
 }
 
 fn apply_to(t: &mut Tenant, action: &TimedAction, scenario: Option<&str>) {
     let now = Utc::now();
     match action {
-        TimedAction::DeliverMessage { recipients, folder, mime } => {
+        TimedAction::DeliverMessage {
+            recipients,
+            folder,
+            mime,
+        } => {
             deliver(t, recipients, folder, mime, scenario, true);
         }
-        TimedAction::SendMessage { user_id, recipients, mime } => {
+        TimedAction::SendMessage {
+            user_id,
+            recipients,
+            mime,
+        } => {
             if let Some(uid) = t.user_id(user_id) {
                 deliver(t, &[uid], "sentitems", mime, scenario, false);
             }
@@ -146,23 +180,38 @@ fn apply_to(t: &mut Tenant, action: &TimedAction, scenario: Option<&str>) {
             }
         }
         TimedAction::AddAuthMethod { user_id, method } => {
-            let Some(uid) = t.user_id(user_id) else { return };
+            let Some(uid) = t.user_id(user_id) else {
+                return;
+            };
             let actor = user_actor(t, &uid);
             let mut m = method.clone();
             if m["id"].as_str().is_none_or(str::is_empty) {
                 m["id"] = json!(new_guid());
             }
-            if m["createdDateTime"].is_null() && !m["@odata.type"].as_str().unwrap_or_default().contains("phone") {
+            if m["createdDateTime"].is_null()
+                && !m["@odata.type"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("phone")
+            {
                 m["createdDateTime"] = json!(graph_time(now));
             }
             let id = m["id"].as_str().unwrap_or_default().to_string();
-            let ty = m["@odata.type"].as_str().unwrap_or_default().trim_start_matches("#microsoft.graph.").to_string();
+            let ty = m["@odata.type"]
+                .as_str()
+                .unwrap_or_default()
+                .trim_start_matches("#microsoft.graph.")
+                .to_string();
             t.auth_methods.entry(uid.clone()).or_default().push(m);
             if !ty.contains("password") {
                 t.default_method.entry(uid.clone()).or_insert(id);
             }
             let name = registered_name(&ty);
-            for r in t.registration_details.iter_mut().filter(|r| r["id"].as_str() == Some(uid.as_str())) {
+            for r in t
+                .registration_details
+                .iter_mut()
+                .filter(|r| r["id"].as_str() == Some(uid.as_str()))
+            {
                 if let Some(list) = r["methodsRegistered"].as_array_mut()
                     && !list.iter().any(|x| x.as_str() == Some(name))
                 {
@@ -183,16 +232,33 @@ fn apply_to(t: &mut Tenant, action: &TimedAction, scenario: Option<&str>) {
                     target_upn: Some(&upn),
                     target_type: "User",
                     target_name: None,
-                    modified: vec![("StrongAuthenticationMethod", "[]".into(), format!("[\"{ty}\"]"))],
+                    modified: vec![(
+                        "StrongAuthenticationMethod",
+                        "[]".into(),
+                        format!("[\"{ty}\"]"),
+                    )],
                 },
                 now,
             );
         }
-        TimedAction::ConsentApp { user_id, service_principal, scopes } => {
-            let Some(uid) = t.user_id(user_id) else { return };
+        TimedAction::ConsentApp {
+            user_id,
+            service_principal,
+            scopes,
+        } => {
+            let Some(uid) = t.user_id(user_id) else {
+                return;
+            };
             let actor = user_actor(t, &uid);
-            let app_id = service_principal["appId"].as_str().unwrap_or_default().to_string();
-            let existing = t.service_principals.iter().find(|s| s["appId"].as_str() == Some(app_id.as_str())).cloned();
+            let app_id = service_principal["appId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let existing = t
+                .service_principals
+                .iter()
+                .find(|s| s["appId"].as_str() == Some(app_id.as_str()))
+                .cloned();
             let sp = match existing {
                 Some(sp) => sp,
                 None => {
@@ -201,10 +267,23 @@ fn apply_to(t: &mut Tenant, action: &TimedAction, scenario: Option<&str>) {
                         sp["id"] = json!(new_guid());
                     }
                     t.service_principals.push(sp.clone());
-                    let (id, name) = (sp["id"].as_str().unwrap_or_default().to_string(), sp["displayName"].as_str().map(str::to_string));
+                    let (id, name) = (
+                        sp["id"].as_str().unwrap_or_default().to_string(),
+                        sp["displayName"].as_str().map(str::to_string),
+                    );
                     t.audit_directory(
                         &actor,
-                        DirChange { activity: "Add service principal", category: "ApplicationManagement", service: "Core Directory", operation_type: "Add", target_id: &id, target_upn: None, target_type: "ServicePrincipal", target_name: name.as_deref(), modified: vec![("AppAddress", "[]".into(), "[]".into())] },
+                        DirChange {
+                            activity: "Add service principal",
+                            category: "ApplicationManagement",
+                            service: "Core Directory",
+                            operation_type: "Add",
+                            target_id: &id,
+                            target_upn: None,
+                            target_type: "ServicePrincipal",
+                            target_name: name.as_deref(),
+                            modified: vec![("AppAddress", "[]".into(), "[]".into())],
+                        },
                         now,
                     );
                     sp
@@ -234,12 +313,28 @@ fn apply_to(t: &mut Tenant, action: &TimedAction, scenario: Option<&str>) {
             );
             t.audit_directory(
                 &actor,
-                DirChange { activity: "Add delegated permission grant", category: "ApplicationManagement", service: "Core Directory", operation_type: "Assign", target_id: &sp_id, target_upn: None, target_type: "ServicePrincipal", target_name: name.as_deref(), modified: vec![("DelegatedPermissionGrant.Scope", "\"\"".into(), format!("\"{scope_str}\""))] },
+                DirChange {
+                    activity: "Add delegated permission grant",
+                    category: "ApplicationManagement",
+                    service: "Core Directory",
+                    operation_type: "Assign",
+                    target_id: &sp_id,
+                    target_upn: None,
+                    target_type: "ServicePrincipal",
+                    target_name: name.as_deref(),
+                    modified: vec![(
+                        "DelegatedPermissionGrant.Scope",
+                        "\"\"".into(),
+                        format!("\"{scope_str}\""),
+                    )],
+                },
                 now,
             );
         }
         TimedAction::SetHiddenForwarding { user_id, address } => {
-            let Some(uid) = t.user_id(user_id) else { return };
+            let Some(uid) = t.user_id(user_id) else {
+                return;
+            };
             let actor = user_actor(t, &uid);
             let upn = t.upn_of(&uid);
             if let Some(mb) = t.mailboxes.get_mut(&uid) {
@@ -249,7 +344,11 @@ fn apply_to(t: &mut Tenant, action: &TimedAction, scenario: Option<&str>) {
                 &actor,
                 "Set-Mailbox",
                 &upn,
-                vec![("Identity".into(), upn.clone()), ("ForwardingSmtpAddress".into(), format!("smtp:{address}")), ("DeliverToMailboxAndForward".into(), "True".into())],
+                vec![
+                    ("Identity".into(), upn.clone()),
+                    ("ForwardingSmtpAddress".into(), format!("smtp:{address}")),
+                    ("DeliverToMailboxAndForward".into(), "True".into()),
+                ],
                 now,
             );
         }

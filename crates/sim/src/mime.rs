@@ -54,12 +54,19 @@ impl ParsedMail {
             .iter()
             .chain(&self.cc)
             .chain(&self.bcc)
-            .filter_map(|r| r["emailAddress"]["address"].as_str().map(str::to_ascii_lowercase))
+            .filter_map(|r| {
+                r["emailAddress"]["address"]
+                    .as_str()
+                    .map(str::to_ascii_lowercase)
+            })
             .collect()
     }
 
-    pub fn from_address(&self) -> Option<String> {
-        self.from.as_ref().and_then(|f| f["emailAddress"]["address"].as_str()).map(str::to_string)
+    pub fn sender_address(&self) -> Option<String> {
+        self.from
+            .as_ref()
+            .and_then(|f| f["emailAddress"]["address"].as_str())
+            .map(str::to_string)
     }
 }
 
@@ -110,7 +117,10 @@ pub fn parse(mime: &[u8]) -> ParsedMail {
         };
     };
     let subject = msg.subject().unwrap_or_default().to_string();
-    let from = msg.from().and_then(|a| a.first()).and_then(|x| x.address().map(|ad| recipient(x.name(), ad)));
+    let from = msg
+        .from()
+        .and_then(|a| a.first())
+        .and_then(|x| x.address().map(|ad| recipient(x.name(), ad)));
     let sender = msg
         .sender()
         .and_then(|a| a.first())
@@ -124,12 +134,16 @@ pub fn parse(mime: &[u8]) -> ParsedMail {
         .headers_raw()
         .map(|(n, v)| (n.to_string(), unfold(v)))
         .collect::<Vec<_>>();
-    let sent = msg.date().and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0));
+    let sent = msg
+        .date()
+        .and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0));
     let body_html = msg.body_html(0).map(|c| c.into_owned()).unwrap_or_default();
     let body_text = msg.body_text(0).map(|c| c.into_owned()).unwrap_or_default();
     let preview = preview_of(&body_text);
     let importance = importance_of(&headers);
-    let read_receipt = headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("Disposition-Notification-To"));
+    let read_receipt = headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("Disposition-Notification-To"));
     let attachments = msg
         .attachments()
         .map(|p| {
@@ -216,7 +230,9 @@ fn importance_of(headers: &[(String, String)]) -> &'static str {
 }
 
 pub fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -229,7 +245,10 @@ mod tests {
         let p = parse(mime);
         assert_eq!(p.subject, "Hello");
         assert_eq!(p.internet_message_id, "<abc@mail.contoso.com>");
-        assert_eq!(p.from.as_ref().unwrap()["emailAddress"]["name"], "Adele Vance");
+        assert_eq!(
+            p.from.as_ref().unwrap()["emailAddress"]["name"],
+            "Adele Vance"
+        );
         assert_eq!(p.to.len(), 2);
         assert_eq!(p.to[1]["emailAddress"]["name"], "bob@contoso.com");
         assert_eq!(p.cc.len(), 1);

@@ -96,7 +96,9 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
             }
             _ => {
                 let start = i;
-                while i < cs.len() && !matches!(cs[i], ' ' | '\t' | '\n' | '\r' | '(' | ')' | ',' | '\'') {
+                while i < cs.len()
+                    && !matches!(cs[i], ' ' | '\t' | '\n' | '\r' | '(' | ')' | ',' | '\'')
+                {
                     i += 1;
                 }
                 let w: String = cs[start..i].iter().collect();
@@ -120,7 +122,11 @@ struct Parser {
 
 pub fn parse_filter(s: &str) -> Result<Expr, String> {
     let toks = tokenize(s)?;
-    let mut p = Parser { toks, pos: 0, depth: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        depth: 0,
+    };
     let e = p.or()?;
     if p.pos != p.toks.len() {
         return Err(format!("unexpected token at {}", p.pos));
@@ -186,7 +192,10 @@ impl Parser {
         let lw = w.to_ascii_lowercase();
         if matches!(self.peek(), Some(Tok::LParen)) {
             // function call or lambda
-            if let Some(path) = lw.strip_suffix("/any").map(|_| w[..w.len() - 4].to_string()) {
+            if let Some(path) = lw
+                .strip_suffix("/any")
+                .map(|_| w[..w.len() - 4].to_string())
+            {
                 self.pos += 1;
                 let Some(Tok::Word(var)) = self.next() else {
                     return Err("expected lambda variable".into());
@@ -261,6 +270,19 @@ pub fn referenced_props(e: &Expr) -> Vec<String> {
     out
 }
 
+/// `prop eq 'value'` conjuncts at the top level of the filter (for cheap pre-filtering).
+pub fn top_level_equalities(e: &Expr) -> Vec<(String, String)> {
+    match e {
+        Expr::And(a, b) => {
+            let mut v = top_level_equalities(a);
+            v.extend(top_level_equalities(b));
+            v
+        }
+        Expr::Cmp(p, Op::Eq, Lit::Str(s)) => vec![(p.clone(), s.clone())],
+        _ => vec![],
+    }
+}
+
 /// Every comparison `(path, op)` in the filter (top level and inside lambdas).
 pub fn comparisons(e: &Expr) -> Vec<(String, Op)> {
     fn walk(e: &Expr, out: &mut Vec<(String, Op)>) {
@@ -287,7 +309,11 @@ pub fn resolve<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
             continue;
         }
         let o = cur.as_object()?;
-        cur = o.get(seg).or_else(|| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(seg)).map(|(_, v)| v))?;
+        cur = o.get(seg).or_else(|| {
+            o.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(seg))
+                .map(|(_, v)| v)
+        })?;
     }
     Some(cur)
 }
@@ -308,7 +334,9 @@ fn compare(v: &Value, l: &Lit) -> Option<Ordering> {
         (Value::Null, _) | (_, Lit::Null) => None,
         (Value::Bool(a), Lit::Bool(b)) => Some(a.cmp(b)),
         (Value::Number(a), Lit::Num(b)) => a.as_f64().and_then(|a| a.partial_cmp(b)),
-        (Value::Number(a), Lit::Str(b)) => a.as_f64().and_then(|a| b.parse::<f64>().ok().and_then(|b| a.partial_cmp(&b))),
+        (Value::Number(a), Lit::Str(b)) => a
+            .as_f64()
+            .and_then(|a| b.parse::<f64>().ok().and_then(|b| a.partial_cmp(&b))),
         (Value::String(a), l) => {
             let b = lit_text(l)?;
             if let (Some(ta), Some(tb)) = (crate::util::parse_time(a), crate::util::parse_time(&b))
@@ -396,9 +424,10 @@ pub fn parse_orderby(s: &str) -> Vec<(String, bool)> {
 
 pub fn cmp_values(a: Option<&Value>, b: Option<&Value>) -> Ordering {
     match (a, b) {
-        (Some(Value::Number(x)), Some(Value::Number(y))) => {
-            x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal)
-        }
+        (Some(Value::Number(x)), Some(Value::Number(y))) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(Ordering::Equal),
         (Some(Value::String(x)), Some(Value::String(y))) => x.to_lowercase().cmp(&y.to_lowercase()),
         (Some(Value::Bool(x)), Some(Value::Bool(y))) => x.cmp(y),
         (None | Some(Value::Null), None | Some(Value::Null)) => Ordering::Equal,
@@ -429,14 +458,22 @@ pub fn apply_select(v: &mut Value, select: &[String]) {
     }
     if let Value::Object(o) = v {
         o.retain(|k, _| {
-            k.starts_with('@') || k == "id" || k.contains("@odata") || select.iter().any(|s| s.eq_ignore_ascii_case(k))
+            k.starts_with('@')
+                || k == "id"
+                || k.contains("@odata")
+                || select.iter().any(|s| s.eq_ignore_ascii_case(k))
         });
     }
 }
 
 pub fn parse_select(s: Option<&str>) -> Vec<String> {
-    s.map(|s| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect())
-        .unwrap_or_default()
+    s.map(|s| {
+        s.split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -448,15 +485,24 @@ mod tests {
     fn parses_and_evaluates() {
         let item = json!({"createdDateTime":"2025-01-02T00:00:00Z","userId":"u1","status":{"errorCode":0},
             "targetResources":[{"id":"x"},{"id":"y"}],"methodsRegistered":["fido2"],"subject":"Invoice due"});
-        let e = parse_filter("createdDateTime ge 2025-01-01T00:00:00Z and userId eq 'U1' and status/errorCode eq 0").unwrap();
+        let e = parse_filter(
+            "createdDateTime ge 2025-01-01T00:00:00Z and userId eq 'U1' and status/errorCode eq 0",
+        )
+        .unwrap();
         assert!(eval(&e, &item));
         let e = parse_filter("targetResources/any(t: t/id eq 'y')").unwrap();
         assert!(eval(&e, &item));
-        let e = parse_filter("methodsRegistered/any(m: m eq 'fido2') and contains(subject,'invoice')").unwrap();
+        let e =
+            parse_filter("methodsRegistered/any(m: m eq 'fido2') and contains(subject,'invoice')")
+                .unwrap();
         assert!(eval(&e, &item));
-        let e = parse_filter("createdDateTime lt 2025-01-01T00:00:00Z or (userId eq 'u2')").unwrap();
+        let e =
+            parse_filter("createdDateTime lt 2025-01-01T00:00:00Z or (userId eq 'u2')").unwrap();
         assert!(!eval(&e, &item));
-        assert_eq!(referenced_props(&parse_filter("a eq 1 and b eq 2 and a eq 3").unwrap()), vec!["a", "b"]);
+        assert_eq!(
+            referenced_props(&parse_filter("a eq 1 and b eq 2 and a eq 3").unwrap()),
+            vec!["a", "b"]
+        );
         assert!(parse_filter("a eq").is_err());
         assert!(parse_filter("(((").is_err());
     }

@@ -88,19 +88,33 @@ impl Stats {
     }
 
     /// Enter a mailbox request. `Err(retry_after)` = answer 429.
-    pub fn enter_mailbox<'a>(&'a self, mailbox: &str, app: &str, l: &MailboxLimits) -> Result<MailboxSlot<'a>, f64> {
+    pub fn enter_mailbox<'a>(
+        &'a self,
+        mailbox: &str,
+        app: &str,
+        l: &MailboxLimits,
+    ) -> Result<MailboxSlot<'a>, f64> {
         let key = format!("{app}/{}", mailbox.to_ascii_lowercase());
         let now = Instant::now();
         let mut gates = self.gates.lock();
         let g = gates.entry(key.clone()).or_default();
         let mut s = self.inner.lock();
-        *s.per_mailbox_requests.entry(mailbox.to_string()).or_default() += 1;
+        *s.per_mailbox_requests
+            .entry(mailbox.to_string())
+            .or_default() += 1;
         if g.retry_not_before.is_some_and(|t| now < t) {
             s.violations += 1;
-            *s.violations_per_mailbox.entry(mailbox.to_string()).or_default() += 1;
+            *s.violations_per_mailbox
+                .entry(mailbox.to_string())
+                .or_default() += 1;
         }
         let throttle = |g: &mut Gate, s: &mut SimStats, secs: f64| {
-            g.retry_not_before = Some(now + Duration::from_secs_f64(secs.max(0.0)));
+            let secs = if secs.is_finite() {
+                secs.clamp(0.0, 86_400.0)
+            } else {
+                1.0
+            };
+            g.retry_not_before = Some(now + Duration::from_secs_f64(secs));
             s.throttled_429 += 1;
             Err(secs)
         };
@@ -108,25 +122,42 @@ impl Stats {
             return throttle(g, &mut s, l.retry_after);
         }
         if l.requests > 0 {
-            while g.window.front().is_some_and(|t| now.duration_since(*t) > l.window) {
+            while g
+                .window
+                .front()
+                .is_some_and(|t| now.duration_since(*t) > l.window)
+            {
                 g.window.pop_front();
             }
             if g.window.len() >= l.requests {
                 let oldest = g.window.front().copied().unwrap_or(now);
-                let wait = l.window.saturating_sub(now.duration_since(oldest)).as_secs_f64().ceil().max(1.0);
+                let wait = l
+                    .window
+                    .saturating_sub(now.duration_since(oldest))
+                    .as_secs_f64()
+                    .ceil()
+                    .max(1.0);
                 return throttle(g, &mut s, wait);
             }
             g.window.push_back(now);
         }
         g.in_flight += 1;
-        let m = s.max_concurrent_per_mailbox.entry(mailbox.to_string()).or_default();
+        let m = s
+            .max_concurrent_per_mailbox
+            .entry(mailbox.to_string())
+            .or_default();
         *m = (*m).max(g.in_flight);
         s.max_concurrent_any_mailbox = s.max_concurrent_any_mailbox.max(g.in_flight);
         Ok(MailboxSlot { stats: self, key })
     }
 
     /// A simple sliding-window limiter for non-mailbox limits. `Err(secs)` = throttled.
-    pub fn window_limit(&self, name: &'static str, limit: usize, window: Duration) -> Result<(), f64> {
+    pub fn window_limit(
+        &self,
+        name: &'static str,
+        limit: usize,
+        window: Duration,
+    ) -> Result<(), f64> {
         if limit == 0 {
             return Ok(());
         }
@@ -139,7 +170,11 @@ impl Stats {
         if q.len() >= limit {
             let oldest = q.front().copied().unwrap_or(now);
             self.inner.lock().throttled_429 += 1;
-            return Err(window.saturating_sub(now.duration_since(oldest)).as_secs_f64().ceil().max(1.0));
+            return Err(window
+                .saturating_sub(now.duration_since(oldest))
+                .as_secs_f64()
+                .ceil()
+                .max(1.0));
         }
         q.push_back(now);
         Ok(())

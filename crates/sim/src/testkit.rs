@@ -19,7 +19,11 @@ pub const MANAGE_SCOPE: &str = "https://manage.office.com/.default";
 
 /// Deterministic user id for user number `i`.
 pub fn user_id(i: usize) -> String {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("ward-sim-user-{i}").as_bytes()).to_string()
+    uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_OID,
+        format!("ward-sim-user-{i}").as_bytes(),
+    )
+    .to_string()
 }
 
 pub fn upn(i: usize) -> String {
@@ -66,7 +70,15 @@ pub fn user(i: usize, anchor: DateTime<Utc>) -> Value {
 
 /// A delivered message as Exchange Online stores it: Received chain, Authentication-Results,
 /// multipart/alternative body, optional PDF attachment.
-pub fn mime(from: &str, to: &str, subject: &str, body: &str, message_id: &str, date: DateTime<Utc>, attachment: bool) -> Vec<u8> {
+pub fn mime(
+    from: &str,
+    to: &str,
+    subject: &str,
+    body: &str,
+    message_id: &str,
+    date: DateTime<Utc>,
+    attachment: bool,
+) -> Vec<u8> {
     let date = date.format("%a, %d %b %Y %H:%M:%S +0000");
     let mut m = format!(
         "Received: from mail.example.net (203.0.113.7) by AM0PR01MB0001.eurprd01.prod.exchangelabs.com with Microsoft SMTP Server; {date}\r\n\
@@ -106,7 +118,12 @@ pub struct SeedBuilder {
 
 impl Default for SeedBuilder {
     fn default() -> Self {
-        Self { users: 3, messages_per_user: 5, anchor: Utc::now(), attachment_every: 2 }
+        Self {
+            users: 3,
+            messages_per_user: 5,
+            anchor: Utc::now(),
+            attachment_every: 2,
+        }
     }
 }
 
@@ -117,7 +134,11 @@ pub fn message_id(i: usize, j: usize) -> String {
 
 impl SeedBuilder {
     pub fn new(users: usize, messages_per_user: usize) -> Self {
-        Self { users, messages_per_user, ..Self::default() }
+        Self {
+            users,
+            messages_per_user,
+            ..Self::default()
+        }
     }
 
     pub fn build(&self) -> TenantSeed {
@@ -133,7 +154,11 @@ impl SeedBuilder {
                 .map(|j| {
                     let received = a - TimeDelta::minutes((j as i64 + 1) * 37);
                     MessageSeed {
-                        folder: if j % 7 == 6 { "junkemail".into() } else { "inbox".into() },
+                        folder: if j % 7 == 6 {
+                            "junkemail".into()
+                        } else {
+                            "inbox".into()
+                        },
                         received,
                         is_read: j % 3 == 0,
                         mime: mime(
@@ -149,7 +174,14 @@ impl SeedBuilder {
                     }
                 })
                 .collect();
-            mailboxes.insert(uid.clone(), MailboxSeed { messages, mailbox_settings: Value::Null, ..Default::default() });
+            mailboxes.insert(
+                uid.clone(),
+                MailboxSeed {
+                    messages,
+                    mailbox_settings: Value::Null,
+                    ..Default::default()
+                },
+            );
             auth_methods.insert(
                 uid.clone(),
                 vec![
@@ -229,7 +261,9 @@ impl SeedBuilder {
             directory_audits: vec![dir_audit],
             unified_audit: vec![unified],
             auth_methods,
-            applications: vec![json!({"id": "app-obj-1", "appId": CLIENT_ID, "displayName": "Ward", "signInAudience": "AzureADMyOrg", "passwordCredentials": [{"keyId": "k1", "secretText": "nope", "displayName": "ward"}], "keyCredentials": []})],
+            applications: vec![
+                json!({"id": "app-obj-1", "appId": CLIENT_ID, "displayName": "Ward", "signInAudience": "AzureADMyOrg", "passwordCredentials": [{"keyId": "k1", "secretText": "nope", "displayName": "ward"}], "keyCredentials": []}),
+            ],
             service_principals: vec![graph_sp, shady_sp],
             app_role_assigned_to: assigned,
             conditional_access_policies: vec![json!({
@@ -241,7 +275,10 @@ impl SeedBuilder {
             registration_details: registration,
             analyzed_emails: vec![],
             timeline: vec![],
-            ground_truth: GroundTruth { scenarios: vec![], benign_users: (0..self.users).map(user_id).collect() },
+            ground_truth: GroundTruth {
+                scenarios: vec![],
+                benign_users: (0..self.users).map(user_id).collect(),
+            },
         }
     }
 }
@@ -250,7 +287,12 @@ impl SeedBuilder {
 pub async fn token(base_url: &str, scope: &str) -> Result<String, reqwest::Error> {
     let v: Value = reqwest::Client::new()
         .post(format!("{base_url}/{TENANT_ID}/oauth2/v2.0/token"))
-        .form(&[("client_id", CLIENT_ID), ("client_secret", CLIENT_SECRET), ("scope", scope), ("grant_type", "client_credentials")])
+        .form(&[
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+            ("scope", scope),
+            ("grant_type", "client_credentials"),
+        ])
         .send()
         .await?
         .json()

@@ -12,7 +12,11 @@ pub fn graph_time(t: DateTime<Utc>) -> String {
 
 /// Graph's 7-digit fractional spelling used on subscriptions: `2016-11-20T18:23:45.9356913Z`.
 pub fn graph_time_7(t: DateTime<Utc>) -> String {
-    format!("{}.{:07}Z", t.format("%Y-%m-%dT%H:%M:%S"), t.timestamp_subsec_nanos() / 100)
+    format!(
+        "{}.{:07}Z",
+        t.format("%Y-%m-%dT%H:%M:%S"),
+        t.timestamp_subsec_nanos() / 100
+    )
 }
 
 /// The Management API's `CreationTime` spelling: UTC without `Z`.
@@ -31,7 +35,11 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
     }
-    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
             return Some(t.and_utc());
         }
@@ -94,7 +102,13 @@ pub fn shift_timestamps(v: &mut Value, delta: TimeDelta) {
 fn shift_one(s: &str, delta: TimeDelta) -> Option<String> {
     // Cheap pre-check: YYYY-MM-DDTHH:MM
     let b = s.as_bytes();
-    if b.len() < 16 || b.len() > 40 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+    if b.len() < 16
+        || b.len() > 40
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+    {
         return None;
     }
     if !b[..4].iter().all(u8::is_ascii_digit) {
@@ -102,7 +116,9 @@ fn shift_one(s: &str, delta: TimeDelta) -> Option<String> {
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         let t = t.with_timezone(&Utc) + delta;
-        let frac = s.find('.').map(|i| s[i + 1..].chars().take_while(char::is_ascii_digit).count());
+        let frac = s
+            .find('.')
+            .map(|i| s[i + 1..].chars().take_while(char::is_ascii_digit).count());
         return Some(match frac {
             None | Some(0) => t.to_rfc3339_opts(SecondsFormat::Secs, true),
             Some(1..=3) => t.to_rfc3339_opts(SecondsFormat::Millis, true),
@@ -120,7 +136,6 @@ fn shift_one(s: &str, delta: TimeDelta) -> Option<String> {
     }
     None
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,10 @@ use crate::util::{graph_time_7, new_guid};
 #[derive(Debug)]
 pub enum WebhookJob {
     MessageEvents(Vec<MessageEvent>),
-    Lifecycle { subscription_id: String, event: String },
+    Lifecycle {
+        subscription_id: String,
+        event: String,
+    },
 }
 
 /// Build the notification items each subscription should receive for these events, grouped by
@@ -35,23 +38,29 @@ fn notifications_for(sim: &Sim, events: &[MessageEvent]) -> BTreeMap<String, Vec
             if !s.change_types.iter().any(|c| c == e.change_type) {
                 continue;
             }
-            let id = if s.immutable_ids { &e.immutable_id } else { &e.rest_id };
+            let id = if s.immutable_ids {
+                &e.immutable_id
+            } else {
+                &e.rest_id
+            };
             let res = format!("Users/{}/Messages/{}", e.user_id, id);
-            out.entry(s.notification_url.clone()).or_default().push(json!({
-                "id": new_guid(),
-                "subscriptionId": s.id,
-                "subscriptionExpirationDateTime": graph_time_7(s.expiration),
-                "changeType": e.change_type,
-                "resource": res,
-                "resourceData": {
-                    "@odata.type": "#Microsoft.Graph.Message",
-                    "@odata.id": res,
-                    "@odata.etag": format!("W/\"{}\"", e.change_key),
-                    "id": id,
-                },
-                "clientState": s.client_state,
-                "tenantId": tenant_id,
-            }));
+            out.entry(s.notification_url.clone())
+                .or_default()
+                .push(json!({
+                    "id": new_guid(),
+                    "subscriptionId": s.id,
+                    "subscriptionExpirationDateTime": graph_time_7(s.expiration),
+                    "changeType": e.change_type,
+                    "resource": res,
+                    "resourceData": {
+                        "@odata.type": "#Microsoft.Graph.Message",
+                        "@odata.id": res,
+                        "@odata.etag": format!("W/\"{}\"", e.change_key),
+                        "id": id,
+                    },
+                    "clientState": s.client_state,
+                    "tenantId": tenant_id,
+                }));
         }
     }
     out
@@ -68,7 +77,13 @@ async fn deliver(sim: Arc<Sim>, url: String, body: Value, lifecycle: bool) {
     }
     let mut backoff = sim.cfg.webhook_retry_backoff;
     for attempt in 0..=sim.cfg.webhook_retries {
-        let res = sim.http.post(&url).json(&body).timeout(sim.cfg.webhook_delivery_timeout).send().await;
+        let res = sim
+            .http
+            .post(&url)
+            .json(&body)
+            .timeout(sim.cfg.webhook_delivery_timeout)
+            .send()
+            .await;
         if res.as_ref().is_ok_and(|r| r.status().is_success()) {
             sim.stats.with(|s| {
                 if lifecycle {
@@ -123,15 +138,25 @@ pub async fn run(sim: Weak<Sim>, mut rx: mpsc::UnboundedReceiver<WebhookJob>) {
 }
 
 fn handle_lifecycle(sim: &Arc<Sim>, job: WebhookJob) {
-    let WebhookJob::Lifecycle { subscription_id, event } = job else { return };
+    let WebhookJob::Lifecycle {
+        subscription_id,
+        event,
+    } = job
+    else {
+        return;
+    };
     let mut t = sim.state.lock();
-    let Some(s) = t.subscriptions.get(&subscription_id).cloned() else { return };
+    let Some(s) = t.subscriptions.get(&subscription_id).cloned() else {
+        return;
+    };
     if event == "subscriptionRemoved" {
         t.subscriptions.remove(&subscription_id);
     }
     let tenant_id = t.tenant_id.clone();
     drop(t);
-    let Some(url) = s.lifecycle_url.clone() else { return };
+    let Some(url) = s.lifecycle_url.clone() else {
+        return;
+    };
     let body = json!({"value": [{
         "subscriptionId": s.id,
         "subscriptionExpirationDateTime": graph_time_7(s.expiration),
@@ -149,11 +174,30 @@ fn management_notifications(sim: &Arc<Sim>) {
     {
         let mut t = sim.state.lock();
         let tenant_id = t.tenant_id.clone();
-        let cts: Vec<String> = t.feed.iter().filter(|(_, s)| s.enabled && s.webhook.is_some()).map(|(k, _)| k.clone()).collect();
+        let cts: Vec<String> = t
+            .feed
+            .iter()
+            .filter(|(_, s)| s.enabled && s.webhook.is_some())
+            .map(|(k, _)| k.clone())
+            .collect();
         for ct in cts {
-            let Some(ct_static) = crate::management::CONTENT_TYPES.iter().find(|(c, _)| *c == ct).map(|(c, _)| *c) else { continue };
-            let blobs = crate::management::blobs(sim, &t, ct_static, now - chrono::TimeDelta::days(7), now + chrono::TimeDelta::seconds(1));
-            let Some(sub) = t.feed.get_mut(&ct) else { continue };
+            let Some(ct_static) = crate::management::CONTENT_TYPES
+                .iter()
+                .find(|(c, _)| *c == ct)
+                .map(|(c, _)| *c)
+            else {
+                continue;
+            };
+            let blobs = crate::management::blobs(
+                sim,
+                &t,
+                ct_static,
+                now - chrono::TimeDelta::days(7),
+                now + chrono::TimeDelta::seconds(1),
+            );
+            let Some(sub) = t.feed.get_mut(&ct) else {
+                continue;
+            };
             let fresh: Vec<Value> = blobs
                 .into_iter()
                 .filter(|b| sub.notified.insert(b.content_id(&tenant_id)))
@@ -168,7 +212,11 @@ fn management_notifications(sim: &Arc<Sim>) {
                 continue;
             }
             if let Some(w) = &sub.webhook {
-                posts.push((w["address"].as_str().unwrap_or_default().to_string(), w["authId"].as_str().unwrap_or_default().to_string(), Value::Array(fresh)));
+                posts.push((
+                    w["address"].as_str().unwrap_or_default().to_string(),
+                    w["authId"].as_str().unwrap_or_default().to_string(),
+                    Value::Array(fresh),
+                ));
             }
         }
     }
@@ -184,7 +232,13 @@ fn management_notifications(sim: &Arc<Sim>) {
                 .send()
                 .await
                 .is_ok_and(|r| r.status().is_success());
-            sim.stats.with(|s| if ok { s.management_webhook_notifications += 1 } else { s.webhook_failures += 1 });
+            sim.stats.with(|s| {
+                if ok {
+                    s.management_webhook_notifications += 1
+                } else {
+                    s.webhook_failures += 1
+                }
+            });
         });
     }
 }

@@ -58,19 +58,29 @@ pub async fn handle(sim: &Arc<Sim>, g: GReq) -> GResp {
         return batch_error("Invalid batch payload format.");
     };
     if reqs.len() > MAX_ITEMS {
-        return batch_error("Invalid batch payload format: the number of requests in the batch exceeds the limit of 20.");
+        return batch_error(
+            "Invalid batch payload format: the number of requests in the batch exceeds the limit of 20.",
+        );
     }
     let mut items = Vec::new();
     let mut seen = HashSet::new();
     for r in reqs {
-        let Some(id) = r["id"].as_str().map(str::to_string).or_else(|| r["id"].as_i64().map(|n| n.to_string())) else {
+        let Some(id) = r["id"]
+            .as_str()
+            .map(str::to_string)
+            .or_else(|| r["id"].as_i64().map(|n| n.to_string()))
+        else {
             return batch_error("Invalid batch payload format: every request needs an 'id'.");
         };
         if !seen.insert(id.to_ascii_lowercase()) {
-            return batch_error(&format!("Invalid batch payload format: duplicate request id '{id}'."));
+            return batch_error(&format!(
+                "Invalid batch payload format: duplicate request id '{id}'."
+            ));
         }
         let (Some(method), Some(url)) = (r["method"].as_str(), r["url"].as_str()) else {
-            return batch_error("Invalid batch payload format: every request needs 'method' and 'url'.");
+            return batch_error(
+                "Invalid batch payload format: every request needs 'method' and 'url'.",
+            );
         };
         let Ok(method) = Method::from_bytes(method.to_ascii_uppercase().as_bytes()) else {
             return batch_error("Invalid HTTP method in batch request.");
@@ -79,7 +89,10 @@ pub async fn handle(sim: &Arc<Sim>, g: GReq) -> GResp {
         let mut headers = HeaderMap::new();
         if let Some(h) = r["headers"].as_object() {
             for (k, v) in h {
-                if let (Ok(k), Some(Ok(v))) = (HeaderName::from_bytes(k.as_bytes()), v.as_str().map(HeaderValue::from_str)) {
+                if let (Ok(k), Some(Ok(v))) = (
+                    HeaderName::from_bytes(k.as_bytes()),
+                    v.as_str().map(HeaderValue::from_str),
+                ) {
                     headers.append(k, v);
                 }
             }
@@ -90,19 +103,42 @@ pub async fn handle(sim: &Arc<Sim>, g: GReq) -> GResp {
             Some(v) => serde_json::to_vec(v).unwrap_or_default(),
         };
         let has_body_without_ct = !body.is_empty() && !headers.contains_key("content-type");
-        let depends_on = r["dependsOn"].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
-        items.push(Item { id, method, path, query, headers, body, depends_on, has_body_without_ct });
+        let depends_on = r["dependsOn"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        items.push(Item {
+            id,
+            method,
+            path,
+            query,
+            headers,
+            body,
+            depends_on,
+            has_body_without_ct,
+        });
     }
     let ids: HashSet<String> = items.iter().map(|i| i.id.clone()).collect();
-    if items.iter().any(|i| i.depends_on.iter().any(|d| !ids.contains(d))) {
-        return batch_error("Invalid batch payload format: dependsOn refers to an unknown request id.");
+    if items
+        .iter()
+        .any(|i| i.depends_on.iter().any(|d| !ids.contains(d)))
+    {
+        return batch_error(
+            "Invalid batch payload format: dependsOn refers to an unknown request id.",
+        );
     }
     sim.stats.with(|s| s.batch_items += items.len() as u64);
     let mut results: HashMap<String, GResp> = HashMap::new();
     let mut remaining: Vec<Item> = items;
     let order: Vec<String> = remaining.iter().map(|i| i.id.clone()).collect();
     while !remaining.is_empty() {
-        let (ready, waiting): (Vec<Item>, Vec<Item>) = remaining.into_iter().partition(|i| i.depends_on.iter().all(|d| results.contains_key(d)));
+        let (ready, waiting): (Vec<Item>, Vec<Item>) = remaining
+            .into_iter()
+            .partition(|i| i.depends_on.iter().all(|d| results.contains_key(d)));
         if ready.is_empty() {
             for i in waiting {
                 results.insert(i.id.clone(), batch_error("Circular dependsOn."));
@@ -111,20 +147,46 @@ pub async fn handle(sim: &Arc<Sim>, g: GReq) -> GResp {
         }
         remaining = waiting;
         let futs = ready.into_iter().map(|item| {
-            let failed_dep = item.depends_on.iter().any(|d| results.get(d).is_some_and(|r| !r.is_success()));
+            let failed_dep = item
+                .depends_on
+                .iter()
+                .any(|d| results.get(d).is_some_and(|r| !r.is_success()));
             let claims = g.claims.clone();
             let beta = g.beta;
             async move {
                 if failed_dep {
-                    return (item.id, GResp::error(StatusCode::FAILED_DEPENDENCY, "FailedDependency", "The request failed because of a failed dependency."));
+                    return (
+                        item.id,
+                        GResp::error(
+                            StatusCode::FAILED_DEPENDENCY,
+                            "FailedDependency",
+                            "The request failed because of a failed dependency.",
+                        ),
+                    );
                 }
                 if item.has_body_without_ct {
-                    return (item.id, GResp::bad_request("Content-Type header must be specified for a request with a body."));
+                    return (
+                        item.id,
+                        GResp::bad_request(
+                            "Content-Type header must be specified for a request with a body.",
+                        ),
+                    );
                 }
                 if item.path.trim_matches('/').eq_ignore_ascii_case("$batch") {
-                    return (item.id, GResp::bad_request("Nested batch requests are not supported."));
+                    return (
+                        item.id,
+                        GResp::bad_request("Nested batch requests are not supported."),
+                    );
                 }
-                let req = GReq::new(item.method, beta, &item.path, &item.query, item.headers, &item.body, claims);
+                let req = GReq::new(
+                    item.method,
+                    beta,
+                    &item.path,
+                    &item.query,
+                    item.headers,
+                    &item.body,
+                    claims,
+                );
                 let r = super::dispatch(sim, req).await;
                 (item.id, r)
             }
@@ -135,7 +197,9 @@ pub async fn handle(sim: &Arc<Sim>, g: GReq) -> GResp {
     }
     let mut responses = Vec::new();
     for id in order {
-        let Some(r) = results.remove(&id) else { continue };
+        let Some(r) = results.remove(&id) else {
+            continue;
+        };
         let mut headers = Map::new();
         for (k, v) in &r.headers {
             headers.insert(k.clone(), json!(v));
@@ -148,7 +212,10 @@ pub async fn handle(sim: &Arc<Sim>, g: GReq) -> GResp {
                 headers.insert("Content-Type".into(), json!("application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"));
                 item["body"] = v;
             }
-            GBody::Bytes { content_type, bytes } => {
+            GBody::Bytes {
+                content_type,
+                bytes,
+            } => {
                 headers.insert("Content-Type".into(), json!(content_type));
                 item["body"] = json!(crate::util::b64(&bytes));
             }

@@ -20,25 +20,60 @@ const TYPED: [(&str, &str, &str); 9] = [
     ("phonemethods", "phoneAuthenticationMethod", "mobilePhone"),
     ("emailmethods", "emailAuthenticationMethod", "email"),
     ("fido2methods", "fido2AuthenticationMethod", "fido2"),
-    ("microsoftauthenticatormethods", "microsoftAuthenticatorAuthenticationMethod", "microsoftAuthenticatorPush"),
-    ("softwareoathmethods", "softwareOathAuthenticationMethod", "softwareOneTimePasscode"),
-    ("temporaryaccesspassmethods", "temporaryAccessPassAuthenticationMethod", "temporaryAccessPass"),
-    ("windowshelloforbusinessmethods", "windowsHelloForBusinessAuthenticationMethod", "windowsHelloForBusiness"),
-    ("passwordmethods", "passwordAuthenticationMethod", "password"),
-    ("platformcredentialmethods", "platformCredentialAuthenticationMethod", "platformCredential"),
+    (
+        "microsoftauthenticatormethods",
+        "microsoftAuthenticatorAuthenticationMethod",
+        "microsoftAuthenticatorPush",
+    ),
+    (
+        "softwareoathmethods",
+        "softwareOathAuthenticationMethod",
+        "softwareOneTimePasscode",
+    ),
+    (
+        "temporaryaccesspassmethods",
+        "temporaryAccessPassAuthenticationMethod",
+        "temporaryAccessPass",
+    ),
+    (
+        "windowshelloforbusinessmethods",
+        "windowsHelloForBusinessAuthenticationMethod",
+        "windowsHelloForBusiness",
+    ),
+    (
+        "passwordmethods",
+        "passwordAuthenticationMethod",
+        "password",
+    ),
+    (
+        "platformcredentialmethods",
+        "platformCredentialAuthenticationMethod",
+        "platformCredential",
+    ),
 ];
 
 fn type_of(m: &Value) -> &str {
-    m["@odata.type"].as_str().unwrap_or_default().trim_start_matches("#microsoft.graph.")
+    m["@odata.type"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("#microsoft.graph.")
 }
 
 fn denied() -> GResp {
-    GResp::error(StatusCode::FORBIDDEN, "accessDenied", "Request Authorization failed")
+    GResp::error(
+        StatusCode::FORBIDDEN,
+        "accessDenied",
+        "Request Authorization failed",
+    )
 }
 
 pub fn auth_methods(sim: &Arc<Sim>, g: &GReq) -> GResp {
     let read = g.method == Method::GET;
-    if !(g.claims.has_role(&["UserAuthenticationMethod.ReadWrite.All"]) || (read && g.claims.has_role(&["UserAuthenticationMethod.Read.All"]))) {
+    if !(g
+        .claims
+        .has_role(&["UserAuthenticationMethod.ReadWrite.All"])
+        || (read && g.claims.has_role(&["UserAuthenticationMethod.Read.All"])))
+    {
         return denied();
     }
     let actor = actor_of(g);
@@ -108,28 +143,48 @@ fn entity(sim: &Sim, g: &GReq, m: &Value, ctx: &str) -> GResp {
 }
 
 fn not_found() -> GResp {
-    GResp::error(StatusCode::NOT_FOUND, "itemNotFound", "The requested authentication method was not found.")
+    GResp::error(
+        StatusCode::NOT_FOUND,
+        "itemNotFound",
+        "The requested authentication method was not found.",
+    )
 }
 
-fn delete_method(t: &mut Tenant, uid: &str, id: &str, registered_name: &str, actor: &crate::state::audit::Actor) {
+fn delete_method(
+    t: &mut Tenant,
+    uid: &str,
+    id: &str,
+    registered_name: &str,
+    actor: &crate::state::audit::Actor,
+) {
     let now = Utc::now();
     let mut removed_type = String::new();
-    if let Some(ms) = t.auth_methods.get_mut(uid) {
-        if let Some(pos) = ms.iter().position(|m| m["id"].as_str() == Some(id)) {
-            removed_type = type_of(&ms[pos]).to_string();
-            ms.remove(pos);
-        }
+    if let Some(ms) = t.auth_methods.get_mut(uid)
+        && let Some(pos) = ms.iter().position(|m| m["id"].as_str() == Some(id))
+    {
+        removed_type = type_of(&ms[pos]).to_string();
+        ms.remove(pos);
     }
     if t.default_method.get(uid).is_some_and(|d| d == id) {
         t.default_method.remove(uid);
     }
-    let remaining: Vec<String> = t.auth_methods.get(uid).map(|ms| ms.iter().map(|m| type_of(m).to_string()).collect()).unwrap_or_default();
-    let still_has_type = remaining.iter().any(|x| *x == removed_type);
-    for r in t.registration_details.iter_mut().filter(|r| r["id"].as_str() == Some(uid)) {
+    let remaining: Vec<String> = t
+        .auth_methods
+        .get(uid)
+        .map(|ms| ms.iter().map(|m| type_of(m).to_string()).collect())
+        .unwrap_or_default();
+    let still_has_type = remaining.contains(&removed_type);
+    for r in t
+        .registration_details
+        .iter_mut()
+        .filter(|r| r["id"].as_str() == Some(uid))
+    {
         if !still_has_type && let Some(list) = r["methodsRegistered"].as_array_mut() {
             list.retain(|m| m.as_str() != Some(registered_name));
         }
-        let mfa = remaining.iter().any(|x| x != "passwordAuthenticationMethod" && x != "emailAuthenticationMethod");
+        let mfa = remaining
+            .iter()
+            .any(|x| x != "passwordAuthenticationMethod" && x != "emailAuthenticationMethod");
         r["isMfaRegistered"] = json!(mfa);
         r["isMfaCapable"] = json!(mfa);
         r["lastUpdatedDateTime"] = json!(crate::util::graph_time(now));
@@ -146,7 +201,11 @@ fn delete_method(t: &mut Tenant, uid: &str, id: &str, registered_name: &str, act
             target_upn: Some(&upn),
             target_type: "User",
             target_name: None,
-            modified: vec![("StrongAuthenticationMethod", format!("[\"{removed_type}\"]"), "[]".to_string())],
+            modified: vec![(
+                "StrongAuthenticationMethod",
+                format!("[\"{removed_type}\"]"),
+                "[]".to_string(),
+            )],
         },
         now,
     );

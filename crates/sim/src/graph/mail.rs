@@ -16,7 +16,10 @@ use crate::state::mail::RenderOpts;
 use crate::state::{DeltaItem, DeltaKind, DeltaState, Tenant, audit::Actor};
 
 pub fn actor_of(g: &GReq) -> Actor {
-    Actor::App { app_id: g.claims.appid.clone(), display_name: g.claims.app_displayname.clone() }
+    Actor::App {
+        app_id: g.claims.appid.clone(),
+        display_name: g.claims.app_displayname.clone(),
+    }
 }
 
 fn render_opts(g: &GReq) -> RenderOpts {
@@ -24,41 +27,76 @@ fn render_opts(g: &GReq) -> RenderOpts {
         immutable: g.immutable_ids(),
         text_body: g.prefers("outlook.body-content-type=text"),
         select: odata::parse_select(g.q("$select")),
-        expand_attachments: g.q("$expand").is_some_and(|e| e.to_ascii_lowercase().contains("attachments")),
+        expand_attachments: g
+            .q("$expand")
+            .is_some_and(|e| e.to_ascii_lowercase().contains("attachments")),
+        no_body: false,
     }
 }
 
 fn with_pref(g: &GReq, r: GResp) -> GResp {
-    if g.immutable_ids() { r.header("Preference-Applied", "IdType=\"ImmutableId\"") } else { r }
+    if g.immutable_ids() {
+        r.header("Preference-Applied", "IdType=\"ImmutableId\"")
+    } else {
+        r
+    }
 }
 
 fn malformed_or_missing(id: &str) -> GResp {
-    let ok_chars = id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '=' | '+' | '/'));
+    let ok_chars = id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '=' | '+' | '/'));
     if !ok_chars || id.len() < 8 {
-        GResp::error(StatusCode::BAD_REQUEST, "ErrorInvalidIdMalformed", "Id is malformed.")
+        GResp::error(
+            StatusCode::BAD_REQUEST,
+            "ErrorInvalidIdMalformed",
+            "Id is malformed.",
+        )
     } else {
         GResp::not_found_item()
+    }
+}
+
+/// Whether an Application Access Policy lets the app reach this mailbox.
+pub fn in_scope(sim: &Sim, t: &Tenant, uid: &str) -> bool {
+    match &sim.cfg.mailbox_access_scope {
+        None => true,
+        Some(list) => list.iter().any(|k| t.user_id(k).as_deref() == Some(uid)),
     }
 }
 
 pub fn route(sim: &Arc<Sim>, g: &GReq) -> GResp {
     let area = g.lc(2);
     let read = g.method == Method::GET;
-    let rules_or_settings = area == "mailboxsettings" || (area == "mailfolders" && g.lc(4) == "messagerules");
+    let rules_or_settings =
+        area == "mailboxsettings" || (area == "mailfolders" && g.lc(4) == "messagerules");
     let allowed = if rules_or_settings {
-        g.claims.has_role(&["MailboxSettings.ReadWrite"]) || (read && g.claims.has_role(&["MailboxSettings.Read"]))
+        g.claims.has_role(&["MailboxSettings.ReadWrite"])
+            || (read && g.claims.has_role(&["MailboxSettings.Read"]))
     } else {
-        g.claims.has_role(&["Mail.ReadWrite"]) || (read && g.claims.has_role(&["Mail.Read", "Mail.ReadBasic.All"]))
+        g.claims.has_role(&["Mail.ReadWrite"])
+            || (read && g.claims.has_role(&["Mail.Read", "Mail.ReadBasic.All"]))
     };
     if !allowed {
         return GResp::mailbox_denied();
     }
     let r = sim.mutate(|t| {
         let Some(uid) = t.user_id(&g.segs[1]) else {
-            return GResp::error(StatusCode::NOT_FOUND, "ErrorInvalidUser", format!("The requested user '{}' is invalid.", g.segs[1]));
+            return GResp::error(
+                StatusCode::NOT_FOUND,
+                "ErrorInvalidUser",
+                format!("The requested user '{}' is invalid.", g.segs[1]),
+            );
         };
         if !t.mailboxes.contains_key(&uid) {
             return GResp::mailbox_not_enabled();
+        }
+        if !in_scope(sim, t, &uid) {
+            return GResp::error(
+                StatusCode::FORBIDDEN,
+                "ErrorAccessDenied",
+                "Access to OData is disabled.",
+            );
         }
         mail_inner(sim, g, t, &uid)
     });
@@ -84,17 +122,27 @@ fn mail_inner(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str) -> GResp {
                 (&Method::GET, []) => {
                     let mb = &t.mailboxes[uid];
                     let mut v = mb.folder_json(&folder);
-                    v["@odata.context"] = json!(context(&sim.base, g, &format!("users('{uid}')/mailFolders/$entity")));
+                    v["@odata.context"] = json!(context(
+                        &sim.base,
+                        g,
+                        &format!("users('{uid}')/mailFolders/$entity")
+                    ));
                     GResp::ok(v)
                 }
                 (&Method::GET, ["childfolders"]) => list_folders(sim, g, t, uid, Some(&folder.id)),
-                (&Method::POST, ["childfolders"]) => create_folder(sim, g, t, uid, Some(&folder.id)),
+                (&Method::POST, ["childfolders"]) => {
+                    create_folder(sim, g, t, uid, Some(&folder.id))
+                }
                 (&Method::GET, ["messages"]) => list_messages(sim, g, t, uid, Some(&folder.id)),
                 (&Method::GET, ["messages", "delta"]) => message_delta(sim, g, t, uid, &folder.id),
                 (_, ["messages", _, ..]) => message_ops(sim, g, t, uid, &raw[3], &r[4..]),
                 (_, ["messagerules", ..]) => {
                     if folder.well_known.as_deref() != Some("inbox") {
-                        return GResp::error(StatusCode::BAD_REQUEST, "ErrorInvalidRequest", "Message rules are only supported on the Inbox folder.");
+                        return GResp::error(
+                            StatusCode::BAD_REQUEST,
+                            "ErrorInvalidRequest",
+                            "Message rules are only supported on the Inbox folder.",
+                        );
                     }
                     rules(sim, g, t, uid, raw.get(3).map(String::as_str))
                 }
@@ -103,16 +151,27 @@ fn mail_inner(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str) -> GResp {
         }
         (&Method::GET, ["mailboxsettings"]) => {
             let mut v = t.mailboxes[uid].settings.clone();
-            v["@odata.context"] = json!(context(&sim.base, g, &format!("users('{uid}')/mailboxSettings")));
+            v["@odata.context"] = json!(context(
+                &sim.base,
+                g,
+                &format!("users('{uid}')/mailboxSettings")
+            ));
             GResp::ok(move_context_first(v))
         }
         (&Method::GET, ["mailboxsettings", _]) => {
             let s = &t.mailboxes[uid].settings;
             let key = raw[1].as_str();
-            let Some((k, v)) = s.as_object().and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(key))) else {
+            let Some((k, v)) = s
+                .as_object()
+                .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
+            else {
                 return GResp::unknown_segment(key);
             };
-            let ctx = json!(context(&sim.base, g, &format!("users('{uid}')/mailboxSettings/{k}")));
+            let ctx = json!(context(
+                &sim.base,
+                g,
+                &format!("users('{uid}')/mailboxSettings/{k}")
+            ));
             let mut out = Map::new();
             out.insert("@odata.context".into(), ctx);
             match v {
@@ -137,7 +196,11 @@ fn mail_inner(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str) -> GResp {
                 mb.settings.clone()
             });
             let mut v = mb.unwrap_or_default();
-            v["@odata.context"] = json!(context(&sim.base, g, &format!("users('{uid}')/mailboxSettings")));
+            v["@odata.context"] = json!(context(
+                &sim.base,
+                g,
+                &format!("users('{uid}')/mailboxSettings")
+            ));
             GResp::ok(move_context_first(v))
         }
         _ => {
@@ -167,9 +230,16 @@ fn move_context_first(v: Value) -> Value {
 /// KQL subset for `$search` on messages.
 fn search_matches(m: &crate::state::StoredMessage, q: &str) -> bool {
     let q = q.trim().trim_matches('"');
-    let terms: Vec<&str> = q.split_whitespace().filter(|t| !t.eq_ignore_ascii_case("AND")).collect();
+    let terms: Vec<&str> = q
+        .split_whitespace()
+        .filter(|t| !t.eq_ignore_ascii_case("AND"))
+        .collect();
     let p = &m.mail;
-    let addr = |v: &Option<Value>| v.as_ref().map(|x| x.to_string().to_lowercase()).unwrap_or_default();
+    let addr = |v: &Option<Value>| {
+        v.as_ref()
+            .map(|x| x.to_string().to_lowercase())
+            .unwrap_or_default()
+    };
     let list = |v: &[Value]| Value::Array(v.to_vec()).to_string().to_lowercase();
     terms.iter().all(|term| {
         let (field, val) = match term.split_once(':') {
@@ -180,14 +250,27 @@ fn search_matches(m: &crate::state::StoredMessage, q: &str) -> bool {
             "from" => addr(&p.from).contains(&val),
             "to" => list(&p.to).contains(&val),
             "cc" => list(&p.cc).contains(&val),
-            "recipients" => list(&p.to).contains(&val) || list(&p.cc).contains(&val) || list(&p.bcc).contains(&val),
-            "participants" => addr(&p.from).contains(&val) || list(&p.to).contains(&val) || list(&p.cc).contains(&val),
+            "recipients" => {
+                list(&p.to).contains(&val)
+                    || list(&p.cc).contains(&val)
+                    || list(&p.bcc).contains(&val)
+            }
+            "participants" => {
+                addr(&p.from).contains(&val)
+                    || list(&p.to).contains(&val)
+                    || list(&p.cc).contains(&val)
+            }
             "subject" => p.subject.to_lowercase().contains(&val),
             "body" => p.body_text.to_lowercase().contains(&val),
             "hasattachments" | "hasattachment" => (val == "true") == p.has_attachments(),
-            "attachment" => p.attachments.iter().any(|a| a.name.to_lowercase().contains(&val)),
+            "attachment" => p
+                .attachments
+                .iter()
+                .any(|a| a.name.to_lowercase().contains(&val)),
             _ => {
-                p.subject.to_lowercase().contains(&val) || p.body_text.to_lowercase().contains(&val) || addr(&p.from).contains(&val)
+                p.subject.to_lowercase().contains(&val)
+                    || p.body_text.to_lowercase().contains(&val)
+                    || addr(&p.from).contains(&val)
             }
         }
     })
@@ -207,39 +290,96 @@ fn list_messages(sim: &Arc<Sim>, g: &GReq, t: &Tenant, uid: &str, folder: Option
     let opts = render_opts(g);
     let filter = g.q("$filter");
     let orderby = g.q("$orderby");
-    let ctx = format!("users('{uid}')/messages{}", if opts.select.is_empty() { String::new() } else { format!("({})", opts.select.join(",")) });
+    let ctx = format!(
+        "users('{uid}')/messages{}",
+        if opts.select.is_empty() {
+            String::new()
+        } else {
+            format!("({})", opts.select.join(","))
+        }
+    );
     if let Some(s) = g.q("$search") {
         if filter.is_some() || orderby.is_some() {
-            return GResp::error(StatusCode::BAD_REQUEST, "ErrorInvalidUrlQuery", "The query parameter '$search' is not supported with '$filter' or '$orderby'.");
+            return GResp::error(
+                StatusCode::BAD_REQUEST,
+                "ErrorInvalidUrlQuery",
+                "The query parameter '$search' is not supported with '$filter' or '$orderby'.",
+            );
         }
         msgs.retain(|m| search_matches(m, s));
-        msgs.sort_by(|a, b| b.sent.cmp(&a.sent));
-        let items = msgs.iter().map(|m| mb.message_json(m, &sim.base, &opts)).collect();
-        let spec = PageSpec { default: sim.cfg.pages.messages_default, max: sim.cfg.pages.messages_max, use_skip: true, reject_over_max: false, cap: Some(sim.cfg.pages.search_cap) };
+        msgs.sort_by_key(|b| std::cmp::Reverse(b.sent));
+        let items = msgs
+            .iter()
+            .map(|m| mb.message_json(m, &sim.base, &opts))
+            .collect();
+        let spec = PageSpec {
+            default: sim.cfg.pages.messages_default,
+            max: sim.cfg.pages.messages_max,
+            use_skip: true,
+            reject_over_max: false,
+            cap: Some(sim.cfg.pages.search_cap),
+        };
         return page(&sim.base, g, items, &ctx, spec, Map::new());
     }
     let expr = match filter.map(odata::parse_filter) {
         None => None,
         Some(Ok(e)) => Some(e),
-        Some(Err(_)) => return GResp::error(StatusCode::BAD_REQUEST, "ErrorInvalidUrlQueryFilter", "Invalid filter clause"),
+        Some(Err(_)) => {
+            return GResp::error(
+                StatusCode::BAD_REQUEST,
+                "ErrorInvalidUrlQueryFilter",
+                "Invalid filter clause",
+            );
+        }
     };
     let order = orderby.map(odata::parse_orderby).unwrap_or_default();
     if let (Some(e), false) = (&expr, order.is_empty()) {
         // Every $orderby property must appear in $filter, in the same order, first.
         let props = odata::referenced_props(e);
-        let ok = order.len() <= props.len() && order.iter().zip(&props).all(|((o, _), p)| o.eq_ignore_ascii_case(p));
+        let ok = order.len() <= props.len()
+            && order
+                .iter()
+                .zip(&props)
+                .all(|((o, _), p)| o.eq_ignore_ascii_case(p));
         if !ok {
-            return GResp::error(StatusCode::BAD_REQUEST, "InefficientFilter", "The restriction or sort order is too complex for this operation.");
+            return GResp::error(
+                StatusCode::BAD_REQUEST,
+                "InefficientFilter",
+                "The restriction or sort order is too complex for this operation.",
+            );
         }
     }
-    let full = RenderOpts { select: vec![], expand_attachments: false, ..opts.clone() };
+    // internetMessageId lookups are the remediation hot path: narrow before rendering.
+    if let Some(e) = &expr {
+        for (p, v) in odata::top_level_equalities(e) {
+            if p.eq_ignore_ascii_case("internetMessageId") {
+                msgs.retain(|m| m.mail.internet_message_id.eq_ignore_ascii_case(&v));
+            }
+        }
+    }
+    let mentions_body =
+        |s: Option<&str>| s.is_some_and(|s| s.to_ascii_lowercase().contains("body"));
+    let full = RenderOpts {
+        select: vec![],
+        expand_attachments: false,
+        no_body: !mentions_body(filter) && !mentions_body(orderby),
+        ..opts.clone()
+    };
+    let needs_json = expr.is_some() || !order.is_empty();
     let mut items: Vec<(Value, &crate::state::StoredMessage)> = msgs
         .into_iter()
-        .map(|m| (mb.message_json(m, &sim.base, &full), m))
+        .map(|m| {
+            let v = if needs_json {
+                mb.message_json(m, &sim.base, &full)
+            } else {
+                Value::Null
+            };
+            (v, m)
+        })
         .filter(|(v, _)| expr.as_ref().is_none_or(|e| odata::eval(e, v)))
         .collect();
     if order.is_empty() {
-        items.sort_by(|a, b| b.1.received.cmp(&a.1.received));
+        items.sort_by_key(|b| std::cmp::Reverse(b.1.received));
     } else {
         items.sort_by(|a, b| {
             for (p, desc) in &order {
@@ -252,12 +392,40 @@ fn list_messages(sim: &Arc<Sim>, g: &GReq, t: &Tenant, uid: &str, folder: Option
             std::cmp::Ordering::Equal
         });
     }
-    let items: Vec<Value> = items.into_iter().map(|(_, m)| mb.message_json(m, &sim.base, &opts)).collect();
-    let spec = PageSpec { default: sim.cfg.pages.messages_default, max: sim.cfg.pages.messages_max, use_skip: true, reject_over_max: false, cap: None };
+    let spec = PageSpec {
+        default: sim.cfg.pages.messages_default,
+        max: sim.cfg.pages.messages_max,
+        use_skip: true,
+        reject_over_max: false,
+        cap: None,
+    };
+    // Render only the requested page; the rest are placeholders `page` skips.
+    let (offset, size) = match super::paging::window(g, spec) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let items: Vec<Value> = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, m))| {
+            if i >= offset && i < offset + size {
+                mb.message_json(m, &sim.base, &opts)
+            } else {
+                Value::Null
+            }
+        })
+        .collect();
     page(&sim.base, g, items, &ctx, spec, Map::new())
 }
 
-fn message_ops(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, mid: &str, rest: &[&str]) -> GResp {
+fn message_ops(
+    sim: &Arc<Sim>,
+    g: &GReq,
+    t: &mut Tenant,
+    uid: &str,
+    mid: &str,
+    rest: &[&str],
+) -> GResp {
     let Some(key) = t.mailboxes[uid].message_key(mid) else {
         return malformed_or_missing(mid);
     };
@@ -269,7 +437,14 @@ fn message_ops(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, mid: &str, r
             let m = &mb.messages[&key];
             let mut v = mb.message_json(m, &sim.base, &opts);
             if let Some(o) = v.as_object_mut() {
-                o.insert("@odata.context".into(), json!(context(&sim.base, g, &format!("users('{uid}')/messages/$entity"))));
+                o.insert(
+                    "@odata.context".into(),
+                    json!(context(
+                        &sim.base,
+                        g,
+                        &format!("users('{uid}')/messages/$entity")
+                    )),
+                );
             }
             GResp::ok(move_context_first(v))
         }
@@ -278,19 +453,29 @@ fn message_ops(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, mid: &str, r
             GResp::bytes("text/plain", m.mime.as_ref().clone())
         }
         (&Method::PATCH, []) => {
-            let Some(body) = &g.body else { return GResp::bad_request("Empty Payload. JSON content expected.") };
+            let Some(body) = &g.body else {
+                return GResp::bad_request("Empty Payload. JSON content expected.");
+            };
             if let Err(e) = t.patch_message(uid, &key, body) {
                 return GResp::error(StatusCode::BAD_REQUEST, "ErrorInvalidProperty", e);
             }
             let mb = &t.mailboxes[uid];
             let mut v = mb.message_json(&mb.messages[&key], &sim.base, &opts);
-            v["@odata.context"] = json!(context(&sim.base, g, &format!("users('{uid}')/messages/$entity")));
+            v["@odata.context"] = json!(context(
+                &sim.base,
+                g,
+                &format!("users('{uid}')/messages/$entity")
+            ));
             GResp::ok(move_context_first(v))
         }
         (&Method::DELETE, []) => {
             let mb = &t.mailboxes[uid];
             if mb.messages[&key].folder_id == mb.well_known_id("recoverableitemsdeletions") {
-                return GResp::error(StatusCode::BAD_REQUEST, "ErrorCannotDeleteObject", "Object cannot be deleted.");
+                return GResp::error(
+                    StatusCode::BAD_REQUEST,
+                    "ErrorCannotDeleteObject",
+                    "Object cannot be deleted.",
+                );
             }
             t.delete_message(uid, &key, false, Some(actor));
             GResp::no_content()
@@ -301,7 +486,11 @@ fn message_ops(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, mid: &str, r
         }
         (&Method::POST, [op @ ("move" | "copy")]) => {
             let Some(dest) = g.body.as_ref().and_then(|b| b["destinationId"].as_str()) else {
-                return GResp::error(StatusCode::BAD_REQUEST, "ErrorInvalidParameter", "The value of the parameter 'DestinationId' is empty.");
+                return GResp::error(
+                    StatusCode::BAD_REQUEST,
+                    "ErrorInvalidParameter",
+                    "The value of the parameter 'DestinationId' is empty.",
+                );
             };
             let Some(dest) = t.mailboxes[uid].folder(dest).map(|f| f.id.clone()) else {
                 return malformed_or_missing(dest);
@@ -311,7 +500,11 @@ fn message_ops(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, mid: &str, r
             };
             let mb = &t.mailboxes[uid];
             let mut v = mb.message_json(&mb.messages[&new_key], &sim.base, &opts);
-            v["@odata.context"] = json!(context(&sim.base, g, &format!("users('{uid}')/messages/$entity")));
+            v["@odata.context"] = json!(context(
+                &sim.base,
+                g,
+                &format!("users('{uid}')/messages/$entity")
+            ));
             GResp::created(move_context_first(v))
         }
         (&Method::GET, ["attachments"]) => {
@@ -325,25 +518,49 @@ fn message_ops(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, mid: &str, r
                     a
                 })
                 .collect();
-            let spec = PageSpec { default: 1000, max: 1000, use_skip: true, reject_over_max: false, cap: None };
-            page(&sim.base, g, items, &format!("users('{uid}')/messages('{mid}')/attachments"), spec, Map::new())
+            let spec = PageSpec {
+                default: 1000,
+                max: 1000,
+                use_skip: true,
+                reject_over_max: false,
+                cap: None,
+            };
+            page(
+                &sim.base,
+                g,
+                items,
+                &format!("users('{uid}')/messages('{mid}')/attachments"),
+                spec,
+                Map::new(),
+            )
         }
         (&Method::GET, ["attachments", aid, tail @ ..]) => {
             let mb = &t.mailboxes[uid];
             let m = &mb.messages[&key];
-            let Some(i) = m.attachment_ids.iter().position(|x| x.eq_ignore_ascii_case(aid)) else {
+            let Some(i) = m
+                .attachment_ids
+                .iter()
+                .position(|x| x.eq_ignore_ascii_case(aid))
+            else {
                 return malformed_or_missing(aid);
             };
             let a = &m.mail.attachments[i];
             if tail == ["$value"] {
-                let ct = if a.is_item { "message/rfc822" } else { a.content_type.as_str() };
+                let ct = if a.is_item {
+                    "message/rfc822"
+                } else {
+                    a.content_type.as_str()
+                };
                 return GResp::bytes(ct, a.bytes.clone());
             }
             if !tail.is_empty() {
                 return GResp::unknown_segment(tail[0]);
             }
             let mut v = mb.attachment_json(m, i, &sim.base, true);
-            if a.is_item && g.q("$expand").is_some_and(|e| e.to_ascii_lowercase().contains("item")) {
+            if a.is_item
+                && g.q("$expand")
+                    .is_some_and(|e| e.to_ascii_lowercase().contains("item"))
+            {
                 let inner = crate::mime::parse(&a.bytes);
                 v["item"] = json!({
                     "@odata.type": "#microsoft.graph.message",
@@ -360,10 +577,21 @@ fn message_ops(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, mid: &str, r
                 });
             }
             odata::apply_select(&mut v, &odata::parse_select(g.q("$select")));
-            v["@odata.context"] = json!(context(&sim.base, g, &format!("users('{uid}')/messages('{mid}')/attachments/$entity")));
+            v["@odata.context"] = json!(context(
+                &sim.base,
+                g,
+                &format!("users('{uid}')/messages('{mid}')/attachments/$entity")
+            ));
             GResp::ok(move_context_first(v))
         }
-        (_, [seg, ..]) if !matches!(*seg, "move" | "copy" | "permanentdelete" | "attachments" | "$value") => GResp::unknown_segment(seg),
+        (_, [seg, ..])
+            if !matches!(
+                *seg,
+                "move" | "copy" | "permanentdelete" | "attachments" | "$value"
+            ) =>
+        {
+            GResp::unknown_segment(seg)
+        }
         _ => GResp::method_not_allowed(),
     }
 }
@@ -372,59 +600,148 @@ fn list_folders(sim: &Arc<Sim>, g: &GReq, t: &Tenant, uid: &str, parent: Option<
     let mb = &t.mailboxes[uid];
     let root = mb.well_known_id("msgfolderroot");
     let parent = parent.unwrap_or(&root);
-    let hidden = g.q("includeHiddenFolders").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let mut fs: Vec<&crate::state::Folder> = mb.folders.iter().filter(|f| f.parent_id == parent && (hidden || !f.is_hidden)).collect();
+    let hidden = g
+        .q("includeHiddenFolders")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let mut fs: Vec<&crate::state::Folder> = mb
+        .folders
+        .iter()
+        .filter(|f| f.parent_id == parent && (hidden || !f.is_hidden))
+        .collect();
     fs.sort_by_key(|f| f.display_name.to_lowercase());
     let mut items: Vec<Value> = fs.into_iter().map(|f| mb.folder_json(f)).collect();
     if let Some(Ok(e)) = g.q("$filter").map(odata::parse_filter) {
         items.retain(|v| odata::eval(&e, v));
     }
     let select = odata::parse_select(g.q("$select"));
-    items.iter_mut().for_each(|v| odata::apply_select(v, &select));
-    let spec = PageSpec { default: 10, max: 1000, use_skip: true, reject_over_max: false, cap: None };
-    page(&sim.base, g, items, &format!("users('{uid}')/mailFolders"), spec, Map::new())
+    items
+        .iter_mut()
+        .for_each(|v| odata::apply_select(v, &select));
+    let spec = PageSpec {
+        default: 10,
+        max: 1000,
+        use_skip: true,
+        reject_over_max: false,
+        cap: None,
+    };
+    page(
+        &sim.base,
+        g,
+        items,
+        &format!("users('{uid}')/mailFolders"),
+        spec,
+        Map::new(),
+    )
 }
 
-fn create_folder(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, parent: Option<&str>) -> GResp {
-    let Some(name) = g.body.as_ref().and_then(|b| b["displayName"].as_str()).filter(|n| !n.trim().is_empty()) else {
-        return GResp::error(StatusCode::BAD_REQUEST, "ErrorInvalidRequest", "The folder display name is missing.");
+fn create_folder(
+    sim: &Arc<Sim>,
+    g: &GReq,
+    t: &mut Tenant,
+    uid: &str,
+    parent: Option<&str>,
+) -> GResp {
+    let Some(name) = g
+        .body
+        .as_ref()
+        .and_then(|b| b["displayName"].as_str())
+        .filter(|n| !n.trim().is_empty())
+    else {
+        return GResp::error(
+            StatusCode::BAD_REQUEST,
+            "ErrorInvalidRequest",
+            "The folder display name is missing.",
+        );
     };
-    let hidden = g.body.as_ref().and_then(|b| b["isHidden"].as_bool()).unwrap_or(false);
-    let Some(mb) = t.mailboxes.get_mut(uid) else { return GResp::mailbox_not_enabled() };
-    let parent = parent.map(str::to_string).unwrap_or_else(|| mb.well_known_id("msgfolderroot"));
+    let hidden = g
+        .body
+        .as_ref()
+        .and_then(|b| b["isHidden"].as_bool())
+        .unwrap_or(false);
+    let Some(mb) = t.mailboxes.get_mut(uid) else {
+        return GResp::mailbox_not_enabled();
+    };
+    let parent = parent
+        .map(str::to_string)
+        .unwrap_or_else(|| mb.well_known_id("msgfolderroot"));
     match mb.create_folder(&parent, name, hidden) {
-        Ok(f) => {
+        Some(f) => {
             let mut v = mb.folder_json(&f);
-            v["@odata.context"] = json!(context(&sim.base, g, &format!("users('{uid}')/mailFolders/$entity")));
+            v["@odata.context"] = json!(context(
+                &sim.base,
+                g,
+                &format!("users('{uid}')/mailFolders/$entity")
+            ));
             GResp::created(move_context_first(v))
         }
-        Err(()) => GResp::error(StatusCode::CONFLICT, "ErrorFolderExists", "A folder with the specified name already exists."),
+        None => GResp::error(
+            StatusCode::CONFLICT,
+            "ErrorFolderExists",
+            "A folder with the specified name already exists.",
+        ),
     }
 }
 
 fn folder_delta(sim: &Arc<Sim>, g: &GReq, t: &Tenant, uid: &str) -> GResp {
     let mb = &t.mailboxes[uid];
-    let items: Vec<Value> = mb.folders.iter().filter(|f| f.well_known.as_deref() != Some("msgfolderroot") && f.well_known.as_deref() != Some("recoverableitemsdeletions")).map(|f| mb.folder_json(f)).collect();
+    let items: Vec<Value> = mb
+        .folders
+        .iter()
+        .filter(|f| {
+            f.well_known.as_deref() != Some("msgfolderroot")
+                && f.well_known.as_deref() != Some("recoverableitemsdeletions")
+        })
+        .map(|f| mb.folder_json(f))
+        .collect();
     let mut out = Map::new();
-    out.insert("@odata.context".into(), json!(context(&sim.base, g, "Collection(mailFolder)")));
-    out.insert("@odata.deltaLink".into(), json!(link(&sim.base, g, &[("$deltatoken", crate::util::b64url(&crate::util::random_bytes::<12>()))])));
+    out.insert(
+        "@odata.context".into(),
+        json!(context(&sim.base, g, "Collection(mailFolder)")),
+    );
+    out.insert(
+        "@odata.deltaLink".into(),
+        json!(link(
+            &sim.base,
+            g,
+            &[(
+                "$deltatoken",
+                crate::util::b64url(&crate::util::random_bytes::<12>())
+            )]
+        )),
+    );
     out.insert("value".into(), Value::Array(items));
     GResp::ok(Value::Object(out))
 }
 
 pub fn sync_state_not_found(generation: u64, highest: u64) -> GResp {
-    GResp::error(StatusCode::GONE, "SyncStateNotFound", format!("The sync state generation is not found; generation={generation};[highest={highest}]"))
+    GResp::error(
+        StatusCode::GONE,
+        "SyncStateNotFound",
+        format!(
+            "The sync state generation is not found; generation={generation};[highest={highest}]"
+        ),
+    )
 }
 
 fn message_delta(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, folder_id: &str) -> GResp {
-    let kind = DeltaKind::Messages { user_id: uid.to_string(), folder_id: folder_id.to_string() };
+    let kind = DeltaKind::Messages {
+        user_id: uid.to_string(),
+        folder_id: folder_id.to_string(),
+    };
     let epoch = t.mailboxes[uid].delta_epoch;
     let initial_url = format!("{}/{}{}", sim.base, g.version(), g.raw_path);
-    let (mut st, is_delta_token) = if let Some((tok, is_delta)) = g.q("$skiptoken").map(|s| (s, false)).or_else(|| g.q("$deltatoken").map(|s| (s, true))) {
+    let (mut st, is_delta_token) = if let Some((tok, is_delta)) = g
+        .q("$skiptoken")
+        .map(|s| (s, false))
+        .or_else(|| g.q("$deltatoken").map(|s| (s, true)))
+    {
         let Some(st) = t.delta_states.get(tok).cloned() else {
             return sync_state_not_found(epoch, t.seq).header("Location", initial_url);
         };
-        if st.kind != kind || st.epoch != epoch || (is_delta && sim.chance(sim.cfg.faults.p_delta_expiry)) {
+        if st.kind != kind
+            || st.epoch != epoch
+            || (is_delta && sim.chance(sim.cfg.faults.p_delta_expiry))
+        {
             if st.epoch == epoch {
                 sim.stats.with(|s| s.faults_injected += 1);
             }
@@ -433,31 +750,62 @@ fn message_delta(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, folder_id:
         (st, is_delta)
     } else {
         if g.q("$search").is_some() {
-            return GResp::error(StatusCode::BAD_REQUEST, "ErrorInvalidUrlQuery", "The query parameter '$search' is not supported with delta.");
+            return GResp::error(
+                StatusCode::BAD_REQUEST,
+                "ErrorInvalidUrlQuery",
+                "The query parameter '$search' is not supported with delta.",
+            );
         }
         if let Some(o) = g.q("$orderby")
             && !o.trim().eq_ignore_ascii_case("receivedDateTime desc")
         {
-            return GResp::error(StatusCode::BAD_REQUEST, "ErrorInvalidUrlQuery", "Only '$orderby=receivedDateTime desc' is supported with delta.");
+            return GResp::error(
+                StatusCode::BAD_REQUEST,
+                "ErrorInvalidUrlQuery",
+                "Only '$orderby=receivedDateTime desc' is supported with delta.",
+            );
         }
         let expr = match g.q("$filter").map(odata::parse_filter) {
             None => None,
             Some(Ok(e)) => {
-                let ok = odata::comparisons(&e).iter().all(|(p, o)| p.eq_ignore_ascii_case("receivedDateTime") && matches!(o, odata::Op::Ge | odata::Op::Gt));
+                let ok = odata::comparisons(&e).iter().all(|(p, o)| {
+                    p.eq_ignore_ascii_case("receivedDateTime")
+                        && matches!(o, odata::Op::Ge | odata::Op::Gt)
+                });
                 if !ok || !matches!(e, odata::Expr::Cmp(..)) {
-                    return GResp::error(StatusCode::BAD_REQUEST, "ErrorInvalidUrlQuery", "Only 'receivedDateTime ge|gt {value}' is supported in $filter with delta.");
+                    return GResp::error(
+                        StatusCode::BAD_REQUEST,
+                        "ErrorInvalidUrlQuery",
+                        "Only 'receivedDateTime ge|gt {value}' is supported in $filter with delta.",
+                    );
                 }
                 Some(e)
             }
-            Some(Err(_)) => return GResp::error(StatusCode::BAD_REQUEST, "ErrorInvalidUrlQueryFilter", "Invalid filter clause"),
+            Some(Err(_)) => {
+                return GResp::error(
+                    StatusCode::BAD_REQUEST,
+                    "ErrorInvalidUrlQueryFilter",
+                    "Invalid filter clause",
+                );
+            }
         };
         let mb = &t.mailboxes[uid];
-        let mut ms: Vec<&crate::state::StoredMessage> = mb.messages.values().filter(|m| m.folder_id == folder_id).collect();
-        ms.sort_by(|a, b| b.received.cmp(&a.received));
-        let full = RenderOpts::default();
+        let mut ms: Vec<&crate::state::StoredMessage> = mb
+            .messages
+            .values()
+            .filter(|m| m.folder_id == folder_id)
+            .collect();
+        ms.sort_by_key(|b| std::cmp::Reverse(b.received));
+        let full = RenderOpts {
+            no_body: true,
+            ..RenderOpts::default()
+        };
         let pending: VecDeque<DeltaItem> = ms
             .into_iter()
-            .filter(|m| expr.as_ref().is_none_or(|e| odata::eval(e, &mb.message_json(m, &sim.base, &full))))
+            .filter(|m| {
+                expr.as_ref()
+                    .is_none_or(|e| odata::eval(e, &mb.message_json(m, &sim.base, &full)))
+            })
             .take(if expr.is_some() { 5000 } else { usize::MAX })
             .map(|m| DeltaItem::Present(m.immutable_id.clone()))
             .collect();
@@ -467,7 +815,14 @@ fn message_delta(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, folder_id:
             .or_else(|| g.q("$top").and_then(|v| v.parse().ok()))
             .filter(|n| *n > 0)
             .unwrap_or(sim.cfg.pages.delta_default);
-        let change_types = g.q("changeType").map(|c| c.split(',').map(|s| s.trim().to_ascii_lowercase()).collect()).unwrap_or_default();
+        let change_types = g
+            .q("changeType")
+            .map(|c| {
+                c.split(',')
+                    .map(|s| s.trim().to_ascii_lowercase())
+                    .collect()
+            })
+            .unwrap_or_default();
         (
             DeltaState {
                 kind: kind.clone(),
@@ -489,20 +844,37 @@ fn message_delta(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, folder_id:
         let w = st.watermark;
         let mut order: Vec<String> = Vec::new();
         let mut removed_ids: std::collections::HashMap<String, String> = Default::default();
-        for c in mb.changes.iter().filter(|c| c.seq > w && c.folder_id == folder_id) {
+        for c in mb
+            .changes
+            .iter()
+            .filter(|c| c.seq > w && c.folder_id == folder_id)
+        {
             order.retain(|x| x != &c.immutable_id);
             order.push(c.immutable_id.clone());
             if c.removed {
-                removed_ids.insert(c.immutable_id.clone(), if st.immutable { c.immutable_id.clone() } else { c.rest_id.clone() });
+                removed_ids.insert(
+                    c.immutable_id.clone(),
+                    if st.immutable {
+                        c.immutable_id.clone()
+                    } else {
+                        c.rest_id.clone()
+                    },
+                );
             }
         }
         let wants = |k: &str| st.change_types.is_empty() || st.change_types.iter().any(|c| c == k);
         st.pending = order
             .into_iter()
             .filter_map(|imm| {
-                let present = mb.messages.get(&imm).is_some_and(|m| m.folder_id == folder_id);
+                let present = mb
+                    .messages
+                    .get(&imm)
+                    .is_some_and(|m| m.folder_id == folder_id);
                 if present {
-                    let existed = mb.changes.iter().any(|c| c.seq <= w && c.immutable_id == imm && c.folder_id == folder_id);
+                    let existed = mb
+                        .changes
+                        .iter()
+                        .any(|c| c.seq <= w && c.immutable_id == imm && c.folder_id == folder_id);
                     let kind = if existed { "updated" } else { "created" };
                     wants(kind).then_some(DeltaItem::Present(imm))
                 } else {
@@ -515,10 +887,18 @@ fn message_delta(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, folder_id:
         st.created_seq = t.seq;
     }
     let mb = &t.mailboxes[uid];
-    let opts = RenderOpts { immutable: st.immutable, text_body: g.prefers("outlook.body-content-type=text"), select: st.select.clone(), expand_attachments: false };
+    let opts = RenderOpts {
+        immutable: st.immutable,
+        text_body: g.prefers("outlook.body-content-type=text"),
+        select: st.select.clone(),
+        expand_attachments: false,
+        no_body: false,
+    };
     let mut value = Vec::new();
     while value.len() < st.page_size {
-        let Some(item) = st.pending.pop_front() else { break };
+        let Some(item) = st.pending.pop_front() else {
+            break;
+        };
         match item {
             DeltaItem::Present(imm) => {
                 if let Some(m) = mb.messages.get(&imm).filter(|m| m.folder_id == folder_id) {
@@ -537,11 +917,20 @@ fn message_delta(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, folder_id:
     st.created_seq = t.seq;
     let tok = t.put_delta_state(st);
     let mut out = Map::new();
-    out.insert("@odata.context".into(), json!(context(&sim.base, g, "Collection(message)")));
+    out.insert(
+        "@odata.context".into(),
+        json!(context(&sim.base, g, "Collection(message)")),
+    );
     if more {
-        out.insert("@odata.nextLink".into(), json!(format!("{base_link}?$skiptoken={tok}")));
+        out.insert(
+            "@odata.nextLink".into(),
+            json!(format!("{base_link}?$skiptoken={tok}")),
+        );
     } else {
-        out.insert("@odata.deltaLink".into(), json!(format!("{base_link}?$deltatoken={tok}")));
+        out.insert(
+            "@odata.deltaLink".into(),
+            json!(format!("{base_link}?$deltatoken={tok}")),
+        );
     }
     out.insert("value".into(), Value::Array(value));
     GResp::ok(Value::Object(out))
@@ -553,7 +942,14 @@ fn rules(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, rule_id: Option<&s
     let opaque = |r: &Value| -> Value {
         if r["isReadOnly"].as_bool() == Some(true) {
             let mut o = Map::new();
-            for k in ["id", "displayName", "sequence", "isEnabled", "hasError", "isReadOnly"] {
+            for k in [
+                "id",
+                "displayName",
+                "sequence",
+                "isEnabled",
+                "hasError",
+                "isReadOnly",
+            ] {
                 o.insert(k.into(), r[k].clone());
             }
             Value::Object(o)
@@ -564,7 +960,13 @@ fn rules(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, rule_id: Option<&s
     match (&g.method, rule_id) {
         (&Method::GET, None) => {
             let items: Vec<Value> = t.mailboxes[uid].rules.iter().map(opaque).collect();
-            let spec = PageSpec { default: 1000, max: 1000, use_skip: true, reject_over_max: false, cap: None };
+            let spec = PageSpec {
+                default: 1000,
+                max: 1000,
+                use_skip: true,
+                reject_over_max: false,
+                cap: None,
+            };
             page(&sim.base, g, items, &ctx_coll, spec, Map::new())
         }
         (&Method::POST, None) => {
@@ -572,20 +974,33 @@ fn rules(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, rule_id: Option<&s
                 return GResp::bad_request("Empty Payload. JSON content expected.");
             };
             if body["displayName"].as_str().is_none_or(str::is_empty) {
-                return GResp::error(StatusCode::BAD_REQUEST, "ErrorInvalidArgument", "The rule's DisplayName is missing.");
+                return GResp::error(
+                    StatusCode::BAD_REQUEST,
+                    "ErrorInvalidArgument",
+                    "The rule's DisplayName is missing.",
+                );
             }
             if !body["actions"].is_object() {
-                return GResp::error(StatusCode::BAD_REQUEST, "ErrorInvalidArgument", "The rule doesn't have any actions.");
+                return GResp::error(
+                    StatusCode::BAD_REQUEST,
+                    "ErrorInvalidArgument",
+                    "The rule doesn't have any actions.",
+                );
             }
             match t.create_rule(uid, body.clone(), &actor) {
                 Some(mut r) => {
-                    r["@odata.context"] = json!(context(&sim.base, g, &format!("{ctx_coll}/$entity")));
+                    r["@odata.context"] =
+                        json!(context(&sim.base, g, &format!("{ctx_coll}/$entity")));
                     GResp::created(move_context_first(r))
                 }
                 None => GResp::mailbox_not_enabled(),
             }
         }
-        (&Method::GET, Some(rid)) => match t.mailboxes[uid].rules.iter().find(|r| r["id"].as_str() == Some(rid)) {
+        (&Method::GET, Some(rid)) => match t.mailboxes[uid]
+            .rules
+            .iter()
+            .find(|r| r["id"].as_str() == Some(rid))
+        {
             Some(r) => {
                 let mut r = opaque(r);
                 r["@odata.context"] = json!(context(&sim.base, g, &format!("{ctx_coll}/$entity")));
@@ -594,19 +1009,30 @@ fn rules(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, rule_id: Option<&s
             None => GResp::not_found_item(),
         },
         (&Method::PATCH, Some(rid)) => {
-            let Some(body) = g.body.as_ref() else { return GResp::bad_request("Empty Payload. JSON content expected.") };
+            let Some(body) = g.body.as_ref() else {
+                return GResp::bad_request("Empty Payload. JSON content expected.");
+            };
             match t.patch_rule(uid, rid, body, &actor) {
                 Ok(mut r) => {
-                    r["@odata.context"] = json!(context(&sim.base, g, &format!("{ctx_coll}/$entity")));
+                    r["@odata.context"] =
+                        json!(context(&sim.base, g, &format!("{ctx_coll}/$entity")));
                     GResp::ok(move_context_first(r))
                 }
-                Err("readonly") => GResp::error(StatusCode::FORBIDDEN, "ErrorAccessDenied", "The rule can't be modified through REST because it is read-only."),
+                Err("readonly") => GResp::error(
+                    StatusCode::FORBIDDEN,
+                    "ErrorAccessDenied",
+                    "The rule can't be modified through REST because it is read-only.",
+                ),
                 Err(_) => GResp::not_found_item(),
             }
         }
         (&Method::DELETE, Some(rid)) => match t.delete_rule(uid, rid, &actor) {
             Ok(()) => GResp::no_content(),
-            Err("readonly") => GResp::error(StatusCode::FORBIDDEN, "ErrorAccessDenied", "The rule can't be modified through REST because it is read-only."),
+            Err("readonly") => GResp::error(
+                StatusCode::FORBIDDEN,
+                "ErrorAccessDenied",
+                "The rule can't be modified through REST because it is read-only.",
+            ),
             Err(_) => GResp::not_found_item(),
         },
         _ => GResp::method_not_allowed(),

@@ -1,11 +1,13 @@
 //! Graph request routing. Routing is by hand over decoded path segments (not axum routes) so
 //! `$batch` items run through exactly the same code as top-level requests, throttling included.
 
+pub mod auditquery;
 pub mod batch;
 pub mod directory;
 pub mod identity;
 pub mod mail;
 pub mod paging;
+pub mod reports;
 pub mod resp;
 pub mod subscriptions;
 
@@ -41,7 +43,9 @@ pub fn split_segments_pub(path: &str) -> Vec<String> {
 fn split_segments(path: &str) -> Vec<String> {
     let mut out = Vec::new();
     for raw in path.split('/').filter(|s| !s.is_empty()) {
-        let s = percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned();
+        let s = percent_encoding::percent_decode_str(raw)
+            .decode_utf8_lossy()
+            .into_owned();
         // `name(...)` key syntax: mailFolders('inbox'), servicePrincipals(appId='x'), delta()
         if let (Some(open), true) = (s.find('('), s.ends_with(')')) {
             let name = &s[..open];
@@ -65,8 +69,18 @@ fn split_segments(path: &str) -> Vec<String> {
 }
 
 impl GReq {
-    pub fn new(method: Method, beta: bool, raw_path: &str, query: &str, headers: HeaderMap, body: &[u8], claims: AccessClaims) -> Self {
-        let query: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    pub fn new(
+        method: Method,
+        beta: bool,
+        raw_path: &str,
+        query: &str,
+        headers: HeaderMap,
+        body: &[u8],
+        claims: AccessClaims,
+    ) -> Self {
+        let query: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
         let (body, body_invalid) = if body.iter().all(u8::is_ascii_whitespace) {
             (None, false)
         } else {
@@ -75,7 +89,17 @@ impl GReq {
                 Err(_) => (None, true),
             }
         };
-        Self { method, beta, segs: split_segments(raw_path), raw_path: raw_path.to_string(), query, headers, body, body_invalid, claims }
+        Self {
+            method,
+            beta,
+            segs: split_segments(raw_path),
+            raw_path: raw_path.to_string(),
+            query,
+            headers,
+            body,
+            body_invalid,
+            claims,
+        }
     }
 
     /// A query option, matched with or without `$`, case-insensitively.
@@ -103,7 +127,12 @@ impl GReq {
 
     pub fn prefer_value(&self, key: &str) -> Option<String> {
         let key = key.to_ascii_lowercase();
-        for v in self.headers.get_all("prefer").iter().filter_map(|v| v.to_str().ok()) {
+        for v in self
+            .headers
+            .get_all("prefer")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+        {
             for part in v.split(',') {
                 if let Some((k, val)) = part.split_once('=')
                     && k.trim().to_ascii_lowercase() == key
@@ -124,7 +153,10 @@ impl GReq {
     }
 
     pub fn lc(&self, i: usize) -> String {
-        self.segs.get(i).map(|s| s.to_ascii_lowercase()).unwrap_or_default()
+        self.segs
+            .get(i)
+            .map(|s| s.to_ascii_lowercase())
+            .unwrap_or_default()
     }
 }
 
@@ -132,7 +164,10 @@ impl GReq {
 fn mailbox_of(g: &GReq) -> Option<&str> {
     if g.lc(0) == "users" && g.segs.len() >= 3 {
         let r = g.lc(2);
-        if matches!(r.as_str(), "messages" | "mailfolders" | "mailboxsettings" | "inferenceclassification" | "outlook") {
+        if matches!(
+            r.as_str(),
+            "messages" | "mailfolders" | "mailboxsettings" | "inferenceclassification" | "outlook"
+        ) {
             return Some(g.segs[1].as_str());
         }
     }
@@ -153,7 +188,11 @@ pub async fn dispatch(sim: &Arc<Sim>, g: GReq) -> GResp {
     sim.stats.with(|s| s.graph_requests += 1);
     let cfg = &sim.cfg;
     if let Some(mb) = mailbox_of(&g) {
-        let key = sim.state.lock().user_id(mb).unwrap_or_else(|| mb.to_ascii_lowercase());
+        let key = sim
+            .state
+            .lock()
+            .user_id(mb)
+            .unwrap_or_else(|| mb.to_ascii_lowercase());
         let limits = crate::stats::MailboxLimits {
             concurrency: cfg.throttle.mailbox_concurrency,
             requests: cfg.throttle.mailbox_requests,
@@ -174,7 +213,11 @@ pub async fn dispatch(sim: &Arc<Sim>, g: GReq) -> GResp {
     // Non-mailbox limits.
     let seg0 = g.lc(0);
     if seg0 == "auditlogs"
-        && let Err(ra) = sim.stats.window_limit("reports", cfg.throttle.reports_requests, cfg.throttle.reports_window)
+        && let Err(ra) = sim.stats.window_limit(
+            "reports",
+            cfg.throttle.reports_requests,
+            cfg.throttle.reports_window,
+        )
     {
         return GResp::too_many(Some(ra));
     }
@@ -182,7 +225,11 @@ pub async fn dispatch(sim: &Arc<Sim>, g: GReq) -> GResp {
         && g.lc(1) == "conditionalaccess"
         && sim
             .stats
-            .window_limit("ca", cfg.throttle.ca_requests_per_second, std::time::Duration::from_secs(1))
+            .window_limit(
+                "ca",
+                cfg.throttle.ca_requests_per_second,
+                std::time::Duration::from_secs(1),
+            )
             .is_err()
     {
         // Conditional access throttling carries no Retry-After.
@@ -200,7 +247,9 @@ pub async fn dispatch(sim: &Arc<Sim>, g: GReq) -> GResp {
 /// Synchronous routing for everything but subscriptions (which call out to webhooks).
 fn route(sim: &Arc<Sim>, g: &GReq) -> GResp {
     if g.body_invalid {
-        return GResp::bad_request("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
+        return GResp::bad_request(
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+        );
     }
     match g.lc(0).as_str() {
         "me" => GResp::bad_request("/me request is only valid with delegated authentication flow."),
@@ -217,6 +266,7 @@ fn route(sim: &Arc<Sim>, g: &GReq) -> GResp {
         "auditlogs" => directory::audit_logs(sim, g),
         "identity" => directory::conditional_access(sim, g),
         "reports" => directory::reports(sim, g),
+        "security" if g.lc(1) == "auditlog" => auditquery::handle(sim, g),
         "security" => directory::security(sim, g),
         "applications" | "serviceprincipals" | "oauth2permissiongrants" => directory::apps(sim, g),
         "" => GResp::bad_request("Invalid request."),

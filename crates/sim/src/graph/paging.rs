@@ -20,7 +20,9 @@ pub struct PageSpec {
 }
 
 fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
+    url::form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 /// Build an absolute link to the same resource with different paging options.
@@ -49,44 +51,84 @@ pub fn context(base: &str, g: &GReq, fragment: &str) -> String {
     format!("{base}/{}/$metadata#{fragment}", g.version())
 }
 
-/// Page a fully filtered and ordered collection.
-pub fn page(base: &str, g: &GReq, mut items: Vec<Value>, ctx_fragment: &str, spec: PageSpec, extra: Map<String, Value>) -> GResp {
+/// The `(offset, page size)` a request asks for, or the 400 Graph gives for bad paging options.
+pub fn window(g: &GReq, spec: PageSpec) -> Result<(usize, usize), GResp> {
+    let bad_size = |t: &str, code: &str| {
+        GResp::error(
+            StatusCode::BAD_REQUEST,
+            code,
+            format!(
+                "Invalid page size specified: '{t}'. Must be between 1 and {} inclusive.",
+                spec.max
+            ),
+        )
+    };
     let top = match g.q("$top") {
         None => None,
         Some(t) => match t.trim().parse::<usize>() {
-            Ok(0) | Err(_) => {
-                return GResp::error(StatusCode::BAD_REQUEST, "BadRequest", format!("Invalid page size specified: '{t}'. Must be between 1 and {} inclusive.", spec.max));
-            }
+            Ok(0) | Err(_) => return Err(bad_size(t, "BadRequest")),
             Ok(n) if n > spec.max && spec.reject_over_max => {
-                return GResp::error(StatusCode::BAD_REQUEST, "Request_UnsupportedQuery", format!("Invalid page size specified: '{n}'. Must be between 1 and {} inclusive.", spec.max));
+                return Err(bad_size(t, "Request_UnsupportedQuery"));
             }
             Ok(n) => Some(n.min(spec.max)),
         },
     };
-    if let Some(cap) = spec.cap {
-        items.truncate(cap);
-    }
     let offset = if let Some(tok) = g.q("$skiptoken") {
-        match crate::util::b64url_decode(tok).and_then(|b| String::from_utf8(b).ok()).and_then(|s| s.strip_prefix("o:").and_then(|n| n.parse::<usize>().ok())) {
-            Some(o) => o,
-            None => return GResp::error(StatusCode::BAD_REQUEST, "Request_BadRequest", "The specified page token value has expired and can no longer be included in your request."),
-        }
+        crate::util::b64url_decode(tok)
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|s| s.strip_prefix("o:").and_then(|n| n.parse::<usize>().ok()))
+            .ok_or_else(|| {
+                GResp::error(
+                    StatusCode::BAD_REQUEST,
+                    "Request_BadRequest",
+                    "The specified page token value has expired and can no longer be included in your request.",
+                )
+            })?
     } else if let Some(s) = g.q("$skip") {
-        match s.parse::<usize>() {
-            Ok(n) => n,
-            Err(_) => return GResp::bad_request(format!("Invalid $skip value '{s}'.")),
-        }
+        s.parse::<usize>()
+            .map_err(|_| GResp::bad_request(format!("Invalid $skip value '{s}'.")))?
     } else {
         0
     };
-    let max_page = g.prefer_value("odata.maxpagesize").and_then(|v| v.parse::<usize>().ok()).filter(|n| *n > 0);
-    let size = top.or(max_page.map(|m| m.min(spec.max))).unwrap_or(spec.default).max(1);
+    let max_page = g
+        .prefer_value("odata.maxpagesize")
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0);
+    let size = top
+        .or(max_page.map(|m| m.min(spec.max)))
+        .unwrap_or(spec.default)
+        .max(1);
+    Ok((offset, size))
+}
+
+/// Page a fully filtered and ordered collection. Items outside the requested window may be
+/// placeholders (callers that render lazily pass `Value::Null` there).
+pub fn page(
+    base: &str,
+    g: &GReq,
+    mut items: Vec<Value>,
+    ctx_fragment: &str,
+    spec: PageSpec,
+    extra: Map<String, Value>,
+) -> GResp {
+    let (offset, size) = match window(g, spec) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    if let Some(cap) = spec.cap {
+        items.truncate(cap);
+    }
     let total = items.len();
     let page: Vec<Value> = items.into_iter().skip(offset).take(size).collect();
     let next = offset + page.len();
     let mut out = Map::new();
-    out.insert("@odata.context".into(), json!(context(base, g, ctx_fragment)));
-    if g.q("$count").is_some_and(|c| c.eq_ignore_ascii_case("true")) {
+    out.insert(
+        "@odata.context".into(),
+        json!(context(base, g, ctx_fragment)),
+    );
+    if g.q("$count")
+        .is_some_and(|c| c.eq_ignore_ascii_case("true"))
+    {
         out.insert("@odata.count".into(), json!(total));
     }
     for (k, v) in extra {
@@ -96,7 +138,14 @@ pub fn page(base: &str, g: &GReq, mut items: Vec<Value>, ctx_fragment: &str, spe
         let l = if spec.use_skip {
             link(base, g, &[("$skip", next.to_string())])
         } else {
-            link(base, g, &[("$skiptoken", crate::util::b64url(format!("o:{next}").as_bytes()))])
+            link(
+                base,
+                g,
+                &[(
+                    "$skiptoken",
+                    crate::util::b64url(format!("o:{next}").as_bytes()),
+                )],
+            )
         };
         out.insert("@odata.nextLink".into(), json!(l));
     }

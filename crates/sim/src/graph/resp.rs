@@ -15,12 +15,19 @@ pub struct GResp {
 pub enum GBody {
     Empty,
     Json(Value),
-    Bytes { content_type: String, bytes: Vec<u8> },
+    Bytes {
+        content_type: String,
+        bytes: Vec<u8>,
+    },
 }
 
 impl GResp {
     pub fn json(status: StatusCode, v: Value) -> Self {
-        Self { status, headers: vec![], body: GBody::Json(v) }
+        Self {
+            status,
+            headers: vec![],
+            body: GBody::Json(v),
+        }
     }
     pub fn ok(v: Value) -> Self {
         Self::json(StatusCode::OK, v)
@@ -29,10 +36,21 @@ impl GResp {
         Self::json(StatusCode::CREATED, v)
     }
     pub fn no_content() -> Self {
-        Self { status: StatusCode::NO_CONTENT, headers: vec![], body: GBody::Empty }
+        Self {
+            status: StatusCode::NO_CONTENT,
+            headers: vec![],
+            body: GBody::Empty,
+        }
     }
     pub fn bytes(content_type: &str, bytes: Vec<u8>) -> Self {
-        Self { status: StatusCode::OK, headers: vec![], body: GBody::Bytes { content_type: content_type.into(), bytes } }
+        Self {
+            status: StatusCode::OK,
+            headers: vec![],
+            body: GBody::Bytes {
+                content_type: content_type.into(),
+                bytes,
+            },
+        }
     }
     pub fn header(mut self, k: &str, v: impl Into<String>) -> Self {
         self.headers.push((k.to_string(), v.into()));
@@ -41,42 +59,79 @@ impl GResp {
     /// Graph error body `{"error":{"code","message","innerError":{...}}}`; `innerError` is
     /// completed with request ids by the server.
     pub fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        Self::json(status, json!({"error": {"code": code, "message": message.into(), "innerError": {}}}))
+        Self::json(
+            status,
+            json!({"error": {"code": code, "message": message.into(), "innerError": {}}}),
+        )
     }
     pub fn not_found_item() -> Self {
-        Self::error(StatusCode::NOT_FOUND, "ErrorItemNotFound", "The specified object was not found in the store.")
+        Self::error(
+            StatusCode::NOT_FOUND,
+            "ErrorItemNotFound",
+            "The specified object was not found in the store.",
+        )
     }
     pub fn user_not_found(id: &str) -> Self {
         Self::error(
             StatusCode::NOT_FOUND,
             "Request_ResourceNotFound",
-            format!("Resource '{id}' does not exist or one of its queried reference-property objects are not present."),
+            format!(
+                "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+            ),
         )
     }
     pub fn mailbox_not_enabled() -> Self {
-        Self::error(StatusCode::NOT_FOUND, "MailboxNotEnabledForRESTAPI", "The mailbox is either inactive, soft-deleted, or is hosted on-premise.")
+        Self::error(
+            StatusCode::NOT_FOUND,
+            "MailboxNotEnabledForRESTAPI",
+            "The mailbox is either inactive, soft-deleted, or is hosted on-premise.",
+        )
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::error(StatusCode::BAD_REQUEST, "BadRequest", message)
     }
     pub fn directory_denied() -> Self {
-        Self::error(StatusCode::FORBIDDEN, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+        Self::error(
+            StatusCode::FORBIDDEN,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        )
     }
     pub fn mailbox_denied() -> Self {
-        Self::error(StatusCode::FORBIDDEN, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+        Self::error(
+            StatusCode::FORBIDDEN,
+            "ErrorAccessDenied",
+            "Access is denied. Check credentials and try again.",
+        )
     }
     pub fn generic_denied() -> Self {
-        Self::error(StatusCode::FORBIDDEN, "accessDenied", "Insufficient privileges to complete the operation.")
+        Self::error(
+            StatusCode::FORBIDDEN,
+            "accessDenied",
+            "Insufficient privileges to complete the operation.",
+        )
     }
     pub fn method_not_allowed() -> Self {
-        Self::error(StatusCode::METHOD_NOT_ALLOWED, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
+        Self::error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Request_BadRequest",
+            "Specified HTTP method is not allowed for the request target.",
+        )
     }
     pub fn unknown_segment(seg: &str) -> Self {
-        Self::error(StatusCode::BAD_REQUEST, "BadRequest", format!("Resource not found for the segment '{seg}'."))
+        Self::error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            format!("Resource not found for the segment '{seg}'."),
+        )
     }
     pub fn mailbox_throttled(retry_after: f64) -> Self {
-        Self::error(StatusCode::TOO_MANY_REQUESTS, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.")
-            .header("Retry-After", fmt_retry(retry_after))
+        Self::error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "ApplicationThrottled",
+            "Application is over its MailboxConcurrency limit.",
+        )
+        .header("Retry-After", fmt_retry(retry_after))
     }
     pub fn too_many(retry_after: Option<f64>) -> Self {
         let r = Self::json(

@@ -14,13 +14,22 @@ use crate::server::Sim;
 use crate::state::Subscription;
 
 fn validation_failed() -> GResp {
-    GResp::error(StatusCode::BAD_REQUEST, "ValidationError", "Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.")
+    GResp::error(
+        StatusCode::BAD_REQUEST,
+        "ValidationError",
+        "Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.",
+    )
 }
 
 /// Graph's handshake: POST `{url}?validationToken=...`, expect 200 text/plain echoing it.
 async fn validate(sim: &Sim, url: &str) -> bool {
-    let token = format!("Validation: Testing client application reachability for subscription Request-Id: {}", crate::util::new_guid());
-    let Ok(mut u) = url::Url::parse(url) else { return false };
+    let token = format!(
+        "Validation: Testing client application reachability for subscription Request-Id: {}",
+        crate::util::new_guid()
+    );
+    let Ok(mut u) = url::Url::parse(url) else {
+        return false;
+    };
     u.query_pairs_mut().append_pair("validationToken", &token);
     let res = sim
         .http
@@ -37,12 +46,18 @@ async fn validate(sim: &Sim, url: &str) -> bool {
 
 /// Parse a message resource: `users/{id}/messages`, `users/{id}/mailFolders('x')/messages`.
 fn parse_resource(resource: &str) -> Option<(String, Option<String>)> {
-    let path = resource.split('?').next().unwrap_or_default().trim_start_matches('/');
+    let path = resource
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches('/');
     let segs = super::split_segments_pub(path);
     let lc: Vec<String> = segs.iter().map(|s| s.to_ascii_lowercase()).collect();
     match lc.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["users", _, "messages"] => Some((segs[1].clone(), None)),
-        ["users", _, "mailfolders", _, "messages"] => Some((segs[1].clone(), Some(segs[3].clone()))),
+        ["users", _, "mailfolders", _, "messages"] => {
+            Some((segs[1].clone(), Some(segs[3].clone())))
+        }
         _ => None,
     }
 }
@@ -74,18 +89,32 @@ pub async fn handle(sim: &Arc<Sim>, g: &GReq) -> GResp {
             let now = Utc::now();
             let mut t = sim.state.lock();
             t.subscriptions.retain(|_, s| s.expiration > now);
-            let Some(s) = t.subscriptions.get_mut(sid).filter(|s| s.application_id == app) else {
-                return GResp::error(StatusCode::NOT_FOUND, "ResourceNotFound", format!("The object was not found. Subscription Id: {sid}"));
+            let Some(s) = t
+                .subscriptions
+                .get_mut(sid)
+                .filter(|s| s.application_id == app)
+            else {
+                return GResp::error(
+                    StatusCode::NOT_FOUND,
+                    "ResourceNotFound",
+                    format!("The object was not found. Subscription Id: {sid}"),
+                );
             };
             match (m, tail) {
                 (&Method::GET, "") => GResp::ok(s.to_json(&sim.base)),
                 (&Method::PATCH, "") => {
-                    let Some(body) = g.body.as_ref() else { return GResp::bad_request("Empty Payload. JSON content expected.") };
+                    let Some(body) = g.body.as_ref() else {
+                        return GResp::bad_request("Empty Payload. JSON content expected.");
+                    };
                     if body.get("lifecycleNotificationUrl").is_some() {
-                        return GResp::bad_request("lifecycleNotificationUrl cannot be updated; create a new subscription.");
+                        return GResp::bad_request(
+                            "lifecycleNotificationUrl cannot be updated; create a new subscription.",
+                        );
                     }
                     if let Some(exp) = body["expirationDateTime"].as_str() {
-                        let Some(e) = crate::util::parse_time(exp) else { return GResp::bad_request("Invalid expirationDateTime.") };
+                        let Some(e) = crate::util::parse_time(exp) else {
+                            return GResp::bad_request("Invalid expirationDateTime.");
+                        };
                         if let Err(r) = check_expiration(sim, e) {
                             return r;
                         }
@@ -112,7 +141,9 @@ fn check_expiration(sim: &Sim, e: chrono::DateTime<Utc>) -> Result<(), GResp> {
         return Err(GResp::error(
             StatusCode::BAD_REQUEST,
             "ExtensionError",
-            format!("Operation: Create; Exception: [Status Code: BadRequest; Reason: Subscription expiration can only be 0-{max} minutes in the future.]"),
+            format!(
+                "Operation: Create; Exception: [Status Code: BadRequest; Reason: Subscription expiration can only be 0-{max} minutes in the future.]"
+            ),
         ));
     }
     Ok(())
@@ -123,43 +154,116 @@ async fn create(sim: &Arc<Sim>, g: &GReq) -> GResp {
         return GResp::bad_request("Empty Payload. JSON content expected.");
     };
     let s = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
-    let (Some(change), Some(url), Some(resource), Some(exp)) = (s("changeType"), s("notificationUrl"), s("resource"), s("expirationDateTime")) else {
-        return GResp::bad_request("changeType, notificationUrl, resource and expirationDateTime are required.");
+    let (Some(change), Some(url), Some(resource), Some(exp)) = (
+        s("changeType"),
+        s("notificationUrl"),
+        s("resource"),
+        s("expirationDateTime"),
+    ) else {
+        return GResp::bad_request(
+            "changeType, notificationUrl, resource and expirationDateTime are required.",
+        );
     };
     let change_types: Vec<String> = change.split(',').map(|c| c.trim().to_string()).collect();
-    if change_types.is_empty() || change_types.iter().any(|c| !matches!(c.as_str(), "created" | "updated" | "deleted")) {
+    if change_types.is_empty()
+        || change_types
+            .iter()
+            .any(|c| !matches!(c.as_str(), "created" | "updated" | "deleted"))
+    {
         return GResp::bad_request(format!("Invalid changeType '{change}'."));
     }
-    let Some(expiration) = crate::util::parse_time(&exp) else { return GResp::bad_request("Invalid expirationDateTime.") };
+    let Some(expiration) = crate::util::parse_time(&exp) else {
+        return GResp::bad_request("Invalid expirationDateTime.");
+    };
     if let Err(r) = check_expiration(sim, expiration) {
         return r;
+    }
+    if body.get("includeResourceData").and_then(Value::as_bool) == Some(true) {
+        if s("encryptionCertificate").is_none() || s("encryptionCertificateId").is_none() {
+            return GResp::bad_request(
+                "encryptionCertificate and encryptionCertificateId are required when includeResourceData is true.",
+            );
+        }
+        return GResp::error(
+            StatusCode::NOT_IMPLEMENTED,
+            "NotImplemented",
+            "Rich notifications (includeResourceData) are not modelled by the simulator.",
+        );
     }
     if s("clientState").is_some_and(|c| c.len() > 128) {
         return GResp::bad_request("clientState must be at most 128 characters.");
     }
     let Some((user_key, folder_key)) = parse_resource(&resource) else {
-        if resource.trim_start_matches('/').to_ascii_lowercase().starts_with("me/") {
-            return GResp::bad_request("/me request is only valid with delegated authentication flow.");
+        if resource
+            .trim_start_matches('/')
+            .to_ascii_lowercase()
+            .starts_with("me/")
+        {
+            return GResp::bad_request(
+                "/me request is only valid with delegated authentication flow.",
+            );
         }
-        return GResp::error(StatusCode::BAD_REQUEST, "InvalidRequest", format!("Resource '{resource}' is not supported by the simulator."));
+        return GResp::error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            format!("Resource '{resource}' is not supported by the simulator."),
+        );
     };
-    if !g.claims.has_role(&["Mail.ReadWrite", "Mail.Read", "Mail.ReadBasic", "Mail.ReadBasic.All"]) {
-        return GResp::error(StatusCode::FORBIDDEN, "ExtensionError", "Operation: Create; Exception: [Status Code: Forbidden; Reason: Access is denied. Check credentials and try again.]");
+    if !g.claims.has_role(&[
+        "Mail.ReadWrite",
+        "Mail.Read",
+        "Mail.ReadBasic",
+        "Mail.ReadBasic.All",
+    ]) {
+        return GResp::error(
+            StatusCode::FORBIDDEN,
+            "ExtensionError",
+            "Operation: Create; Exception: [Status Code: Forbidden; Reason: Access is denied. Check credentials and try again.]",
+        );
     }
     let (user_id, folder_id) = {
         let t = sim.state.lock();
-        let Some(uid) = t.user_id(&user_key) else { return GResp::error(StatusCode::NOT_FOUND, "ExtensionError", "Operation: Create; Exception: [Status Code: NotFound; Reason: The requested user is invalid.]") };
-        let Some(mb) = t.mailboxes.get(&uid) else { return GResp::mailbox_not_enabled() };
+        let Some(uid) = t.user_id(&user_key) else {
+            return GResp::error(
+                StatusCode::NOT_FOUND,
+                "ExtensionError",
+                "Operation: Create; Exception: [Status Code: NotFound; Reason: The requested user is invalid.]",
+            );
+        };
+        let Some(mb) = t.mailboxes.get(&uid) else {
+            return GResp::mailbox_not_enabled();
+        };
+        if !super::mail::in_scope(sim, &t, &uid) {
+            return GResp::error(
+                StatusCode::FORBIDDEN,
+                "ExtensionError",
+                "Operation: Create; Exception: [Status Code: Forbidden; Reason: Access to OData is disabled.]",
+            );
+        }
         let fid = match folder_key {
             Some(f) => match mb.folder(&f) {
                 Some(f) => Some(f.id.clone()),
-                None => return GResp::error(StatusCode::NOT_FOUND, "ExtensionError", "Operation: Create; Exception: [Status Code: NotFound; Reason: The specified folder could not be found in the store.]"),
+                None => {
+                    return GResp::error(
+                        StatusCode::NOT_FOUND,
+                        "ExtensionError",
+                        "Operation: Create; Exception: [Status Code: NotFound; Reason: The specified folder could not be found in the store.]",
+                    );
+                }
             },
             None => None,
         };
-        let count = t.subscriptions.values().filter(|s| s.user_id == uid).count();
+        let count = t
+            .subscriptions
+            .values()
+            .filter(|s| s.user_id == uid)
+            .count();
         if count >= 1000 {
-            return GResp::error(StatusCode::FORBIDDEN, "ExtensionError", "Operation: Create; Exception: [Status Code: Forbidden; Reason: The maximum number of subscriptions for this mailbox has been reached.]");
+            return GResp::error(
+                StatusCode::FORBIDDEN,
+                "ExtensionError",
+                "Operation: Create; Exception: [Status Code: Forbidden; Reason: The maximum number of subscriptions for this mailbox has been reached.]",
+            );
         }
         (uid, fid)
     };
@@ -185,7 +289,10 @@ async fn create(sim: &Arc<Sim>, g: &GReq) -> GResp {
         application_id: g.claims.appid.clone(),
         creator_id: g.claims.oid.clone(),
         latest_tls: s("latestSupportedTlsVersion").unwrap_or_else(|| "v1_2".into()),
-        include_resource_data: body.get("includeResourceData").and_then(Value::as_bool).unwrap_or(false),
+        include_resource_data: body
+            .get("includeResourceData")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         immutable_ids: g.immutable_ids(),
     };
     let v = sub.to_json(&sim.base);

@@ -25,15 +25,25 @@ pub fn content_type_of(r: &Value) -> &'static str {
 #[derive(Debug, Clone)]
 pub enum Actor {
     /// An application acting app-only (Ward's containment actions).
-    App { app_id: String, display_name: String },
+    App {
+        app_id: String,
+        display_name: String,
+    },
     /// A user (or an attacker signed in as that user).
-    User { id: String, upn: String, ip: Option<String> },
+    User {
+        id: String,
+        upn: String,
+        ip: Option<String>,
+    },
 }
 
 impl Actor {
     fn initiated_by(&self) -> Value {
         match self {
-            Actor::App { app_id, display_name } => json!({
+            Actor::App {
+                app_id,
+                display_name,
+            } => json!({
                 "user": null,
                 "app": {"appId": app_id, "displayName": display_name, "servicePrincipalId": null, "servicePrincipalName": null}
             }),
@@ -152,7 +162,10 @@ impl Tenant {
         parameters: Vec<(String, String)>,
         at: DateTime<Utc>,
     ) {
-        let params: Vec<Value> = parameters.iter().map(|(n, v)| json!({"Name": n, "Value": v})).collect();
+        let params: Vec<Value> = parameters
+            .iter()
+            .map(|(n, v)| json!({"Name": n, "Value": v}))
+            .collect();
         let (app_id, client_ip) = match actor {
             Actor::App { app_id, .. } => (json!(app_id), Value::Null),
             Actor::User { ip, .. } => (Value::Null, json!(ip.clone().map(|i| format!("{i}:0")))),

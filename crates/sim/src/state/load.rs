@@ -15,7 +15,11 @@ use crate::util::{parse_time, shift_timestamps};
 impl Tenant {
     /// Load a seed. `start` is the wall-clock start of the simulator; with [`ClockMode::Rebase`]
     /// every seed timestamp moves by `start - anchor`.
-    pub fn from_seed(seed: &TenantSeed, cfg: &SimConfig, start: DateTime<Utc>) -> (Tenant, TimeDelta) {
+    pub fn from_seed(
+        seed: &TenantSeed,
+        cfg: &SimConfig,
+        start: DateTime<Utc>,
+    ) -> (Tenant, TimeDelta) {
         let delta = match cfg.clock {
             ClockMode::Rebase => start - seed.anchor,
             ClockMode::AsSeeded => TimeDelta::zero(),
@@ -38,14 +42,23 @@ impl Tenant {
             sign_ins: shift_all(&seed.sign_ins),
             directory_audits: shift_all(&seed.directory_audits),
             unified: vec![],
-            auth_methods: seed.auth_methods.iter().map(|(k, v)| (k.clone(), shift_all(v))).collect(),
+            auth_methods: seed
+                .auth_methods
+                .iter()
+                .map(|(k, v)| (k.clone(), shift_all(v)))
+                .collect(),
             default_method: BTreeMap::new(),
             applications: shift_all(&seed.applications),
             service_principals: shift_all(&seed.service_principals),
-            app_role_assigned_to: seed.app_role_assigned_to.iter().map(|(k, v)| (k.clone(), shift_all(v))).collect(),
+            app_role_assigned_to: seed
+                .app_role_assigned_to
+                .iter()
+                .map(|(k, v)| (k.clone(), shift_all(v)))
+                .collect(),
             ca_policies: shift_all(&seed.conditional_access_policies),
             registration_details: shift_all(&seed.registration_details),
-            analyzed_emails: shift_all(&seed.analyzed_emails),
+            analyzed_emails: vec![],
+            analyzed_index: HashMap::new(),
             subscriptions: BTreeMap::new(),
             feed: BTreeMap::new(),
             user_changes: vec![],
@@ -56,11 +69,15 @@ impl Tenant {
             delta_order: VecDeque::new(),
             delta_epoch_users: 0,
             ground_truth: seed.ground_truth.clone(),
+            audit_queries: BTreeMap::new(),
             outbox: vec![],
             audit_lag: TimeDelta::from_std(cfg.audit_lag).unwrap_or(TimeDelta::zero()),
             audit_lag_jitter_ms: cfg.audit_lag_jitter.as_millis() as i64,
             lag_counter: 0,
         };
+        for a in shift_all(&seed.analyzed_emails) {
+            t.push_analyzed(a);
+        }
         for u in &mut t.users {
             if u["id"].as_str().is_none() {
                 u["id"] = json!(crate::util::new_guid());
@@ -69,14 +86,24 @@ impl Tenant {
         // Historic unified records: visible once their creation time + lag has passed.
         for r in &seed.unified_audit {
             let r = shift(r);
-            let created = r["CreationTime"].as_str().and_then(parse_time).unwrap_or(start);
+            let created = r["CreationTime"]
+                .as_str()
+                .and_then(parse_time)
+                .unwrap_or(start);
             let available_at = t.audit_available_at(created);
-            t.unified.push(UnifiedRecord { content_type: audit::content_type_of(&r), record: r, available_at });
+            t.unified.push(UnifiedRecord {
+                content_type: audit::content_type_of(&r),
+                record: r,
+                available_at,
+            });
         }
         // Default MFA method: the first non-password method, per user.
         for (uid, methods) in &t.auth_methods {
             if let Some(m) = methods.iter().find(|m| {
-                !m["@odata.type"].as_str().unwrap_or_default().contains("password")
+                !m["@odata.type"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("password")
                     && m.get("isDefault").and_then(Value::as_bool) != Some(false)
             }) && let Some(id) = m["id"].as_str()
             {
@@ -86,15 +113,21 @@ impl Tenant {
         // Mailboxes: every user with a mailbox seed or a mail address.
         let users = t.users.clone();
         for u in &users {
-            let (Some(id), mail) = (u["id"].as_str(), u["mail"].as_str()) else { continue };
+            let (Some(id), mail) = (u["id"].as_str(), u["mail"].as_str()) else {
+                continue;
+            };
             if seed.mailboxes.contains_key(id) || mail.is_some() {
                 let addr = mail.or(u["userPrincipalName"].as_str()).unwrap_or(id);
                 t.mailboxes.insert(id.to_string(), Mailbox::new(id, addr));
             }
         }
         for (uid, ms) in &seed.mailboxes {
-            let Some(user_id) = t.user_id(uid) else { continue };
-            let Some(mb) = t.mailboxes.get_mut(&user_id) else { continue };
+            let Some(user_id) = t.user_id(uid) else {
+                continue;
+            };
+            let Some(mb) = t.mailboxes.get_mut(&user_id) else {
+                continue;
+            };
             for f in &ms.extra_folders {
                 let name = f["displayName"].as_str().unwrap_or("Folder");
                 let parent = f["parentFolderId"]
@@ -108,7 +141,10 @@ impl Tenant {
                 if r["id"].as_str().is_none() {
                     let mut raw = [1u8, 0, 0, 0, 0, 0, 0, 0];
                     raw[4..].copy_from_slice(&(i as u32 + 1).to_be_bytes());
-                    r["id"] = json!(base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE, raw));
+                    r["id"] = json!(base64::Engine::encode(
+                        &base64::engine::general_purpose::URL_SAFE,
+                        raw
+                    ));
                 }
             }
             mb.rule_counter = mb.rules.len() as u32;
@@ -120,7 +156,8 @@ impl Tenant {
             mb.hidden_forwarding = ms.hidden_forwarding_smtp_address.clone();
             for m in &ms.messages {
                 let mail = Arc::new(crate::mime::parse(&m.mime));
-                let inbound = !m.folder.eq_ignore_ascii_case("sentitems") && !m.folder.eq_ignore_ascii_case("drafts");
+                let inbound = !m.folder.eq_ignore_ascii_case("sentitems")
+                    && !m.folder.eq_ignore_ascii_case("drafts");
                 t.add_message(
                     &user_id,
                     NewMessage {

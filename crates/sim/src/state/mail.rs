@@ -99,6 +99,8 @@ pub struct RenderOpts {
     pub text_body: bool,
     pub select: Vec<String>,
     pub expand_attachments: bool,
+    /// Skip body content (used when rendering only to evaluate `$filter`/`$orderby`).
+    pub no_body: bool,
 }
 
 fn folder_id_for(user_id: &str, name: &str) -> String {
@@ -167,15 +169,21 @@ impl Mailbox {
     /// Resolve a folder by id, well-known name or (case-insensitive) display name.
     pub fn folder(&self, key: &str) -> Option<&Folder> {
         let k = key.trim_matches('\'');
-        self.folders
-            .iter()
-            .find(|f| f.id == k)
-            .or_else(|| self.folders.iter().find(|f| f.well_known.as_deref().is_some_and(|w| w.eq_ignore_ascii_case(k))))
+        self.folders.iter().find(|f| f.id == k).or_else(|| {
+            self.folders.iter().find(|f| {
+                f.well_known
+                    .as_deref()
+                    .is_some_and(|w| w.eq_ignore_ascii_case(k))
+            })
+        })
     }
 
     pub fn folder_by_name(&self, name: &str) -> Option<&Folder> {
-        self.folder(name)
-            .or_else(|| self.folders.iter().find(|f| f.display_name.eq_ignore_ascii_case(name)))
+        self.folder(name).or_else(|| {
+            self.folders
+                .iter()
+                .find(|f| f.display_name.eq_ignore_ascii_case(name))
+        })
     }
 
     pub fn well_known_id(&self, wk: &str) -> String {
@@ -194,13 +202,18 @@ impl Mailbox {
         self.rest_index.get(id).cloned()
     }
 
-    pub fn create_folder(&mut self, parent_id: &str, display_name: &str, hidden: bool) -> Result<Folder, ()> {
+    pub fn create_folder(
+        &mut self,
+        parent_id: &str,
+        display_name: &str,
+        hidden: bool,
+    ) -> Option<Folder> {
         if self
             .folders
             .iter()
             .any(|f| f.parent_id == parent_id && f.display_name.eq_ignore_ascii_case(display_name))
         {
-            return Err(());
+            return None;
         }
         let f = Folder {
             id: exchange_id("AAMkAD", &random_bytes::<30>()),
@@ -210,12 +223,13 @@ impl Mailbox {
             is_hidden: hidden,
         };
         self.folders.push(f.clone());
-        Ok(f)
+        Some(f)
     }
 
     pub fn folder_json(&self, f: &Folder) -> Value {
         let in_folder = self.messages.values().filter(|m| m.folder_id == f.id);
-        let (total, unread) = in_folder.fold((0, 0), |(t, u), m| (t + 1, u + usize::from(!m.is_read)));
+        let (total, unread) =
+            in_folder.fold((0, 0), |(t, u), m| (t + 1, u + usize::from(!m.is_read)));
         json!({
             "id": f.id,
             "displayName": f.display_name,
@@ -240,9 +254,15 @@ impl Mailbox {
 
     /// Render a message the way Graph does.
     pub fn message_json(&self, m: &StoredMessage, base: &str, o: &RenderOpts) -> Value {
-        let id = if o.immutable { &m.immutable_id } else { &m.rest_id };
+        let id = if o.immutable {
+            &m.immutable_id
+        } else {
+            &m.rest_id
+        };
         let p = &m.mail;
-        let (ct, content) = if o.text_body {
+        let (ct, content) = if o.no_body {
+            ("html", String::new())
+        } else if o.text_body {
             ("text", p.body_text.clone())
         } else {
             ("html", p.body_html.clone())
@@ -288,20 +308,31 @@ impl Mailbox {
             // Graph returns headers only when selected, and generally not for Sent Items.
             if !self.is_folder(&m.folder_id, "sentitems") {
                 v["internetMessageHeaders"] = Value::Array(
-                    p.headers.iter().map(|(n, val)| json!({"name": n, "value": val})).collect(),
+                    p.headers
+                        .iter()
+                        .map(|(n, val)| json!({"name": n, "value": val}))
+                        .collect(),
                 );
             }
         }
         crate::odata::apply_select(&mut v, &o.select);
         if o.expand_attachments {
             v["attachments"] = Value::Array(
-                (0..p.attachments.len()).map(|i| self.attachment_json(m, i, base, true)).collect(),
+                (0..p.attachments.len())
+                    .map(|i| self.attachment_json(m, i, base, true))
+                    .collect(),
             );
         }
         v
     }
 
-    pub fn attachment_json(&self, m: &StoredMessage, i: usize, _base: &str, with_bytes: bool) -> Value {
+    pub fn attachment_json(
+        &self,
+        m: &StoredMessage,
+        i: usize,
+        _base: &str,
+        with_bytes: bool,
+    ) -> Value {
         let a = &m.mail.attachments[i];
         let id = m.attachment_ids.get(i).cloned().unwrap_or_default();
         if a.is_item {
@@ -339,7 +370,9 @@ fn delivery_location(mb: &Mailbox, folder_id: &str) -> &'static str {
         "inbox_folder"
     } else if mb.is_folder(folder_id, "junkemail") {
         "junkFolder"
-    } else if mb.is_folder(folder_id, "deleteditems") || mb.is_folder(folder_id, "recoverableitemsdeletions") {
+    } else if mb.is_folder(folder_id, "deleteditems")
+        || mb.is_folder(folder_id, "recoverableitemsdeletions")
+    {
         "deletedFolder"
     } else {
         "others"
@@ -352,7 +385,10 @@ fn auth_result(headers: &[(String, String)], key: &str) -> String {
             let lower = v.to_ascii_lowercase();
             if let Some(pos) = lower.find(&format!("{key}=")) {
                 let rest = &lower[pos + key.len() + 1..];
-                let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+                let word: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .collect();
                 if !word.is_empty() {
                     return word;
                 }
@@ -383,7 +419,11 @@ impl Tenant {
         let seq = self.next_seq();
         let now = Utc::now();
         let mb = self.mailboxes.get_mut(user_id)?;
-        let folder = mb.folder_by_name(&n.folder_key).or_else(|| mb.folder("inbox"))?.id.clone();
+        let folder = mb
+            .folder_by_name(&n.folder_key)
+            .or_else(|| mb.folder("inbox"))?
+            .id
+            .clone();
         let imm = exchange_id("AAkALg", &random_bytes::<33>());
         let rest = exchange_id("AAMkAD", &random_bytes::<36>());
         let attachment_ids = (0..n.mail.attachments.len())
@@ -433,8 +473,8 @@ impl Tenant {
                 "networkMessageId": m.network_message_id,
                 "internetMessageId": p.internet_message_id,
                 "senderDetail": {
-                    "fromAddress": p.from_address(),
-                    "mailFromAddress": return_path(&p.headers).or_else(|| p.from_address()),
+                    "fromAddress": p.sender_address(),
+                    "mailFromAddress": return_path(&p.headers).or_else(|| p.sender_address()),
                     "displayName": p.from.as_ref().and_then(|f| f["emailAddress"]["name"].as_str()),
                     "ipv4": sender_ip(&p.headers),
                 },
@@ -464,14 +504,16 @@ impl Tenant {
         });
         mb.messages.insert(imm.clone(), m);
         if let Some(a) = analyzed {
-            // Replace a seeded record for the same (message, recipient), if any.
-            let imid = a["internetMessageId"].clone();
-            let existing = self.analyzed_emails.iter().position(|x| {
-                x["internetMessageId"] == imid
-                    && x["recipientEmailAddress"].as_str().is_some_and(|r| r.eq_ignore_ascii_case(&address))
-            });
-            if existing.is_none() {
-                self.analyzed_emails.push(a);
+            // Keep a seeded record for the same (message, recipient) instead of duplicating it.
+            let key = (
+                a["internetMessageId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                address.to_ascii_lowercase(),
+            );
+            if !self.analyzed_index.contains_key(&key) {
+                self.push_analyzed(a);
             }
         }
         self.outbox.push(event);
@@ -479,7 +521,14 @@ impl Tenant {
     }
 
     /// Move (or copy) a message; returns the new message's immutable id.
-    pub fn move_message(&mut self, user_id: &str, key: &str, dest_folder: &str, copy: bool, actor: Option<Actor>) -> Option<String> {
+    pub fn move_message(
+        &mut self,
+        user_id: &str,
+        key: &str,
+        dest_folder: &str,
+        copy: bool,
+        actor: Option<Actor>,
+    ) -> Option<String> {
         let seq = self.next_seq();
         let now = Utc::now();
         let mb = self.mailboxes.get_mut(user_id)?;
@@ -521,7 +570,11 @@ impl Tenant {
         }
         let mb = self.mailboxes.get_mut(user_id)?;
         let location = delivery_location(mb, dest_folder);
-        let dest_name = mb.folders.iter().find(|f| f.id == dest_folder).map(|f| f.display_name.clone());
+        let dest_name = mb
+            .folders
+            .iter()
+            .find(|f| f.id == dest_folder)
+            .map(|f| f.display_name.clone());
         self.outbox.push(MessageEvent {
             user_id: user_id.to_string(),
             folder_id: dest_folder.to_string(),
@@ -537,14 +590,33 @@ impl Tenant {
             self.update_latest_delivery(&imid, &owner, location);
         }
         if let Some(actor) = actor {
-            let op = if copy { "Copy" } else if location == "deletedFolder" { "MoveToDeletedItems" } else { "Move" };
-            self.audit_mailbox_item(&actor, op, &owner, vec![(new_imm.clone(), subject, imid)], dest_name.as_deref(), now);
+            let op = if copy {
+                "Copy"
+            } else if location == "deletedFolder" {
+                "MoveToDeletedItems"
+            } else {
+                "Move"
+            };
+            self.audit_mailbox_item(
+                &actor,
+                op,
+                &owner,
+                vec![(new_imm.clone(), subject, imid)],
+                dest_name.as_deref(),
+                now,
+            );
         }
         Some(new_imm)
     }
 
     /// `DELETE` = soft delete into Recoverable Items\Deletions; `permanentDelete` = purge.
-    pub fn delete_message(&mut self, user_id: &str, key: &str, permanent: bool, actor: Option<Actor>) -> Option<()> {
+    pub fn delete_message(
+        &mut self,
+        user_id: &str,
+        key: &str,
+        permanent: bool,
+        actor: Option<Actor>,
+    ) -> Option<()> {
         let now = Utc::now();
         let mb = self.mailboxes.get(user_id)?;
         let recoverable = mb.well_known_id("recoverableitemsdeletions");
@@ -569,8 +641,23 @@ impl Tenant {
             self.move_message(user_id, key, &recoverable, false, None)?;
         }
         if let Some(actor) = actor {
-            let op = if permanent { "HardDelete" } else { "SoftDelete" };
-            self.audit_mailbox_item(&actor, op, &owner, vec![(m.immutable_id.clone(), m.mail.subject.clone(), m.mail.internet_message_id.clone())], None, now);
+            let op = if permanent {
+                "HardDelete"
+            } else {
+                "SoftDelete"
+            };
+            self.audit_mailbox_item(
+                &actor,
+                op,
+                &owner,
+                vec![(
+                    m.immutable_id.clone(),
+                    m.mail.subject.clone(),
+                    m.mail.internet_message_id.clone(),
+                )],
+                None,
+                now,
+            );
         }
         Some(())
     }
@@ -611,13 +698,18 @@ impl Tenant {
                     m.importance = s.into()
                 }
                 "inferenceClassification" => {
-                    let s = v.as_str().ok_or("inferenceClassification must be a string")?;
+                    let s = v
+                        .as_str()
+                        .ok_or("inferenceClassification must be a string")?;
                     if !["focused", "other"].contains(&s) {
                         return Err(format!("invalid inferenceClassification {s}"));
                     }
                     m.inference = s.into()
                 }
-                "subject" | "body" | "toRecipients" | "ccRecipients" | "bccRecipients" | "from" | "replyTo" if !m.is_draft => {
+                "subject" | "body" | "toRecipients" | "ccRecipients" | "bccRecipients" | "from"
+                | "replyTo"
+                    if !m.is_draft =>
+                {
                     // Exchange silently ignores these on non-drafts.
                 }
                 k if k.starts_with('@') => {}
@@ -639,16 +731,26 @@ impl Tenant {
         Ok(())
     }
 
-    pub fn update_latest_delivery(&mut self, internet_message_id: &str, recipient: &str, location: &str) {
-        for a in self.analyzed_emails.iter_mut() {
-            if a["internetMessageId"].as_str() == Some(internet_message_id)
-                && a["recipientEmailAddress"].as_str().is_some_and(|r| r.eq_ignore_ascii_case(recipient))
-            {
-                let action = match location {
-                    "junkFolder" => "deliveredToJunk",
-                    "deletedFolder" => "delivered",
-                    _ => "delivered",
-                };
+    pub fn update_latest_delivery(
+        &mut self,
+        internet_message_id: &str,
+        recipient: &str,
+        location: &str,
+    ) {
+        let key = (
+            internet_message_id.to_string(),
+            recipient.to_ascii_lowercase(),
+        );
+        let Some(idx) = self.analyzed_index.get(&key).cloned() else {
+            return;
+        };
+        let action = if location == "junkFolder" {
+            "deliveredToJunk"
+        } else {
+            "delivered"
+        };
+        for i in idx {
+            if let Some(a) = self.analyzed_emails.get_mut(i) {
                 a["latestDelivery"] = json!({"action": action, "location": location});
             }
         }
@@ -672,17 +774,36 @@ impl Tenant {
         o.entry("sequence").or_insert(json!(seq));
         o.remove("@odata.context");
         mb.rules.push(rule.clone());
-        mb.rules.sort_by_key(|r| r["sequence"].as_i64().unwrap_or(i64::MAX));
+        mb.rules
+            .sort_by_key(|r| r["sequence"].as_i64().unwrap_or(i64::MAX));
         let owner = mb.address.clone();
         let params = rule_parameters(&rule);
-        self.audit_exchange_cmdlet(actor, "New-InboxRule", &format!("{owner}\\{}", rule["displayName"].as_str().unwrap_or_default()), params, now);
+        self.audit_exchange_cmdlet(
+            actor,
+            "New-InboxRule",
+            &format!(
+                "{owner}\\{}",
+                rule["displayName"].as_str().unwrap_or_default()
+            ),
+            params,
+            now,
+        );
         Some(rule)
     }
 
-    pub fn delete_rule(&mut self, user_id: &str, rule_id: &str, actor: &Actor) -> Result<(), &'static str> {
+    pub fn delete_rule(
+        &mut self,
+        user_id: &str,
+        rule_id: &str,
+        actor: &Actor,
+    ) -> Result<(), &'static str> {
         let now = Utc::now();
         let mb = self.mailboxes.get_mut(user_id).ok_or("nomailbox")?;
-        let pos = mb.rules.iter().position(|r| r["id"].as_str() == Some(rule_id)).ok_or("notfound")?;
+        let pos = mb
+            .rules
+            .iter()
+            .position(|r| r["id"].as_str() == Some(rule_id))
+            .ok_or("notfound")?;
         if mb.rules[pos]["isReadOnly"].as_bool() == Some(true) {
             return Err("readonly");
         }
@@ -691,17 +812,39 @@ impl Tenant {
         self.audit_exchange_cmdlet(
             actor,
             "Remove-InboxRule",
-            &format!("{owner}\\{}", rule["displayName"].as_str().unwrap_or_default()),
-            vec![("Identity".into(), format!("{owner}\\{}", rule["displayName"].as_str().unwrap_or_default())), ("Confirm".into(), "False".into())],
+            &format!(
+                "{owner}\\{}",
+                rule["displayName"].as_str().unwrap_or_default()
+            ),
+            vec![
+                (
+                    "Identity".into(),
+                    format!(
+                        "{owner}\\{}",
+                        rule["displayName"].as_str().unwrap_or_default()
+                    ),
+                ),
+                ("Confirm".into(), "False".into()),
+            ],
             now,
         );
         Ok(())
     }
 
-    pub fn patch_rule(&mut self, user_id: &str, rule_id: &str, patch: &Value, actor: &Actor) -> Result<Value, &'static str> {
+    pub fn patch_rule(
+        &mut self,
+        user_id: &str,
+        rule_id: &str,
+        patch: &Value,
+        actor: &Actor,
+    ) -> Result<Value, &'static str> {
         let now = Utc::now();
         let mb = self.mailboxes.get_mut(user_id).ok_or("nomailbox")?;
-        let rule = mb.rules.iter_mut().find(|r| r["id"].as_str() == Some(rule_id)).ok_or("notfound")?;
+        let rule = mb
+            .rules
+            .iter_mut()
+            .find(|r| r["id"].as_str() == Some(rule_id))
+            .ok_or("notfound")?;
         if rule["isReadOnly"].as_bool() == Some(true) {
             return Err("readonly");
         }
@@ -714,10 +857,32 @@ impl Tenant {
         }
         let rule = rule.clone();
         let owner = mb.address.clone();
-        let op = if patch.get("isEnabled").and_then(Value::as_bool) == Some(false) { "Disable-InboxRule" } else { "Set-InboxRule" };
+        let op = if patch.get("isEnabled").and_then(Value::as_bool) == Some(false) {
+            "Disable-InboxRule"
+        } else {
+            "Set-InboxRule"
+        };
         let mut params = rule_parameters(&rule);
-        params.insert(0, ("Identity".into(), format!("{owner}\\{}", rule["displayName"].as_str().unwrap_or_default())));
-        self.audit_exchange_cmdlet(actor, op, &format!("{owner}\\{}", rule["displayName"].as_str().unwrap_or_default()), params, now);
+        params.insert(
+            0,
+            (
+                "Identity".into(),
+                format!(
+                    "{owner}\\{}",
+                    rule["displayName"].as_str().unwrap_or_default()
+                ),
+            ),
+        );
+        self.audit_exchange_cmdlet(
+            actor,
+            op,
+            &format!(
+                "{owner}\\{}",
+                rule["displayName"].as_str().unwrap_or_default()
+            ),
+            params,
+            now,
+        );
         Ok(rule)
     }
 }
@@ -730,12 +895,19 @@ fn return_path(headers: &[(String, String)]) -> Option<String> {
     headers
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case("Return-Path"))
-        .map(|(_, v)| v.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+        .map(|(_, v)| {
+            v.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
 }
 
 fn sender_ip(headers: &[(String, String)]) -> Option<String> {
     for (n, v) in headers {
-        if n.eq_ignore_ascii_case("X-MS-Exchange-Organization-OriginalClientIPAddress") || n.eq_ignore_ascii_case("X-Originating-IP") {
+        if n.eq_ignore_ascii_case("X-MS-Exchange-Organization-OriginalClientIPAddress")
+            || n.eq_ignore_ascii_case("X-Originating-IP")
+        {
             return Some(v.trim().trim_matches(['[', ']']).to_string());
         }
     }
@@ -743,7 +915,10 @@ fn sender_ip(headers: &[(String, String)]) -> Option<String> {
         if n.eq_ignore_ascii_case("Received-SPF")
             && let Some(pos) = v.find("client-ip=")
         {
-            let ip: String = v[pos + 10..].chars().take_while(|c| c.is_ascii_hexdigit() || *c == '.' || *c == ':').collect();
+            let ip: String = v[pos + 10..]
+                .chars()
+                .take_while(|c| c.is_ascii_hexdigit() || *c == '.' || *c == ':')
+                .collect();
             return Some(ip);
         }
     }
@@ -752,7 +927,10 @@ fn sender_ip(headers: &[(String, String)]) -> Option<String> {
 
 /// Exchange cmdlet parameters equivalent to a Graph rule (for `New-InboxRule` records).
 pub fn rule_parameters(rule: &Value) -> Vec<(String, String)> {
-    let mut p = vec![("Name".to_string(), rule["displayName"].as_str().unwrap_or_default().to_string())];
+    let mut p = vec![(
+        "Name".to_string(),
+        rule["displayName"].as_str().unwrap_or_default().to_string(),
+    )];
     let addrs = |v: &Value| -> String {
         let list: Vec<&Value> = match v {
             Value::Array(a) => a.iter().collect(),
@@ -765,7 +943,11 @@ pub fn rule_parameters(rule: &Value) -> Vec<(String, String)> {
             .join(";")
     };
     let a = &rule["actions"];
-    for (graph, exo) in [("forwardTo", "ForwardTo"), ("forwardAsAttachmentTo", "ForwardAsAttachmentTo"), ("redirectTo", "RedirectTo")] {
+    for (graph, exo) in [
+        ("forwardTo", "ForwardTo"),
+        ("forwardAsAttachmentTo", "ForwardAsAttachmentTo"),
+        ("redirectTo", "RedirectTo"),
+    ] {
         if !a[graph].is_null() {
             let s = addrs(&a[graph]);
             if !s.is_empty() {
@@ -773,7 +955,12 @@ pub fn rule_parameters(rule: &Value) -> Vec<(String, String)> {
             }
         }
     }
-    for (graph, exo) in [("delete", "DeleteMessage"), ("markAsRead", "MarkAsRead"), ("stopProcessingRules", "StopProcessingRules"), ("permanentDelete", "PermanentDelete")] {
+    for (graph, exo) in [
+        ("delete", "DeleteMessage"),
+        ("markAsRead", "MarkAsRead"),
+        ("stopProcessingRules", "StopProcessingRules"),
+        ("permanentDelete", "PermanentDelete"),
+    ] {
         if a[graph].as_bool() == Some(true) {
             p.push((exo.into(), "True".into()));
         }
@@ -782,7 +969,13 @@ pub fn rule_parameters(rule: &Value) -> Vec<(String, String)> {
         p.push(("MoveToFolder".into(), f.into()));
     }
     let c = &rule["conditions"];
-    for (graph, exo) in [("subjectContains", "SubjectContainsWords"), ("bodyContains", "BodyContainsWords"), ("subjectOrBodyContains", "SubjectOrBodyContainsWords"), ("bodyOrSubjectContains", "SubjectOrBodyContainsWords"), ("senderContains", "FromAddressContainsWords")] {
+    for (graph, exo) in [
+        ("subjectContains", "SubjectContainsWords"),
+        ("bodyContains", "BodyContainsWords"),
+        ("subjectOrBodyContains", "SubjectOrBodyContainsWords"),
+        ("bodyOrSubjectContains", "SubjectOrBodyContainsWords"),
+        ("senderContains", "FromAddressContainsWords"),
+    ] {
         if let Some(words) = c[graph].as_array() {
             let w: Vec<&str> = words.iter().filter_map(Value::as_str).collect();
             p.push((exo.into(), w.join(";")));

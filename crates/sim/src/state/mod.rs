@@ -157,6 +157,8 @@ pub struct Tenant {
     pub ca_policies: Vec<Value>,
     pub registration_details: Vec<Value>,
     pub analyzed_emails: Vec<Value>,
+    /// (internetMessageId, lower-cased recipient) → index in `analyzed_emails`.
+    pub analyzed_index: HashMap<(String, String), Vec<usize>>,
     pub subscriptions: BTreeMap<String, Subscription>,
     pub feed: BTreeMap<String, FeedSubscription>,
     pub user_changes: Vec<(u64, String)>,
@@ -167,6 +169,8 @@ pub struct Tenant {
     pub delta_order: VecDeque<String>,
     pub delta_epoch_users: u64,
     pub ground_truth: GroundTruth,
+    /// Purview audit log queries by id: (query JSON, created at).
+    pub audit_queries: BTreeMap<String, (Value, DateTime<Utc>)>,
     pub outbox: Vec<MessageEvent>,
     /// Unified-audit lag parameters (copied from config at load).
     pub audit_lag: chrono::TimeDelta,
@@ -193,7 +197,8 @@ impl Tenant {
                 .any(|k| u[*k].as_str().is_some_and(|v| v.eq_ignore_ascii_case(key)))
                 || u["proxyAddresses"].as_array().is_some_and(|a| {
                     a.iter().filter_map(Value::as_str).any(|p| {
-                        p.split_once(':').is_some_and(|(_, addr)| addr.eq_ignore_ascii_case(key))
+                        p.split_once(':')
+                            .is_some_and(|(_, addr)| addr.eq_ignore_ascii_case(key))
                     })
                 })
         })
@@ -204,7 +209,9 @@ impl Tenant {
     }
 
     pub fn user_id(&self, key: &str) -> Option<String> {
-        self.user(key).and_then(|u| u["id"].as_str()).map(str::to_string)
+        self.user(key)
+            .and_then(|u| u["id"].as_str())
+            .map(str::to_string)
     }
 
     pub fn upn_of(&self, user_id: &str) -> String {
@@ -264,10 +271,33 @@ impl Tenant {
         created + self.audit_lag + chrono::TimeDelta::milliseconds(jitter)
     }
 
+    /// Append an analyzedEmail record, keeping the lookup index.
+    pub fn push_analyzed(&mut self, a: Value) {
+        let key = (
+            a["internetMessageId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            a["recipientEmailAddress"]
+                .as_str()
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
+        );
+        self.analyzed_index
+            .entry(key)
+            .or_default()
+            .push(self.analyzed_emails.len());
+        self.analyzed_emails.push(a);
+    }
+
     /// Add a unified audit record (Management API schema) with the audit lag applied.
     pub fn push_unified(&mut self, record: Value, created: DateTime<Utc>) {
         let available_at = self.audit_available_at(created);
         let content_type = audit::content_type_of(&record);
-        self.unified.push(UnifiedRecord { record, content_type, available_at });
+        self.unified.push(UnifiedRecord {
+            record,
+            content_type,
+            available_at,
+        });
     }
 }

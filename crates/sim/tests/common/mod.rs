@@ -10,7 +10,11 @@ pub async fn start(cfg: SimConfig, users: usize, msgs: usize) -> SimHandle {
 }
 
 pub fn fast() -> SimConfig {
-    SimConfig { mailbox_latency: std::time::Duration::from_millis(5), other_latency: std::time::Duration::ZERO, ..SimConfig::fast_test() }
+    SimConfig {
+        mailbox_latency: std::time::Duration::from_millis(5),
+        other_latency: std::time::Duration::ZERO,
+        ..SimConfig::fast_test()
+    }
 }
 
 pub struct G {
@@ -21,18 +25,37 @@ pub struct G {
 
 impl G {
     pub async fn new(sim: &SimHandle) -> Self {
-        let token = testkit::token(sim.base_url(), GRAPH_SCOPE).await.expect("token");
+        let token = testkit::token(sim.base_url(), GRAPH_SCOPE)
+            .await
+            .expect("token");
         assert!(!token.is_empty(), "token issued");
-        Self { http: reqwest::Client::new(), base: sim.base_url().to_string(), token }
+        Self {
+            http: reqwest::Client::new(),
+            base: sim.base_url().to_string(),
+            token,
+        }
     }
     pub fn url(&self, path: &str) -> String {
-        if path.starts_with("http") { path.to_string() } else { format!("{}/v1.0{}", self.base, path) }
+        if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}/v1.0{}", self.base, path)
+        }
     }
     pub async fn get(&self, path: &str) -> (u16, Value) {
         self.req(reqwest::Method::GET, path, None, &[]).await
     }
-    pub async fn req(&self, m: reqwest::Method, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> (u16, Value) {
-        let mut r = self.http.request(m, self.url(path)).bearer_auth(&self.token);
+    pub async fn req(
+        &self,
+        m: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let mut r = self
+            .http
+            .request(m, self.url(path))
+            .bearer_auth(&self.token);
         for (k, v) in headers {
             r = r.header(*k, *v);
         }
@@ -42,6 +65,9 @@ impl G {
         let resp = r.send().await.expect("request");
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 }
