@@ -12,7 +12,11 @@ use ward_store::{Event, EventKind};
 use crate::{IngestError, Result, Run, bump};
 
 /// Sources in the unified audit stream that carry the events Ward detects on.
-const CONTENT_TYPES: &[&str] = &["Audit.Exchange", "Audit.AzureActiveDirectory", "Audit.General"];
+const CONTENT_TYPES: &[&str] = &[
+    "Audit.Exchange",
+    "Audit.AzureActiveDirectory",
+    "Audit.General",
+];
 
 /// Re-read this much before the cursor: Entra and the audit stream deliver late.
 fn overlap() -> Duration {
@@ -29,20 +33,49 @@ pub(crate) async fn sync_events(run: &Run) -> Result<()> {
     let now = Utc::now();
     // Each log is independent: one failing (e.g. no Entra P1 licence for sign-ins) must not
     // keep the others from being read.
-    let signins = graph_log(run, "signins", EventKind::SignIn, "createdDateTime", now, |c, from, to| {
-        c.sign_ins_url(SignInStream::Interactive, from, Some(to))
-    });
+    let signins = graph_log(
+        run,
+        "signins",
+        EventKind::SignIn,
+        "createdDateTime",
+        now,
+        |c, from, to| c.sign_ins_url(SignInStream::Interactive, from, Some(to)),
+    );
     if let Err(e) = signins.await {
         soft(run, "sign-ins", e)?;
     }
-    let audits = graph_log(run, "audits", EventKind::Audit, "activityDateTime", now, |c, from, to| {
-        c.directory_audits_url(from, Some(to))
-    });
+    let audits = graph_log(
+        run,
+        "audits",
+        EventKind::Audit,
+        "activityDateTime",
+        now,
+        |c, from, to| c.directory_audits_url(from, Some(to)),
+    );
     if let Err(e) = audits.await {
         soft(run, "directory audits", e)?;
     }
+    // Start only the feeds that are not enabled yet (a start on an enabled feed is AF20024).
+    let enabled: Vec<String> = match run.client.list_management_subscriptions().await {
+        Ok(subs) => subs
+            .into_iter()
+            .filter(|s| {
+                s.status
+                    .as_deref()
+                    .is_some_and(|st| st.eq_ignore_ascii_case("enabled"))
+            })
+            .filter_map(|s| s.content_type)
+            .collect(),
+        Err(e) => {
+            run.warn(format!(
+                "unified audit: cannot list feed subscriptions: {e}"
+            ));
+            Vec::new()
+        }
+    };
     for ct in CONTENT_TYPES {
-        if let Err(e) = unified(run, ct, now).await {
+        let start = !enabled.iter().any(|e| e.eq_ignore_ascii_case(ct));
+        if let Err(e) = unified(run, ct, start, now).await {
             soft(run, &format!("unified audit {ct}"), e)?;
         }
     }
@@ -62,7 +95,11 @@ fn soft(run: &Run, what: &str, e: IngestError) -> Result<()> {
 }
 
 async fn window_start(run: &Run, stream: &str, floor: DateTime<Utc>) -> Result<DateTime<Utc>> {
-    let cursor = run.store.get_cursor(&run.opts.tenant_id, stream).await.map_err(IngestError::store(stream))?;
+    let cursor = run
+        .store
+        .get_cursor(&run.opts.tenant_id, stream)
+        .await
+        .map_err(IngestError::store(stream))?;
     let from = cursor
         .and_then(|c| DateTime::parse_from_rfc3339(&c).ok())
         .map(|t| t.with_timezone(&Utc) - overlap())
@@ -83,11 +120,21 @@ async fn graph_log(
     let mut url = first_url(&run.client, from, now);
     let mut newest: Option<DateTime<Utc>> = None;
     loop {
-        let page = run.client.get_page::<Value>(&url).await.map_err(IngestError::graph(stream))?;
-        let mut tx = run.store.transaction().await.map_err(IngestError::store(stream))?;
+        let page = run
+            .client
+            .get_page::<Value>(&url)
+            .await
+            .map_err(IngestError::graph(stream))?;
+        let mut tx = run
+            .store
+            .transaction()
+            .await
+            .map_err(IngestError::store(stream))?;
         let mut added = 0;
         for raw in page.items {
-            let Some(id) = raw.get("id").and_then(Value::as_str).map(str::to_owned) else { continue };
+            let Some(id) = raw.get("id").and_then(Value::as_str).map(str::to_owned) else {
+                continue;
+            };
             let time = raw
                 .get(time_field)
                 .and_then(Value::as_str)
@@ -104,7 +151,11 @@ async fn graph_log(
                 source: format!("graph:{stream}"),
                 raw,
             };
-            if tx.insert_event(&event).await.map_err(IngestError::store(stream))? {
+            if tx
+                .insert_event(&event)
+                .await
+                .map_err(IngestError::store(stream))?
+            {
                 added += 1;
             }
         }
@@ -131,46 +182,77 @@ async fn graph_log(
 }
 
 fn user_of(kind: EventKind, raw: &Value) -> Option<String> {
-    let s = |v: Option<&Value>| v.and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
+    let s = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
     match kind {
         EventKind::SignIn => s(raw.get("userId")),
         EventKind::Audit => s(raw.pointer("/initiatedBy/user/id")).or_else(|| {
             raw.get("targetResources")
                 .and_then(Value::as_array)
-                .and_then(|t| t.iter().find(|r| r.get("type").and_then(Value::as_str) == Some("User")))
+                .and_then(|t| {
+                    t.iter()
+                        .find(|r| r.get("type").and_then(Value::as_str) == Some("User"))
+                })
                 .and_then(|r| s(r.get("id")))
         }),
     }
 }
 
 /// One content type of the unified audit stream, from its cursor to now, in ≤ 24 h windows.
-async fn unified(run: &Run, content_type: &str, now: DateTime<Utc>) -> Result<()> {
+async fn unified(
+    run: &Run,
+    content_type: &str,
+    start_feed: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let stream = format!("mgmt:{content_type}");
     let tenant = &run.opts.tenant_id;
-    // Starting is idempotent; without it the feed answers AF20022.
-    run.client.start_subscription(content_type, None).await.map_err(IngestError::graph(&stream))?;
+    // Without a started subscription the feed answers AF20022.
+    if start_feed {
+        match run.client.start_subscription(content_type, None).await {
+            Ok(_) => {}
+            Err(e) if e.code() == Some("AF20024") => {}
+            Err(e) => return Err(IngestError::graph(&stream)(e)),
+        }
+    }
     let floor = now - run.opts.backfill.min(mgmt_retention());
     let mut start = window_start(run, &stream, floor).await?;
     while start < now {
         let end = (start + Duration::hours(24)).min(now);
-        let items = run.client.list_content(content_type, start, end).await.map_err(IngestError::graph(&stream))?;
+        let items = run
+            .client
+            .list_content(content_type, start, end)
+            .await
+            .map_err(IngestError::graph(&stream))?;
         for item in items {
             let records = match run.client.fetch_content(&item.content_uri).await {
                 Ok(r) => r,
                 // An expired blob is gone for good: say so, keep going.
                 Err(e) if e.is_not_found() => {
-                    run.warn(format!("unified audit blob {} expired before it was read", item.content_id));
+                    run.warn(format!(
+                        "unified audit blob {} expired before it was read",
+                        item.content_id
+                    ));
                     continue;
                 }
                 Err(e) => return Err(IngestError::graph(&stream)(e)),
             };
-            let mut tx = run.store.transaction().await.map_err(IngestError::store(&stream))?;
+            let mut tx = run
+                .store
+                .transaction()
+                .await
+                .map_err(IngestError::store(&stream))?;
             let mut added = 0;
             for rec in records {
                 let user_id = match rec.user_id.as_deref() {
-                    Some(upn) if upn.contains('@') => {
-                        tx.find_user_by_upn(tenant, upn).await.map_err(IngestError::store(&stream))?.map(|u| u.id)
-                    }
+                    Some(upn) if upn.contains('@') => tx
+                        .find_user_by_upn(tenant, upn)
+                        .await
+                        .map_err(IngestError::store(&stream))?
+                        .map(|u| u.id),
                     _ => None,
                 };
                 let event = Event {
@@ -182,7 +264,11 @@ async fn unified(run: &Run, content_type: &str, now: DateTime<Utc>) -> Result<()
                     source: stream.clone(),
                     raw: rec.raw,
                 };
-                if tx.insert_event(&event).await.map_err(IngestError::store(&stream))? {
+                if tx
+                    .insert_event(&event)
+                    .await
+                    .map_err(IngestError::store(&stream))?
+                {
                     added += 1;
                 }
             }

@@ -43,7 +43,9 @@ pub enum IngestError {
         #[source]
         source: StoreError,
     },
-    #[error("{stream}: the delta cursor expired twice in a row; Microsoft keeps resetting it — retry later")]
+    #[error(
+        "{stream}: the delta cursor expired twice in a row; Microsoft keeps resetting it — retry later"
+    )]
     ResyncLoop { stream: String },
 }
 
@@ -113,7 +115,8 @@ pub struct SyncOptions {
     pub state: bool,
     /// Read sign-ins, directory audits and the Management Activity API.
     pub events: bool,
-    /// Stop (as if killed) after this many committed message pages — used by crash tests.
+    /// Stop (as if killed) after this many committed message pages that changed the store —
+    /// used by crash tests.
     pub stop_after_pages: Option<u64>,
 }
 
@@ -197,6 +200,7 @@ pub(crate) struct Run {
     pub changed: parking_lot::Mutex<BTreeMap<String, Vec<String>>>,
     pub new_messages: parking_lot::Mutex<Vec<(String, String)>>,
     pub stop: std::sync::atomic::AtomicBool,
+    pub changed_pages: AtomicU64,
 }
 
 impl Run {
@@ -206,11 +210,17 @@ impl Run {
         self.warnings.lock().push(message);
     }
 
-    /// Counts a committed page; true when the run must stop now (crash tests).
-    pub fn page_committed(&self) -> bool {
-        let pages = self.counters.pages.fetch_add(1, Ordering::SeqCst) + 1;
+    /// Counts a committed page; true when the run must stop now (crash tests count only pages
+    /// that changed something, so repeated interrupted runs always make progress).
+    pub fn page_committed(&self, changed_data: bool) -> bool {
+        self.counters.pages.fetch_add(1, Ordering::SeqCst);
+        let changed = if changed_data {
+            self.changed_pages.fetch_add(1, Ordering::SeqCst) + 1
+        } else {
+            self.changed_pages.load(Ordering::SeqCst)
+        };
         if let Some(limit) = self.opts.stop_after_pages
-            && pages >= limit
+            && changed >= limit
         {
             self.stop.store(true, Ordering::SeqCst);
         }
@@ -278,6 +288,7 @@ impl Syncer {
             changed: Default::default(),
             new_messages: Default::default(),
             stop: Default::default(),
+            changed_pages: Default::default(),
         });
         let users = directory::sync_users(&run).await?;
         if opts.mail && !run.stopped() {
@@ -362,4 +373,3 @@ where
         other => other,
     }
 }
-

@@ -16,7 +16,8 @@ use crate::{IngestError, Result, Run, bump, with_resync};
 pub const DEFAULT_FOLDERS: &[&str] = &["inbox", "junkemail"];
 
 /// The message properties a delta page carries (the MIME brings the rest).
-const SELECT: &str = "id,internetMessageId,subject,from,sender,receivedDateTime,parentFolderId,isRead";
+const SELECT: &str =
+    "id,internetMessageId,subject,from,sender,receivedDateTime,parentFolderId,isRead";
 
 /// MIME downloads in flight per mailbox (Microsoft allows 4 concurrent requests per mailbox;
 /// the client enforces that cap too).
@@ -72,7 +73,12 @@ pub(crate) async fn sync_mailboxes(run: &Arc<Run>, users: &[DirUser]) -> Result<
 /// Follows one folder's delta from its cursor to a fresh delta link, a page per transaction.
 async fn folder_round(run: &Run, user: &DirUser, folder: &str, stream: &str) -> Result<()> {
     let tenant = &run.opts.tenant_id;
-    let mut url = match run.store.get_cursor(tenant, stream).await.map_err(IngestError::store(stream))? {
+    let mut url = match run
+        .store
+        .get_cursor(tenant, stream)
+        .await
+        .map_err(IngestError::store(stream))?
+    {
         Some(link) => link,
         None => run.client.message_delta_url(
             &user.id,
@@ -98,7 +104,12 @@ async fn folder_round(run: &Run, user: &DirUser, folder: &str, stream: &str) -> 
             match item {
                 DeltaItem::Upsert(m) if !m.id.is_empty() => {
                     let key = key(tenant, &user.id, &m.id);
-                    match run.store.get_message(&key).await.map_err(IngestError::store(stream))? {
+                    match run
+                        .store
+                        .get_message(&key)
+                        .await
+                        .map_err(IngestError::store(stream))?
+                    {
                         None => fresh.push(m),
                         Some(stored) if stored.folder != folder => moved.push(key),
                         Some(_) => {}
@@ -118,40 +129,69 @@ async fn folder_round(run: &Run, user: &DirUser, folder: &str, stream: &str) -> 
             .try_collect()
             .await?;
 
-        let mut tx = run.store.transaction().await.map_err(IngestError::store(stream))?;
+        let mut tx = run
+            .store
+            .transaction()
+            .await
+            .map_err(IngestError::store(stream))?;
         let mut added = Vec::new();
         for (message, analysis) in fetched.into_iter().flatten() {
-            if tx.insert_message(&message).await.map_err(IngestError::store(stream))? {
+            if tx
+                .insert_message(&message)
+                .await
+                .map_err(IngestError::store(stream))?
+            {
                 if let Some(analysis) = &analysis {
-                    tx.put_analysis(analysis).await.map_err(IngestError::store(stream))?;
+                    tx.put_analysis(analysis)
+                        .await
+                        .map_err(IngestError::store(stream))?;
                 }
-                added.push((message.mailbox_id.clone(), message.graph_id.clone(), analysis.is_some()));
+                added.push((
+                    message.mailbox_id.clone(),
+                    message.graph_id.clone(),
+                    analysis.is_some(),
+                ));
             }
         }
         for key in &moved {
-            tx.set_message_folder(key, folder).await.map_err(IngestError::store(stream))?;
+            tx.set_message_folder(key, folder)
+                .await
+                .map_err(IngestError::store(stream))?;
         }
         let mut gone = 0;
         for key in &removed {
             // Only if it is still recorded here: a move may already have been seen elsewhere.
-            if let Some(stored) = tx.get_message(key).await.map_err(IngestError::store(stream))?
+            if let Some(stored) = tx
+                .get_message(key)
+                .await
+                .map_err(IngestError::store(stream))?
                 && stored.folder == folder
             {
-                tx.set_message_folder(key, GONE).await.map_err(IngestError::store(stream))?;
+                tx.set_message_folder(key, GONE)
+                    .await
+                    .map_err(IngestError::store(stream))?;
                 gone += 1;
             }
         }
         if let Some(next) = page.next_link.as_ref().or(page.delta_link.as_ref()) {
-            tx.set_cursor(tenant, stream, next).await.map_err(IngestError::store(stream))?;
+            tx.set_cursor(tenant, stream, next)
+                .await
+                .map_err(IngestError::store(stream))?;
         }
         tx.commit().await.map_err(IngestError::store(stream))?;
 
+        let changed = !added.is_empty() || !moved.is_empty() || gone > 0;
         bump(&run.counters.messages_new, added.len() as u64);
-        bump(&run.counters.messages_analyzed, added.iter().filter(|a| a.2).count() as u64);
+        bump(
+            &run.counters.messages_analyzed,
+            added.iter().filter(|a| a.2).count() as u64,
+        );
         bump(&run.counters.messages_moved, moved.len() as u64);
         bump(&run.counters.messages_removed, gone);
-        run.new_messages.lock().extend(added.into_iter().map(|(mb, id, _)| (mb, id)));
-        if run.page_committed() {
+        run.new_messages
+            .lock()
+            .extend(added.into_iter().map(|(mb, id, _)| (mb, id)));
+        if run.page_committed(changed) {
             return Ok(());
         }
         match (page.next_link, page.delta_link) {

@@ -18,15 +18,33 @@ use crate::{IngestError, Result, Run, bump};
 const STREAM: &str = "state";
 
 pub(crate) async fn sync_state(run: &Run, users: &[DirUser]) -> Result<()> {
-    run.progress.stage("rules and MFA methods", Some(users.len() as u64));
+    run.progress
+        .stage("rules and MFA methods", Some(users.len() as u64));
     let mut items = Vec::with_capacity(users.len() * 2);
     for u in users {
-        items.push(get_item(format!("r{}", items.len()), format!("/users/{}/mailFolders/inbox/messageRules", u.id)));
-        items.push(get_item(format!("m{}", items.len()), format!("/users/{}/authentication/methods", u.id)));
+        items.push(get_item(
+            format!("r{}", items.len()),
+            format!("/users/{}/mailFolders/inbox/messageRules", u.id),
+        ));
+        items.push(get_item(
+            format!("m{}", items.len()),
+            format!("/users/{}/authentication/methods", u.id),
+        ));
     }
-    let targets: Vec<(SnapshotKind, &DirUser)> =
-        users.iter().flat_map(|u| [(SnapshotKind::InboxRules, u), (SnapshotKind::AuthMethods, u)]).collect();
-    let results = run.client.batch(items).await.map_err(IngestError::graph(STREAM))?;
+    let targets: Vec<(SnapshotKind, &DirUser)> = users
+        .iter()
+        .flat_map(|u| {
+            [
+                (SnapshotKind::InboxRules, u),
+                (SnapshotKind::AuthMethods, u),
+            ]
+        })
+        .collect();
+    let results = run
+        .client
+        .batch(items)
+        .await
+        .map_err(IngestError::graph(STREAM))?;
     let now = Utc::now();
     for ((kind, user), (_, result)) in targets.into_iter().zip(results) {
         let what = match kind {
@@ -85,7 +103,14 @@ pub(crate) async fn sync_state(run: &Run, users: &[DirUser]) -> Result<()> {
 }
 
 fn get_item(id: String, url: String) -> BatchRequestItem {
-    BatchRequestItem { id, method: "GET".into(), url, headers: BTreeMap::new(), body: None, depends_on: vec![] }
+    BatchRequestItem {
+        id,
+        method: "GET".into(),
+        url,
+        headers: BTreeMap::new(),
+        body: None,
+        depends_on: vec![],
+    }
 }
 
 async fn collect(run: &Run, kind: SnapshotKind, user: &str) -> ward_graph::Result<Value> {
@@ -96,7 +121,13 @@ async fn collect(run: &Run, kind: SnapshotKind, user: &str) -> ward_graph::Resul
     .unwrap_or(Value::Null))
 }
 
-async fn put(run: &Run, kind: SnapshotKind, object: &str, value: &Value, at: chrono::DateTime<Utc>) -> Result<()> {
+async fn put(
+    run: &Run,
+    kind: SnapshotKind,
+    object: &str,
+    value: &Value,
+    at: chrono::DateTime<Utc>,
+) -> Result<()> {
     let put = run
         .store
         .put_snapshot(&run.opts.tenant_id, kind, object, value, at)
@@ -105,7 +136,11 @@ async fn put(run: &Run, kind: SnapshotKind, object: &str, value: &Value, at: chr
     if put.changed {
         bump(&run.counters.snapshots_changed, 1);
         if put.version > 1 {
-            run.changed.lock().entry(kind.as_str().to_owned()).or_default().push(object.to_owned());
+            run.changed
+                .lock()
+                .entry(kind.as_str().to_owned())
+                .or_default()
+                .push(object.to_owned());
         }
     }
     Ok(())

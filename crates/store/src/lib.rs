@@ -19,6 +19,8 @@ mod db;
 mod error;
 mod model;
 mod ops;
+#[allow(clippy::expect_used, clippy::panic)]
+pub mod testing;
 
 pub use canonical::{canonical_json, sha256_hex};
 pub use db::{Backend, Store, StoreOptions, Tx};
