@@ -47,6 +47,8 @@ impl Default for AnalyzerConfig {
             trusted_authserv_ids: vec![
                 "*.prod.outlook.com".into(),
                 "*.protection.outlook.com".into(),
+                // Exchange Online's internal front-end hops.
+                "*.outlook.office365.com".into(),
             ],
             known_senders: None,
             rule_paths: Vec::new(),

@@ -39,6 +39,10 @@ pub enum Topic {
     Secrecy,
     /// Billing and subscription problems.
     Billing,
+    /// Loans, credit and money-making offers.
+    MoneyOffer,
+    /// Miracle health products (weight loss, hair, enhancement).
+    HealthProduct,
 }
 
 impl Topic {
@@ -59,6 +63,8 @@ impl Topic {
             Topic::BecRequest => "request for a favour",
             Topic::Secrecy => "secrecy",
             Topic::Billing => "billing problem",
+            Topic::MoneyOffer => "loan or money offer",
+            Topic::HealthProduct => "miracle health product",
         }
     }
 }
@@ -220,7 +226,11 @@ const ADULT: &[&str] = &[
     "dating", "singles", "sex", "sexy", "hot women", "lonely", "hookup", "meet women",
     "looking for a man", "looking for a lover", "lover", "intim", "madchen", "frauen",
     "seks", "rencontre", "citas", "encontros", "naked", "nude", "erotic", "xxx",
-    "enhancement", "viagra",
+    "enhancement", "viagra", "unmarried", "beautiful woman", "beautiful women", "beautiful girl",
+    "beautiful female", "single women", "single woman", "lonely woman", "meet singles",
+    "find love", "your match", "mature women", "vrouwen", "meisje", "liefde", "singles bij",
+    "mujeres", "solteras", "mulheres", "solteiras", "femmes", "celibataires", "reife frauen",
+    "ukrainian women", "ukrainian girl", "russian women", "romance",
 ];
 
 const BEC_REQUEST: &[&str] = &[
@@ -249,6 +259,22 @@ const BILLING: &[&str] = &[
     "pagamento recusado", "assinatura expirou", "betaling mislukt", "abonnement verlopen",
 ];
 
+const MONEY_OFFER: &[&str] = &[
+    "loan", "loans", "low interest", "interest rate", "financing", "credit score", "bad credit",
+    "investment opportunity", "guaranteed return", "guaranteed income", "earn money", "make money",
+    "passive income", "work from home", "extra income", "cloud mining", "double your",
+    "emprestimo", "emprestimos", "financiamento", "financiamentos", "taxa de juros", "credito",
+    "prestamo", "prestamos", "financiacion", "kredit", "darlehen", "geld verdienen", "pret personnel",
+    "gagner de l'argent", "lening", "geld verdienen", "renda extra", "ganhe dinheiro",
+];
+
+const HEALTH_PRODUCT: &[&str] = &[
+    "weight loss", "lose weight", "diet", "keto", "gummies", "fat burner", "hair growth",
+    "hair loss", "male enhancement", "erectile", "blood sugar", "joint pain", "wrinkles",
+    "abnehmen", "gewichtsreduktion", "wunschgewicht", "haarwachstum", "schlank", "emagrecer",
+    "perder peso", "maigrir", "perte de poids", "adelgazar", "afvallen", "cbd",
+];
+
 struct Lexicon {
     ac: AhoCorasick,
     topics: Vec<Topic>,
@@ -272,6 +298,8 @@ static LEXICON: LazyLock<Option<Lexicon>> = LazyLock::new(|| {
         (Topic::BecRequest, BEC_REQUEST),
         (Topic::Secrecy, SECRECY),
         (Topic::Billing, BILLING),
+        (Topic::MoneyOffer, MONEY_OFFER),
+        (Topic::HealthProduct, HEALTH_PRODUCT),
     ];
     let mut topics = Vec::new();
     let mut phrases = Vec::new();

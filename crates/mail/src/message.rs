@@ -44,6 +44,10 @@ pub struct Mail<'a> {
     pub nested_messages: usize,
     pub parts: usize,
     pub encoding_problems: usize,
+    /// The From header did not parse as a clean address; the address was recovered from its text.
+    pub from_malformed: bool,
+    /// The top-level content type (e.g. "multipart/alternative").
+    pub top_content_type: String,
     /// Bounds that were hit while walking, in plain words.
     pub limits_hit: Vec<String>,
 }
@@ -61,6 +65,29 @@ fn mailboxes(a: Option<&Address<'_>>) -> Vec<Mailbox> {
             }
         })
         .collect()
+}
+
+fn valid_address(a: &str) -> bool {
+    let Some((l, d)) = a.rsplit_once('@') else { return false };
+    !l.is_empty() && d.contains('.') && !a.contains(char::is_whitespace)
+}
+
+/// The last `local@domain.tld` in a raw header value (the one inside angle brackets wins).
+fn address_in(raw: &str) -> Option<String> {
+    let cands: Vec<String> = raw
+        .split(|c: char| c.is_whitespace() || "<>(),;:\"'[]".contains(c))
+        .filter(|t| valid_address(t))
+        .map(|t| t.trim_matches('.').to_ascii_lowercase())
+        .collect();
+    if let (Some(s), Some(e)) = (raw.rfind('<'), raw.rfind('>')) {
+        if s < e {
+            let inner = raw[s + 1..e].trim().to_ascii_lowercase();
+            if valid_address(&inner) {
+                return Some(inner);
+            }
+        }
+    }
+    cands.last().cloned()
 }
 
 /// Counts case-insensitive occurrences of `needle` in `hay`, stopping at `cap`.
@@ -110,6 +137,21 @@ impl<'a> Mail<'a> {
             headers: msg.headers_raw().take(256).collect(),
             ..Default::default()
         };
+        if m.from.as_ref().is_none_or(|f| f.address.is_empty() || f.domain.is_empty() || !valid_address(&f.address)) {
+            if let Some(raw) = m.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("From")).map(|(_, v)| *v) {
+                if let Some(addr) = address_in(raw) {
+                    let name = m.from.as_ref().map(|f| f.name.clone()).unwrap_or_default();
+                    m.from = Some(Mailbox { name, domain: address_domain(&addr).unwrap_or_default(), address: addr });
+                    m.from_malformed = true;
+                }
+            }
+        }
+        m.top_content_type = msg
+            .parts
+            .first()
+            .and_then(|p| p.content_type())
+            .map(|c| format!("{}/{}", c.c_type, c.c_subtype.as_deref().unwrap_or_default()).to_ascii_lowercase())
+            .unwrap_or_default();
         if headers_only {
             m.limits_hit.push(format!(
                 "the MIME structure is beyond the bounds (over {MAX_RAW_PART_MARKERS} parts or \

@@ -119,3 +119,41 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Analyzer, AnalyzerConfig};
+
+    fn ids(raw: &str) -> Vec<String> {
+        let a = Analyzer::new(AnalyzerConfig::default()).unwrap();
+        a.analyze(raw.as_bytes()).unwrap().signals.into_iter().map(|s| s.id).collect()
+    }
+
+    const BODY: &str = "From: a@example.com\r\nTo: b@contoso.com\r\nSubject: hi\r\n\r\nhello\r\n";
+
+    #[test]
+    fn reads_the_organisations_own_results() {
+        let m = format!(
+            "Received: from AM0PR01MB1.eurprd01.prod.outlook.com (::1) by\r\n AM0PR01MB2.eurprd01.prod.outlook.com with HTTPS; Mon, 1 Jan 2024 00:00:00 +0000\r\n\
+             Authentication-Results: spf=fail (sender IP is 192.0.2.1)\r\n smtp.mailfrom=example.com; dkim=none (message not signed)\r\n header.d=none;dmarc=fail action=none header.from=example.com;compauth=fail reason=001\r\n\
+             Received: from mail.example.com (192.0.2.1) by AM0PR01MB3.mail.protection.outlook.com with SMTP\r\n{BODY}"
+        );
+        let got = ids(&m);
+        for want in ["auth.spf_fail", "auth.dmarc_fail", "auth.compauth_fail"] {
+            assert!(got.iter().any(|g| g == want), "{want} missing in {got:?}");
+        }
+    }
+
+    #[test]
+    fn ignores_results_added_before_the_boundary() {
+        // The sender wrote a passing result below an untrusted hop; a failing one above it is
+        // from a foreign authserv-id: neither is read.
+        let m = format!(
+            "Received: from x.example.net by mx.example.net with SMTP\r\n\
+             Authentication-Results: spf=fail smtp.mailfrom=example.com; dmarc=fail header.from=example.com\r\n{BODY}"
+        );
+        assert!(!ids(&m).iter().any(|g| g.starts_with("auth.")));
+        let m = format!("Authentication-Results: mx.google.com; dmarc=fail header.from=example.com\r\n{BODY}");
+        assert!(!ids(&m).iter().any(|g| g.starts_with("auth.")));
+    }
+}

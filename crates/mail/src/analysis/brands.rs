@@ -18,7 +18,7 @@ macro_rules! b {
 
 pub const BRANDS: &[Brand] = &[
     b!("Microsoft", ["microsoft", "office 365", "office365", "microsoft 365", "outlook", "onedrive", "sharepoint", "microsoft teams", "azure", "hotmail", "windows defender", "microsoft account"],
-       ["microsoft", "office365", "onedrive", "sharepoint", "outlook"],
+       ["microsoft", "office365", "onedrive", "sharepoint"],
        ["microsoft.com", "office.com", "office365.com", "outlook.com", "live.com", "hotmail.com", "microsoftonline.com", "sharepoint.com", "microsoft365.com", "azure.com", "windows.com", "msn.com", "skype.com", "bing.com", "microsoftstore.com", "onmicrosoft.com"]),
     b!("Google", ["google", "gmail", "google drive", "google docs", "youtube", "google storage", "google workspace"],
        ["google", "gmail", "youtube"],

@@ -18,6 +18,24 @@ static PHONE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?:\+?\d{1,3}[ .\-]?)?\(?\d{3}\)?[ .\-]\d{3}[ .\-]\d{4}\b|\+\d{2,3}[ \d]{8,14}\d").ok()
 });
 
+/// ISO 13616 check digits (mod 97).
+pub fn iban_valid(iban: &str) -> bool {
+    if iban.len() < 15 || !iban.is_ascii() {
+        return false;
+    }
+    let rearranged = format!("{}{}", &iban[4..], &iban[..4]);
+    let mut rem: u32 = 0;
+    for c in rearranged.chars() {
+        let v = match c {
+            '0'..='9' => c as u32 - '0' as u32,
+            'A'..='Z' => c as u32 - 'A' as u32 + 10,
+            _ => return false,
+        };
+        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
+    }
+    rem == 1
+}
+
 fn list(ctx: &Ctx<'_>, t: Topic) -> String {
     ctx.topics
         .get(t)
@@ -52,7 +70,7 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
     if let Some(re) = IBAN.as_ref() {
         if let Some(m) = re.find(&ctx.text) {
             let compact: String = m.as_str().chars().filter(|c| !c.is_whitespace()).collect();
-            if compact.len() >= 15 && compact.len() <= 34 {
+            if compact.len() >= 15 && compact.len() <= 34 && iban_valid(&compact) {
                 ctx.add("content.iban", format!("gives a bank account number (IBAN {}…)", &compact[..8.min(compact.len())]));
             }
         }
@@ -87,6 +105,12 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
     if n(ctx, Topic::Delivery) >= 2 {
         ctx.add("content.delivery_lure", format!("is about a parcel delivery: {}", list(ctx, Topic::Delivery)));
     }
+    if n(ctx, Topic::MoneyOffer) >= 2 {
+        ctx.add("content.money_offer", format!("offers loans or easy money: {}", list(ctx, Topic::MoneyOffer)));
+    }
+    if n(ctx, Topic::HealthProduct) >= 2 {
+        ctx.add("content.health_product", format!("sells a miracle health product: {}", list(ctx, Topic::HealthProduct)));
+    }
     if n(ctx, Topic::Adult) >= 2 {
         ctx.add("content.adult", format!("is about dating or adult content: {}", list(ctx, Topic::Adult)));
     }
@@ -95,6 +119,13 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
     }
     if n(ctx, Topic::Secrecy) >= 1 {
         ctx.add("content.secrecy", format!("asks for discretion: {}", list(ctx, Topic::Secrecy)));
+    }
+
+    if ctx.mail.subject.trim().is_empty() {
+        ctx.add("content.no_subject", "the message has no subject");
+    }
+    if ctx.mail.top_content_type == "multipart/form-data" {
+        ctx.add("content.odd_structure", "the message is built as a web form upload (multipart/form-data), not as mail");
     }
 
     // Disguised subject: styled letters, invisible characters or mixed alphabets.

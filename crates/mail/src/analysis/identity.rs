@@ -35,8 +35,27 @@ pub fn claimed_brand(text: &str) -> Option<(&'static Brand, &'static str)> {
 pub fn brand_token_in(host: &str) -> Option<&'static Brand> {
     let reg = registrable_domain(host);
     BRANDS.iter().find(|b| {
-        b.tokens.iter().any(|t| t.len() >= 5 && host.contains(t)) && !brand_owns(b, &reg)
+        b.tokens.iter().any(|t| t.len() >= 5 && token_at_boundary(host, t)) && !brand_owns(b, &reg)
     })
+}
+
+/// `token` inside `host` delimited by label or hyphen boundaries (both sides, or one side for
+/// long tokens): "updates-ledger.com" and "microsoftonline-verify.com" count, "shagmail.com"
+/// does not count for "gmail".
+fn token_at_boundary(host: &str, token: &str) -> bool {
+    let b = host.as_bytes();
+    let mut from = 0;
+    while let Some(i) = host[from..].find(token) {
+        let s = from + i;
+        let e = s + token.len();
+        let left = s == 0 || b[s - 1] == b'.' || b[s - 1] == b'-';
+        let right = e == b.len() || b[e] == b'.' || b[e] == b'-';
+        if (left && right) || (token.len() >= 7 && (left || right)) {
+            return true;
+        }
+        from = s + 1;
+    }
+    false
 }
 
 /// Lookalike of a protected domain: same confusable skeleton, or one or two edits away.
@@ -133,6 +152,12 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
             format!("the From header has no usable address (name \"{}\")", quote(&from.name)),
         );
     }
+    if ctx.mail.from_malformed {
+        ctx.add(
+            "identity.malformed_from",
+            format!("the From header is malformed, so mail programs may show a different sender than {}", from.address),
+        );
+    }
     let reg = registrable_domain(&from.domain);
     let name = from.name.clone();
     let fname = fold(&name);
@@ -152,6 +177,19 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
                 "identity.brand_name_mismatch",
                 format!("the name says {} (\"{}\") but {at}", brand.name, said),
             );
+        }
+    }
+
+    // A brand's own address whose replies go elsewhere (spoofed brand mail).
+    if let Some((brand, _)) = claimed_brand(&name) {
+        if brand_owns(brand, &reg) {
+            if let Some(rt) = ctx.mail.reply_to.first() {
+                let rt_reg = registrable_domain(&rt.domain);
+                if !rt_reg.is_empty() && !brand_owns(brand, &rt_reg) {
+                    let d = format!("mail signed {} from {} sends replies to {}", brand.name, from.address, rt.address);
+                    ctx.add("identity.brand_reply_elsewhere", d);
+                }
+            }
         }
     }
 
@@ -197,6 +235,16 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
             "identity.name_obfuscated",
             format!("the sender's name mixes alphabets to look like another word (\"{}\")", quote(&w)),
         );
+    }
+
+    // Decorated names: emoji and pictographs ("✔️ Your parcel").
+    if name.chars().any(|c| ('\u{2600}'..='\u{27BF}').contains(&c) || ('\u{1F000}'..='\u{1FAFF}').contains(&c)) {
+        ctx.add("identity.name_decorated", format!("the sender's name is decorated with symbols (\"{}\")", quote(&name)));
+    }
+
+    // Mass mail to hidden recipients.
+    if ctx.mail.to.is_empty() && ctx.mail.cc.is_empty() {
+        ctx.add("identity.undisclosed_recipients", "the message names no recipient (sent to undisclosed recipients)");
     }
 
     // Freemail claiming a company.
@@ -287,6 +335,10 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
             "identity.brand_in_sender_domain",
             format!("the sender's domain {} borrows the name {} but does not belong to it", from.domain, b.name),
         );
+    }
+    let tld = reg.rsplit('.').next().unwrap_or_default();
+    if super::links::SUSPICIOUS_TLDS.contains(&tld) {
+        ctx.add("identity.sender_suspicious_tld", format!("the sender's domain {reg} uses the .{tld} ending, common in throw-away domains"));
     }
     if looks_random(domain_label(&reg)) {
         ctx.add("identity.random_sender_domain", format!("the sender's domain {reg} looks machine-generated"));

@@ -39,7 +39,7 @@ const FILE_SHARE: &[&str] = &[
     "smash.gg", "4shared.com", "zippyshare.com",
 ];
 
-const SUSPICIOUS_TLDS: &[&str] = &[
+pub const SUSPICIOUS_TLDS: &[&str] = &[
     "click", "shop", "live", "online", "xyz", "top", "cfd", "best", "beauty", "sbs", "icu", "buzz",
     "rest", "monster", "quest", "lol", "cyou", "gq", "tk", "ml", "cf", "ga", "zip", "mov", "work",
     "site", "store", "fun", "space", "website", "pw", "cam", "bond", "hair", "skin", "makeup",
