@@ -260,7 +260,7 @@ const BILLING: &[&str] = &[
 ];
 
 const MONEY_OFFER: &[&str] = &[
-    "loan", "loans", "low interest", "interest rate", "financing", "credit score", "bad credit",
+    "loan", "low interest", "interest rate", "financing", "credit score", "bad credit",
     "investment opportunity", "guaranteed return", "guaranteed income", "earn money", "make money",
     "passive income", "work from home", "extra income", "cloud mining", "double your",
     "emprestimo", "emprestimos", "financiamento", "financiamentos", "taxa de juros", "credito",
@@ -353,7 +353,9 @@ pub fn scan(folded: &str) -> TopicHits {
         let (t, p) = (lex.topics[i], lex.phrases[i]);
         match out.hits.iter_mut().find(|(x, _)| *x == t) {
             Some((_, v)) => {
-                if !v.contains(&p) && v.len() < 16 {
+                // "loan" and "loans" are one idea: plurals do not count twice.
+                let same = |q: &&str| *q == p || q.strip_suffix('s') == Some(p) || p.strip_suffix('s') == Some(*q);
+                if !v.iter().any(same) && v.len() < 16 {
                     v.push(p)
                 }
             }

@@ -121,6 +121,16 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
         ctx.add("content.secrecy", format!("asks for discretion: {}", list(ctx, Topic::Secrecy)));
     }
 
+    let visible: usize = ctx.text.len().saturating_sub(ctx.mail.subject.len());
+    let docs = ctx
+        .mail
+        .attachments
+        .iter()
+        .filter(|a| !a.content_type.starts_with("image/") && !a.inline)
+        .count();
+    if docs > 0 && visible < 80 {
+        ctx.add("content.attachment_only", "the message is an attachment with almost no text to explain it");
+    }
     if ctx.mail.subject.trim().is_empty() {
         ctx.add("content.no_subject", "the message has no subject");
     }

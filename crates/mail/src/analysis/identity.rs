@@ -170,8 +170,14 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
     let from_is_tenant = !reg.is_empty() && own(&reg);
 
     // Brand in the display name, address elsewhere.
+    // A name that also carries the sender's own domain name ("Lockergnome Apple news" from
+    // lockergnome.com) identifies the real sender; the brand is a topic, not a claim.
+    let names_own_domain = {
+        let label = domain_label(&reg).replace('-', "");
+        label.len() >= 4 && fname.replace([' ', '-', '\''], "").contains(&label)
+    };
     if let Some((brand, said)) = claimed_brand(&name) {
-        if !brand_owns(brand, &reg) && !from_is_tenant {
+        if !brand_owns(brand, &reg) && !from_is_tenant && !names_own_domain {
             let at = if from.domain.is_empty() { "no usable address".to_string() } else { format!("the address is at {}", from.domain) };
             ctx.add(
                 "identity.brand_name_mismatch",
