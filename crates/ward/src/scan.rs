@@ -183,6 +183,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `ward rules test [PATH...]`: runs every rule's samples; fails if any sample disagrees.
+/// (Dispatched from `main.rs` as `ward rules test`.)
+#[allow(dead_code)]
 pub fn run_rules_test(args: RulesTestArgs) -> anyhow::Result<ExitCode> {
     let analyzer = Analyzer::new(AnalyzerConfig { rule_paths: args.paths, ..AnalyzerConfig::default() })?;
     let results = analyzer.test_rules();
