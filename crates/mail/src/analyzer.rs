@@ -64,16 +64,29 @@ impl Analyzer {
     /// Built-in rules and weights plus the rule files in `config.rule_paths`.
     pub fn new(config: AnalyzerConfig) -> Result<Self, ConfigError> {
         let weights = Weights::parse(BUILTIN_WEIGHTS)?;
-        let mut defs: Vec<RuleDef> = parse_rules(BUILTIN_RULES, "builtin.yaml")
-            .map_err(|e| ConfigError::RuleFile { file: "builtin.yaml".into(), reason: e.to_string() })?;
+        let mut defs: Vec<RuleDef> =
+            parse_rules(BUILTIN_RULES, "builtin.yaml").map_err(|e| ConfigError::RuleFile {
+                file: "builtin.yaml".into(),
+                reason: e.to_string(),
+            })?;
         for p in &config.rule_paths {
-            defs.extend(load_path(p).map_err(|e| ConfigError::RuleFile { file: p.display().to_string(), reason: e.to_string() })?);
+            defs.extend(load_path(p).map_err(|e| ConfigError::RuleFile {
+                file: p.display().to_string(),
+                reason: e.to_string(),
+            })?);
         }
         let engine = RuleEngine::new(defs).map_err(|e| match e {
             crate::rules::engine::EngineError::Duplicate(id) => ConfigError::DuplicateRule(id),
-            other => ConfigError::RuleExpression { id: String::new(), reason: other.to_string() },
+            other => ConfigError::RuleExpression {
+                id: String::new(),
+                reason: other.to_string(),
+            },
         })?;
-        Ok(Self { cfg: config, engine, weights })
+        Ok(Self {
+            cfg: config,
+            engine,
+            weights,
+        })
     }
 
     pub fn rules(&self) -> impl Iterator<Item = &RuleDef> {
@@ -90,7 +103,10 @@ impl Analyzer {
             return Err(AnalysisError::Empty);
         }
         if raw.len() > MAX_MESSAGE_BYTES {
-            return Err(AnalysisError::TooLarge { size: raw.len(), limit: MAX_MESSAGE_BYTES });
+            return Err(AnalysisError::TooLarge {
+                size: raw.len(),
+                limit: MAX_MESSAGE_BYTES,
+            });
         }
         let (msg, headers_only) = parse(raw).ok_or(AnalysisError::Unparseable)?;
         let mail = Mail::from_message(&msg, headers_only);
@@ -100,21 +116,51 @@ impl Analyzer {
         let mut signals: Vec<SignalHit> = ctx
             .hits
             .iter()
-            .map(|h| SignalHit { id: h.id.to_string(), score: self.weights.of(h.id), detail: h.detail.clone() })
+            .map(|h| SignalHit {
+                id: h.id.to_string(),
+                score: self.weights.of(h.id),
+                detail: h.detail.clone(),
+            })
             .collect();
         let sum: i32 = signals.iter().map(|s| s.score).sum::<i32>().max(0);
 
         let from = ctx.mail.from.clone().unwrap_or_default();
         let facts = MailFacts {
-            signals: signals.iter().map(|s| (s.id.clone(), s.score as i64)).collect(),
+            signals: signals
+                .iter()
+                .map(|s| (s.id.clone(), s.score as i64))
+                .collect(),
             score: sum as i64,
-            sender: SenderFacts { address: from.address, domain: from.domain, name: from.name },
+            sender: SenderFacts {
+                address: from.address,
+                domain: from.domain,
+                name: from.name,
+            },
             subject: ctx.mail.subject.clone(),
-            links: ctx.links.iter().filter_map(|l| crate::analysis::links::host_of(&l.url)).take(100).collect(),
-            attachments: ctx.mail.attachments.iter().map(|a| a.name.clone()).take(100).collect(),
-            topics: ctx.topics.hits.iter().map(|(t, _)| format!("{t:?}").to_ascii_lowercase()).collect(),
+            links: ctx
+                .links
+                .iter()
+                .filter_map(|l| crate::analysis::links::host_of(&l.url))
+                .take(100)
+                .collect(),
+            attachments: ctx
+                .mail
+                .attachments
+                .iter()
+                .map(|a| a.name.clone())
+                .take(100)
+                .collect(),
+            topics: ctx
+                .topics
+                .hits
+                .iter()
+                .map(|(t, _)| format!("{t:?}").to_ascii_lowercase())
+                .collect(),
         };
-        let (matched, errors) = self.engine.evaluate(&facts).map_err(|e| AnalysisError::Rule(e.to_string()))?;
+        let (matched, errors) = self
+            .engine
+            .evaluate(&facts)
+            .map_err(|e| AnalysisError::Rule(e.to_string()))?;
         let matched_ids: Vec<String> = matched.iter().map(|r| r.id.clone()).collect();
 
         let mut rule_points = 0;
@@ -127,12 +173,23 @@ impl Analyzer {
             if !cats.iter().any(|(_, c)| *c == r.category) {
                 cats.push((r.severity, r.category.clone()));
             }
-            signals.push(SignalHit { id: format!("rule.{}", r.id), score: 0, detail: r.description.clone() });
+            signals.push(SignalHit {
+                id: format!("rule.{}", r.id),
+                score: 0,
+                detail: r.description.clone(),
+            });
         }
         // The strongest matched rule's points count once, on top of the signals.
-        if let Some(top) = signals.iter_mut().filter(|s| s.id.starts_with("rule.")).find(|s| {
-            matched.iter().any(|r| format!("rule.{}", r.id) == s.id && self.weights.severity_points.of(r.severity) == rule_points)
-        }) {
+        if let Some(top) = signals
+            .iter_mut()
+            .filter(|s| s.id.starts_with("rule."))
+            .find(|s| {
+                matched.iter().any(|r| {
+                    format!("rule.{}", r.id) == s.id
+                        && self.weights.severity_points.of(r.severity) == rule_points
+                })
+            })
+        {
             top.score = rule_points;
         }
         let total = (sum + rule_points).clamp(0, 100);
@@ -146,10 +203,12 @@ impl Analyzer {
         };
         match max_sev {
             Some(Severity::Critical) => verdict = VerdictKind::Malicious,
-            Some(Severity::High) if verdict == VerdictKind::Clean => verdict = VerdictKind::Suspicious,
+            Some(Severity::High) if verdict == VerdictKind::Clean => {
+                verdict = VerdictKind::Suspicious
+            }
             _ => {}
         }
-        cats.sort_by(|a, b| b.0.cmp(&a.0));
+        cats.sort_by_key(|c| std::cmp::Reverse(c.0));
         let mut categories: Vec<String> = cats.into_iter().map(|(_, c)| c).collect();
         if verdict != VerdictKind::Clean && categories.is_empty() {
             categories.push("suspicious".into());
@@ -158,7 +217,15 @@ impl Analyzer {
             categories.clear();
         }
         let _ = errors;
-        Ok((Verdict { verdict, score: total as u8, categories, signals }, matched_ids))
+        Ok((
+            Verdict {
+                verdict,
+                score: total as u8,
+                categories,
+                signals,
+            },
+            matched_ids,
+        ))
     }
 
     /// Runs every rule's samples: each `match` sample must make the rule fire, each `no_match`
@@ -166,14 +233,25 @@ impl Analyzer {
     pub fn test_rules(&self) -> Vec<SampleResult> {
         let mut out = Vec::new();
         for r in self.engine.rules() {
-            let cases = r.samples.must_match.iter().map(|s| (true, s)).chain(r.samples.no_match.iter().map(|s| (false, s)));
+            let cases = r
+                .samples
+                .must_match
+                .iter()
+                .map(|s| (true, s))
+                .chain(r.samples.no_match.iter().map(|s| (false, s)));
             for (index, (expected, sample)) in cases.enumerate() {
                 let res = self.analyze_inner(sample.as_bytes());
                 let (matched, error) = match res {
                     Ok((_, ids)) => (ids.contains(&r.id), None),
                     Err(e) => (false, Some(e.to_string())),
                 };
-                out.push(SampleResult { rule: r.id.clone(), expected_match: expected, matched, index, error });
+                out.push(SampleResult {
+                    rule: r.id.clone(),
+                    expected_match: expected,
+                    matched,
+                    index,
+                    error,
+                });
             }
         }
         out

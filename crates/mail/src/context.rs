@@ -103,7 +103,11 @@ impl<'a> Ctx<'a> {
             }
             for f in &h.forms {
                 if !f.action.is_empty() {
-                    links.push(Link { url: f.action.clone(), text: None, source: LinkSource::Html });
+                    links.push(Link {
+                        url: f.action.clone(),
+                        text: None,
+                        source: LinkSource::Html,
+                    });
                 }
             }
         }
@@ -114,7 +118,10 @@ impl<'a> Ctx<'a> {
             html.iter().map(|h| h.visible_text.as_str()).collect()
         };
         for t in plain {
-            for l in finder.links(t).filter(|l| *l.kind() == linkify::LinkKind::Url) {
+            for l in finder
+                .links(t)
+                .filter(|l| *l.kind() == linkify::LinkKind::Url)
+            {
                 if links.len() >= MAX_LINKS {
                     break;
                 }
@@ -144,7 +151,10 @@ impl<'a> Ctx<'a> {
     /// Raises signal `id` with plain-words evidence. A signal is raised once per message.
     pub fn add(&mut self, id: &'static str, detail: impl Into<String>) {
         if !self.has(id) {
-            self.hits.push(RawHit { id, detail: detail.into() });
+            self.hits.push(RawHit {
+                id,
+                detail: detail.into(),
+            });
         }
     }
 

@@ -92,75 +92,87 @@ pub fn analyze_html(html: &str) -> HtmlFacts {
         st.clone(),
     );
     let handlers = vec![
-            element!("a[href], area[href]", move |el| {
-                let href = decode_entities(el.get_attribute("href").unwrap_or_default().trim());
-                let mut s = s1.borrow_mut();
-                if s.facts.anchors.len() < MAX_ITEMS {
-                    s.facts.anchors.push(Anchor { href, text: String::new() });
-                    let idx = s.facts.anchors.len() - 1;
-                    s.current_anchor = Some(idx);
-                    if el.can_have_content() {
-                        let s_end = s1.clone();
-                        drop(s);
-                        let _ = el.on_end_tag(lol_html::end_tag!(move |_| {
-                            s_end.borrow_mut().current_anchor = None;
-                            Ok(())
-                        }));
-                    }
-                }
-                Ok(())
-            }),
-            element!("*[style], *[hidden]", move |el| {
-                let hidden = el.has_attribute("hidden")
-                    || el.get_attribute("style").is_some_and(|s| hidden_style(&s));
-                if hidden && el.can_have_content() {
-                    s2.borrow_mut().hidden_depth += 1;
-                    let s_end = s2.clone();
+        element!("a[href], area[href]", move |el| {
+            let href = decode_entities(el.get_attribute("href").unwrap_or_default().trim());
+            let mut s = s1.borrow_mut();
+            if s.facts.anchors.len() < MAX_ITEMS {
+                s.facts.anchors.push(Anchor {
+                    href,
+                    text: String::new(),
+                });
+                let idx = s.facts.anchors.len() - 1;
+                s.current_anchor = Some(idx);
+                if el.can_have_content() {
+                    let s_end = s1.clone();
+                    drop(s);
                     let _ = el.on_end_tag(lol_html::end_tag!(move |_| {
-                        let mut s = s_end.borrow_mut();
-                        s.hidden_depth = s.hidden_depth.saturating_sub(1);
+                        s_end.borrow_mut().current_anchor = None;
                         Ok(())
                     }));
                 }
-                Ok(())
-            }),
-            element!("form", move |el| {
-                let action = decode_entities(&el.get_attribute("action").unwrap_or_default());
-                let mut s = s3.borrow_mut();
-                if s.facts.forms.len() < MAX_ITEMS {
-                    s.facts.forms.push(Form { action, has_password: false });
+            }
+            Ok(())
+        }),
+        element!("*[style], *[hidden]", move |el| {
+            let hidden = el.has_attribute("hidden")
+                || el.get_attribute("style").is_some_and(|s| hidden_style(&s));
+            if hidden && el.can_have_content() {
+                s2.borrow_mut().hidden_depth += 1;
+                let s_end = s2.clone();
+                let _ = el.on_end_tag(lol_html::end_tag!(move |_| {
+                    let mut s = s_end.borrow_mut();
+                    s.hidden_depth = s.hidden_depth.saturating_sub(1);
+                    Ok(())
+                }));
+            }
+            Ok(())
+        }),
+        element!("form", move |el| {
+            let action = decode_entities(&el.get_attribute("action").unwrap_or_default());
+            let mut s = s3.borrow_mut();
+            if s.facts.forms.len() < MAX_ITEMS {
+                s.facts.forms.push(Form {
+                    action,
+                    has_password: false,
+                });
+            }
+            Ok(())
+        }),
+        element!("input", move |el| {
+            let t = el
+                .get_attribute("type")
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let mut s = s4.borrow_mut();
+            if t == "password" {
+                s.facts.password_inputs += 1;
+                if let Some(f) = s.facts.forms.last_mut() {
+                    f.has_password = true;
                 }
-                Ok(())
-            }),
-            element!("input", move |el| {
-                let t = el.get_attribute("type").unwrap_or_default().to_ascii_lowercase();
-                let mut s = s4.borrow_mut();
-                if t == "password" {
-                    s.facts.password_inputs += 1;
-                    if let Some(f) = s.facts.forms.last_mut() {
-                        f.has_password = true;
-                    }
-                }
-                Ok(())
-            }),
-            element!("meta[http-equiv]", move |el| {
-                let eq = el.get_attribute("http-equiv").unwrap_or_default();
-                if eq.eq_ignore_ascii_case("refresh") {
-                    let c = decode_entities(&el.get_attribute("content").unwrap_or_default());
-                    s5.borrow_mut().facts.meta_refresh = Some(c);
-                }
-                Ok(())
-            }),
-            element!("base[href]", move |el| {
-                s6.borrow_mut().facts.base_href =
-                    Some(decode_entities(&el.get_attribute("href").unwrap_or_default()));
-                Ok(())
-            }),
-            element!("script", move |_el| {
-                s7.borrow_mut().facts.scripts += 1;
-                Ok(())
-            }),
-            element!("iframe[src], img[src], embed[src], object[data]", move |el| {
+            }
+            Ok(())
+        }),
+        element!("meta[http-equiv]", move |el| {
+            let eq = el.get_attribute("http-equiv").unwrap_or_default();
+            if eq.eq_ignore_ascii_case("refresh") {
+                let c = decode_entities(&el.get_attribute("content").unwrap_or_default());
+                s5.borrow_mut().facts.meta_refresh = Some(c);
+            }
+            Ok(())
+        }),
+        element!("base[href]", move |el| {
+            s6.borrow_mut().facts.base_href = Some(decode_entities(
+                &el.get_attribute("href").unwrap_or_default(),
+            ));
+            Ok(())
+        }),
+        element!("script", move |_el| {
+            s7.borrow_mut().facts.scripts += 1;
+            Ok(())
+        }),
+        element!(
+            "iframe[src], img[src], embed[src], object[data]",
+            move |el| {
                 let tag = el.tag_name();
                 let src = decode_entities(
                     &el.get_attribute("src")
@@ -180,36 +192,36 @@ pub fn analyze_html(html: &str) -> HtmlFacts {
                     s.facts.iframes.push(src);
                 }
                 Ok(())
-            }),
+            }
+        ),
     ];
     let doc = doc_text!(move |t| {
-            let mut s = s9.borrow_mut();
-            match t.text_type() {
-                TextType::Data => {
-                    let txt = decode_entities(t.as_str());
-                    if s.hidden_depth > 0 {
-                        push_bounded(&mut s.facts.hidden_text, &txt);
-                    } else {
-                        push_bounded(&mut s.facts.visible_text, &txt);
-                        if t.last_in_text_node() {
-                            push_bounded(&mut s.facts.visible_text, " ");
-                        }
-                    }
-                    if let Some(i) = s.current_anchor {
-                        if let Some(a) = s.facts.anchors.get_mut(i) {
-                            if a.text.len() < 1024 {
-                                a.text.push_str(&txt);
-                            }
-                        }
+        let mut s = s9.borrow_mut();
+        match t.text_type() {
+            TextType::Data => {
+                let txt = decode_entities(t.as_str());
+                if s.hidden_depth > 0 {
+                    push_bounded(&mut s.facts.hidden_text, &txt);
+                } else {
+                    push_bounded(&mut s.facts.visible_text, &txt);
+                    if t.last_in_text_node() {
+                        push_bounded(&mut s.facts.visible_text, " ");
                     }
                 }
-                TextType::ScriptData => {
-                    let txt = t.as_str().to_string();
-                    push_bounded(&mut s.facts.script_text, &txt);
+                if let Some(i) = s.current_anchor
+                    && let Some(a) = s.facts.anchors.get_mut(i)
+                    && a.text.len() < 1024
+                {
+                    a.text.push_str(&txt);
                 }
-                _ => {}
             }
-            Ok(())
+            TextType::ScriptData => {
+                let txt = t.as_str().to_string();
+                push_bounded(&mut s.facts.script_text, &txt);
+            }
+            _ => {}
+        }
+        Ok(())
     });
     let mut settings = Settings::new().append_document_content_handler(doc);
     for h in handlers {

@@ -59,7 +59,13 @@ fn mailboxes(a: Option<&Address<'_>>) -> Vec<Mailbox> {
         .map(|x| {
             let address = x.address().unwrap_or_default().trim().to_ascii_lowercase();
             Mailbox {
-                name: x.name().unwrap_or_default().trim().trim_matches('"').trim().to_string(),
+                name: x
+                    .name()
+                    .unwrap_or_default()
+                    .trim()
+                    .trim_matches('"')
+                    .trim()
+                    .to_string(),
                 domain: address_domain(&address).unwrap_or_default(),
                 address,
             }
@@ -68,7 +74,9 @@ fn mailboxes(a: Option<&Address<'_>>) -> Vec<Mailbox> {
 }
 
 fn valid_address(a: &str) -> bool {
-    let Some((l, d)) = a.rsplit_once('@') else { return false };
+    let Some((l, d)) = a.rsplit_once('@') else {
+        return false;
+    };
     !l.is_empty() && d.contains('.') && !a.contains(char::is_whitespace)
 }
 
@@ -79,12 +87,12 @@ fn address_in(raw: &str) -> Option<String> {
         .filter(|t| valid_address(t))
         .map(|t| t.trim_matches('.').to_ascii_lowercase())
         .collect();
-    if let (Some(s), Some(e)) = (raw.rfind('<'), raw.rfind('>')) {
-        if s < e {
-            let inner = raw[s + 1..e].trim().to_ascii_lowercase();
-            if valid_address(&inner) {
-                return Some(inner);
-            }
+    if let (Some(s), Some(e)) = (raw.rfind('<'), raw.rfind('>'))
+        && s < e
+    {
+        let inner = raw[s + 1..e].trim().to_ascii_lowercase();
+        if valid_address(&inner) {
+            return Some(inner);
         }
     }
     cands.last().cloned()
@@ -99,7 +107,8 @@ fn count_ci(hay: &[u8], needle: &[u8], cap: usize) -> usize {
     let mut n = 0;
     let mut i = 0;
     while i + needle.len() <= hay.len() {
-        if hay[i].to_ascii_lowercase() == first && hay[i..i + needle.len()].eq_ignore_ascii_case(needle)
+        if hay[i].to_ascii_lowercase() == first
+            && hay[i..i + needle.len()].eq_ignore_ascii_case(needle)
         {
             n += 1;
             if n >= cap {
@@ -119,7 +128,9 @@ pub fn parse(raw: &[u8]) -> Option<(Message<'_>, bool)> {
     let nested = count_ci(raw, b"message/rfc822", MAX_MESSAGE_DEPTH * 8 + 1);
     let parts = count_ci(raw, b"content-type:", MAX_RAW_PART_MARKERS + 1);
     if nested > MAX_MESSAGE_DEPTH * 8 || parts > MAX_RAW_PART_MARKERS {
-        return MessageParser::default().parse_headers(raw).map(|m| (m, true));
+        return MessageParser::default()
+            .parse_headers(raw)
+            .map(|m| (m, true));
     }
     MessageParser::default().parse(raw).map(|m| (m, false))
 }
@@ -137,20 +148,35 @@ impl<'a> Mail<'a> {
             headers: msg.headers_raw().take(256).collect(),
             ..Default::default()
         };
-        if m.from.as_ref().is_none_or(|f| f.address.is_empty() || f.domain.is_empty() || !valid_address(&f.address)) {
-            if let Some(raw) = m.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("From")).map(|(_, v)| *v) {
-                if let Some(addr) = address_in(raw) {
-                    let name = m.from.as_ref().map(|f| f.name.clone()).unwrap_or_default();
-                    m.from = Some(Mailbox { name, domain: address_domain(&addr).unwrap_or_default(), address: addr });
-                    m.from_malformed = true;
-                }
-            }
+        if m.from.as_ref().is_none_or(|f| {
+            f.address.is_empty() || f.domain.is_empty() || !valid_address(&f.address)
+        }) && let Some(raw) = m
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("From"))
+            .map(|(_, v)| *v)
+            && let Some(addr) = address_in(raw)
+        {
+            let name = m.from.as_ref().map(|f| f.name.clone()).unwrap_or_default();
+            m.from = Some(Mailbox {
+                name,
+                domain: address_domain(&addr).unwrap_or_default(),
+                address: addr,
+            });
+            m.from_malformed = true;
         }
         m.top_content_type = msg
             .parts
             .first()
             .and_then(|p| p.content_type())
-            .map(|c| format!("{}/{}", c.c_type, c.c_subtype.as_deref().unwrap_or_default()).to_ascii_lowercase())
+            .map(|c| {
+                format!(
+                    "{}/{}",
+                    c.c_type,
+                    c.c_subtype.as_deref().unwrap_or_default()
+                )
+                .to_ascii_lowercase()
+            })
             .unwrap_or_default();
         if headers_only {
             m.limits_hit.push(format!(
@@ -169,8 +195,9 @@ impl<'a> Mail<'a> {
             self.parts += 1;
             if self.parts > MAX_PARTS {
                 if !self.limits_hit.iter().any(|l| l.contains("parts")) {
-                    self.limits_hit
-                        .push(format!("more than {MAX_PARTS} MIME parts; the rest was not read"));
+                    self.limits_hit.push(format!(
+                        "more than {MAX_PARTS} MIME parts; the rest was not read"
+                    ));
                 }
                 return;
             }
@@ -214,7 +241,8 @@ impl<'a> Mail<'a> {
                     }
                 }
                 PartType::Html(h) if !named => {
-                    self.html_bodies.push(crate::text::truncate(h, MAX_HTML_BYTES));
+                    self.html_bodies
+                        .push(crate::text::truncate(h, MAX_HTML_BYTES));
                 }
                 PartType::Text(_)
                 | PartType::Html(_)

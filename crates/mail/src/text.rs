@@ -36,7 +36,11 @@ fn math_to_ascii(c: char) -> Option<char> {
     let u = c as u32;
     if (0x1D400..=0x1D6A3).contains(&u) {
         let i = (u - 0x1D400) % 52;
-        return char::from_u32(if i < 26 { 'a' as u32 + i } else { 'a' as u32 + i - 26 });
+        return char::from_u32(if i < 26 {
+            'a' as u32 + i
+        } else {
+            'a' as u32 + i - 26
+        });
     }
     if (0x1D7CE..=0x1D7FF).contains(&u) {
         return char::from_u32('0' as u32 + (u - 0x1D7CE) % 10);
@@ -118,7 +122,10 @@ pub fn registrable_domain(host: &str) -> String {
 /// The domain part of an address, lower-cased.
 pub fn address_domain(addr: &str) -> Option<String> {
     let (_, d) = addr.rsplit_once('@')?;
-    let d = d.trim().trim_matches(|c| c == '>' || c == '.').to_ascii_lowercase();
+    let d = d
+        .trim()
+        .trim_matches(|c| c == '>' || c == '.')
+        .to_ascii_lowercase();
     if d.is_empty() { None } else { Some(d) }
 }
 
@@ -240,7 +247,10 @@ mod tests {
     fn domains() {
         assert_eq!(registrable_domain("a.b.paypal.co.uk"), "paypal.co.uk");
         assert_eq!(domain_label("paypal.co.uk"), "paypal");
-        assert_eq!(address_domain("x@Mail.Example.COM").as_deref(), Some("mail.example.com"));
+        assert_eq!(
+            address_domain("x@Mail.Example.COM").as_deref(),
+            Some("mail.example.com")
+        );
         assert_eq!(skeleton_of("раypal"), skeleton_of("paypal"));
     }
 

@@ -49,7 +49,7 @@ impl Verdict {
     /// The signals in plain words, one per line, strongest first.
     pub fn explain(&self) -> String {
         let mut s: Vec<&SignalHit> = self.signals.iter().collect();
-        s.sort_by(|a, b| b.score.cmp(&a.score));
+        s.sort_by_key(|h| std::cmp::Reverse(h.score));
         s.iter()
             .map(|h| format!("{:+} {}: {}", h.score, h.id, h.detail))
             .collect::<Vec<_>>()

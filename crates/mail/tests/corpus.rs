@@ -17,7 +17,9 @@ fn corpus() -> Option<PathBuf> {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     cands.push(repo.join("../shared/corpus"));
     cands.push(PathBuf::from("/work/shared/corpus"));
-    cands.into_iter().find(|p| p.join("email/labels.csv").is_file())
+    cands
+        .into_iter()
+        .find(|p| p.join("email/labels.csv").is_file())
 }
 
 /// Keeps only the headers a content-only evaluation allows (continuation lines follow their
@@ -45,13 +47,24 @@ pub fn content_only(raw: &[u8]) -> Vec<u8> {
             continue;
         }
         let name = match line.iter().position(|b| *b == b':') {
-            Some(i) => String::from_utf8_lossy(&line[..i]).trim().to_ascii_lowercase(),
+            Some(i) => String::from_utf8_lossy(&line[..i])
+                .trim()
+                .to_ascii_lowercase(),
             None => {
                 keep = false;
                 continue;
             }
         };
-        keep = ["from", "sender", "reply-to", "to", "cc", "subject", "mime-version"].contains(&name.as_str())
+        keep = [
+            "from",
+            "sender",
+            "reply-to",
+            "to",
+            "cc",
+            "subject",
+            "mime-version",
+        ]
+        .contains(&name.as_str())
             || name.starts_with("content-");
         if keep {
             out.extend_from_slice(line);
@@ -65,7 +78,9 @@ pub fn content_only(raw: &[u8]) -> Vec<u8> {
 #[test]
 fn corpus_detection_rates() {
     let Some(root) = corpus() else {
-        eprintln!("!!! corpus not found ($WARD_CORPUS, ../shared/corpus, /work/shared/corpus): SKIPPING the corpus detection test");
+        eprintln!(
+            "!!! corpus not found ($WARD_CORPUS, ../shared/corpus, /work/shared/corpus): SKIPPING the corpus detection test"
+        );
         return;
     };
     let email = root.join("email");
@@ -75,7 +90,9 @@ fn corpus_detection_rates() {
     let mut totals = [0usize; 2]; // ham, phish
     let mut misses: Vec<String> = Vec::new();
     for line in labels.lines() {
-        let Some((path, label)) = line.split_once(',') else { continue };
+        let Some((path, label)) = line.split_once(',') else {
+            continue;
+        };
         let phish = match label.trim() {
             "phish" => 1,
             "ham" => 0,
@@ -99,8 +116,14 @@ fn corpus_detection_rates() {
     for (mode, name, bar) in [(0, "as-is", 95.0), (1, "content-only", 90.0)] {
         let p = rate(counts[mode][1], totals[1]);
         let h = rate(counts[mode][0], totals[0]);
-        eprintln!("{name}: phishing flagged {p:.1}% ({}/{}), legitimate flagged {h:.1}% ({}/{})", counts[mode][1], totals[1], counts[mode][0], totals[0]);
-        assert!(p >= bar, "{name}: phishing flagged {p:.1}% < {bar}% (content-only misses: {misses:?})");
+        eprintln!(
+            "{name}: phishing flagged {p:.1}% ({}/{}), legitimate flagged {h:.1}% ({}/{})",
+            counts[mode][1], totals[1], counts[mode][0], totals[0]
+        );
+        assert!(
+            p >= bar,
+            "{name}: phishing flagged {p:.1}% < {bar}% (content-only misses: {misses:?})"
+        );
         assert!(h <= 2.0, "{name}: legitimate mail flagged {h:.1}% > 2%");
     }
 }
@@ -109,5 +132,8 @@ fn corpus_detection_rates() {
 fn content_only_strips_transport_headers() {
     let raw = b"From x@y Mon Jan  1 00:00:00 2002\nReceived: from a\n by b\nAuthentication-Results: spf=pass\nFrom: A <a@b.example>\nSubject: hi\n there\nX-Mailer: m\nContent-Type: text/plain\n\nbody\n\nmore";
     let out = String::from_utf8(content_only(raw)).unwrap();
-    assert_eq!(out, "From: A <a@b.example>\nSubject: hi\n there\nContent-Type: text/plain\n\n\nbody\n\nmore");
+    assert_eq!(
+        out,
+        "From: A <a@b.example>\nSubject: hi\n there\nContent-Type: text/plain\n\n\nbody\n\nmore"
+    );
 }

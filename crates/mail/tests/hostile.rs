@@ -20,7 +20,12 @@ fn timed(raw: &[u8]) -> (Result<ward_mail::Verdict, AnalysisError>, Duration) {
 
 #[test]
 fn truncated_base64() {
-    let mut m = message("From: a@example.net\nTo: b@contoso.com\nSubject: t", "text/plain", "x", &[("a.pdf", "application/pdf", vec![7u8; 5000])]);
+    let mut m = message(
+        "From: a@example.net\nTo: b@contoso.com\nSubject: t",
+        "text/plain",
+        "x",
+        &[("a.pdf", "application/pdf", vec![7u8; 5000])],
+    );
     m.truncate(m.len() - 3000);
     m.push_str("QUJD=\r\n=Q");
     let (r, d) = timed(m.as_bytes());
@@ -30,9 +35,14 @@ fn truncated_base64() {
 
 #[test]
 fn thousands_of_nested_parts() {
-    let mut m = String::from("From: a@example.net\r\nTo: b@contoso.com\r\nSubject: nest\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n");
+    let mut m = String::from(
+        "From: a@example.net\r\nTo: b@contoso.com\r\nSubject: nest\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n",
+    );
     for i in 0..5000 {
-        m.push_str(&format!("--b{i}\r\nContent-Type: multipart/mixed; boundary=\"b{}\"\r\n\r\n", i + 1));
+        m.push_str(&format!(
+            "--b{i}\r\nContent-Type: multipart/mixed; boundary=\"b{}\"\r\n\r\n",
+            i + 1
+        ));
     }
     m.push_str("--b5000\r\nContent-Type: text/plain\r\n\r\nhello\r\n");
     let (r, d) = timed(m.as_bytes());
@@ -43,7 +53,9 @@ fn thousands_of_nested_parts() {
     // Deeply nested message/rfc822.
     let mut inner = String::from("From: x@example.net\r\nSubject: core\r\n\r\nhi\r\n");
     for _ in 0..2000 {
-        inner = format!("From: x@example.net\r\nSubject: wrap\r\nContent-Type: message/rfc822\r\n\r\n{inner}");
+        inner = format!(
+            "From: x@example.net\r\nSubject: wrap\r\nContent-Type: message/rfc822\r\n\r\n{inner}"
+        );
     }
     let (r, d) = timed(inner.as_bytes());
     assert!(r.is_ok(), "{r:?}");
@@ -55,7 +67,8 @@ fn zip_bomb() {
     let mut buf = std::io::Cursor::new(Vec::new());
     {
         let mut z = zip::ZipWriter::new(&mut buf);
-        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
         for i in 0..4 {
             z.start_file(format!("part{i}.bin"), opts).unwrap();
             let chunk = vec![0u8; 1 << 20];
@@ -67,7 +80,12 @@ fn zip_bomb() {
     }
     let bomb = buf.into_inner();
     assert!(bomb.len() < 2 * 1024 * 1024);
-    let m = message("From: a@example.net\nTo: b@contoso.com\nSubject: z", "text/plain", "see zip", &[("data.zip", "application/zip", bomb)]);
+    let m = message(
+        "From: a@example.net\nTo: b@contoso.com\nSubject: z",
+        "text/plain",
+        "see zip",
+        &[("data.zip", "application/zip", bomb)],
+    );
     let (r, d) = timed(m.as_bytes());
     let v = r.expect("a verdict");
     assert!(has(&v, "att.archive_bomb"), "{:?}", ids(&v));
@@ -78,7 +96,12 @@ fn zip_bomb() {
 #[test]
 fn fifty_megabyte_attachment() {
     let big = vec![0x41u8; 50 * 1024 * 1024];
-    let m = message("From: a@example.net\nTo: b@contoso.com\nSubject: big", "text/plain", "big file", &[("big.bin", "application/octet-stream", big)]);
+    let m = message(
+        "From: a@example.net\nTo: b@contoso.com\nSubject: big",
+        "text/plain",
+        "big file",
+        &[("big.bin", "application/octet-stream", big)],
+    );
     let (r, d) = timed(m.as_bytes());
     assert!(r.is_ok(), "{r:?}");
     assert!(d < BOUND * 3, "{d:?}");
@@ -101,7 +124,12 @@ fn pathological_html() {
     html.push_str("<p style=\"");
     html.push_str(&"display:none;".repeat(50_000));
     html.push_str("\">");
-    let m = message("From: a@example.net\nTo: b@contoso.com\nSubject: h", "text/html", &html, &[]);
+    let m = message(
+        "From: a@example.net\nTo: b@contoso.com\nSubject: h",
+        "text/html",
+        &html,
+        &[],
+    );
     let (r, d) = timed(m.as_bytes());
     assert!(r.is_ok(), "{r:?}");
     assert!(d < BOUND, "{d:?}");

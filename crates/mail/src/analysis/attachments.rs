@@ -18,14 +18,31 @@ const SCRIPT_EXT: &[&str] = &[
     "js", "jse", "vbs", "vbe", "wsf", "wsh", "hta", "ps1", "psm1", "bat", "cmd", "sh", "reg",
     "inf", "sct", "chm", "xll", "msc", "one", "py",
 ];
-const SHORTCUT_EXT: &[&str] = &["lnk", "url", "scf", "library-ms", "searchms", "settingcontent-ms"];
+const SHORTCUT_EXT: &[&str] = &[
+    "lnk",
+    "url",
+    "scf",
+    "library-ms",
+    "searchms",
+    "settingcontent-ms",
+];
 const DISK_EXT: &[&str] = &["iso", "img", "vhd", "vhdx"];
-const ARCHIVE_EXT: &[&str] = &["zip", "rar", "7z", "gz", "tgz", "tar", "cab", "ace", "arj", "xz", "bz2", "z", "lzh", "r00", "zipx"];
-const HTML_EXT: &[&str] = &["html", "htm", "shtml", "xhtml", "mht", "mhtml", "svg", "svgz"];
-const DOC_EXT: &[&str] = &["pdf", "doc", "docx", "docm", "xls", "xlsx", "xlsm", "xlsb", "ppt", "pptx", "pptm", "rtf", "odt", "txt", "jpg", "png", "jpeg"];
+const ARCHIVE_EXT: &[&str] = &[
+    "zip", "rar", "7z", "gz", "tgz", "tar", "cab", "ace", "arj", "xz", "bz2", "z", "lzh", "r00",
+    "zipx",
+];
+const HTML_EXT: &[&str] = &[
+    "html", "htm", "shtml", "xhtml", "mht", "mhtml", "svg", "svgz",
+];
+const DOC_EXT: &[&str] = &[
+    "pdf", "doc", "docx", "docm", "xls", "xlsx", "xlsm", "xlsb", "ppt", "pptx", "pptm", "rtf",
+    "odt", "txt", "jpg", "png", "jpeg",
+];
 
 fn ext_of(name: &str) -> String {
-    name.rsplit_once('.').map(|(_, e)| e.trim().to_ascii_lowercase()).unwrap_or_default()
+    name.rsplit_once('.')
+        .map(|(_, e)| e.trim().to_ascii_lowercase())
+        .unwrap_or_default()
 }
 
 /// What kind of file this is, by name and by content.
@@ -49,13 +66,20 @@ enum Kind {
 fn sniff(name: &str, ct: &str, data: &[u8]) -> Kind {
     let ext = ext_of(name);
     let head = &data[..data.len().min(512)];
-    if head.starts_with(b"MZ") || head.starts_with(b"\x7fELF") || EXECUTABLE_EXT.contains(&ext.as_str()) {
+    if head.starts_with(b"MZ")
+        || head.starts_with(b"\x7fELF")
+        || EXECUTABLE_EXT.contains(&ext.as_str())
+    {
         return Kind::Executable;
     }
-    if head.starts_with(&[0x4c, 0, 0, 0, 0x01, 0x14, 0x02, 0]) || SHORTCUT_EXT.contains(&ext.as_str()) {
+    if head.starts_with(&[0x4c, 0, 0, 0, 0x01, 0x14, 0x02, 0])
+        || SHORTCUT_EXT.contains(&ext.as_str())
+    {
         return Kind::Shortcut;
     }
-    if DISK_EXT.contains(&ext.as_str()) || (data.len() > 0x8006 && &data[0x8001..0x8006] == b"CD001") {
+    if DISK_EXT.contains(&ext.as_str())
+        || (data.len() > 0x8006 && &data[0x8001..0x8006] == b"CD001")
+    {
         return Kind::Disk;
     }
     if SCRIPT_EXT.contains(&ext.as_str()) {
@@ -68,12 +92,19 @@ fn sniff(name: &str, ct: &str, data: &[u8]) -> Kind {
         return Kind::Ole;
     }
     if head.starts_with(b"PK\x03\x04") {
-        if ["docx", "docm", "xlsx", "xlsm", "pptx", "pptm", "dotm", "xlam", "ppsm"].contains(&ext.as_str()) {
+        if [
+            "docx", "docm", "xlsx", "xlsm", "pptx", "pptm", "dotm", "xlam", "ppsm",
+        ]
+        .contains(&ext.as_str())
+        {
             return Kind::Ooxml;
         }
         return Kind::Archive;
     }
-    if ARCHIVE_EXT.contains(&ext.as_str()) || head.starts_with(b"Rar!") || head.starts_with(&[0x37, 0x7A, 0xBC, 0xAF]) {
+    if ARCHIVE_EXT.contains(&ext.as_str())
+        || head.starts_with(b"Rar!")
+        || head.starts_with(&[0x37, 0x7A, 0xBC, 0xAF])
+    {
         return Kind::Archive;
     }
     if ext == "ics" || ct == "text/calendar" || head.starts_with(b"BEGIN:VCALENDAR") {
@@ -83,7 +114,11 @@ fn sniff(name: &str, ct: &str, data: &[u8]) -> Kind {
     if ext == "svg" || ext == "svgz" || ct == "image/svg+xml" || lower_head.contains("<svg") {
         return Kind::Svg;
     }
-    if HTML_EXT.contains(&ext.as_str()) || ct == "text/html" || lower_head.contains("<html") || lower_head.contains("<script") {
+    if HTML_EXT.contains(&ext.as_str())
+        || ct == "text/html"
+        || lower_head.contains("<html")
+        || lower_head.contains("<script")
+    {
         return Kind::Html;
     }
     if ct.starts_with("image/") || infer::is_image(head) {
@@ -96,7 +131,11 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
     let atts = ctx.mail.attachments.clone();
     for a in atts.iter().take(64) {
         let data = &a.data[..a.data.len().min(MAX_ATTACHMENT_SCAN_BYTES)];
-        let label = if a.name.is_empty() { format!("an unnamed {} part", a.content_type) } else { format!("\"{}\"", quote(&a.name)) };
+        let label = if a.name.is_empty() {
+            format!("an unnamed {} part", a.content_type)
+        } else {
+            format!("\"{}\"", quote(&a.name))
+        };
         let kind = sniff(&a.name, &a.content_type, data);
 
         // Double extensions ("invoice.pdf.exe") and mismatched names.
@@ -105,22 +144,45 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
         if parts.len() >= 3 {
             let inner = parts[parts.len() - 2];
             let outer = parts[parts.len() - 1];
-            if DOC_EXT.contains(&inner) && (EXECUTABLE_EXT.contains(&outer) || SCRIPT_EXT.contains(&outer) || HTML_EXT.contains(&outer) || SHORTCUT_EXT.contains(&outer) || DISK_EXT.contains(&outer) || ARCHIVE_EXT.contains(&outer)) {
-                ctx.add("att.double_extension", format!("{label} pretends to be a .{inner} but is a .{outer}"));
+            if DOC_EXT.contains(&inner)
+                && (EXECUTABLE_EXT.contains(&outer)
+                    || SCRIPT_EXT.contains(&outer)
+                    || HTML_EXT.contains(&outer)
+                    || SHORTCUT_EXT.contains(&outer)
+                    || DISK_EXT.contains(&outer)
+                    || ARCHIVE_EXT.contains(&outer))
+            {
+                ctx.add(
+                    "att.double_extension",
+                    format!("{label} pretends to be a .{inner} but is a .{outer}"),
+                );
             }
         }
         let ext = ext_of(&a.name);
         if (ext == "pdf" && !data.starts_with(b"%PDF") && !data.is_empty() && kind != Kind::Pdf)
-            || (["doc", "xls", "ppt", "docx", "xlsx", "pdf", "jpg", "png"].contains(&ext.as_str()) && matches!(kind, Kind::Html | Kind::Executable | Kind::Svg))
+            || (["doc", "xls", "ppt", "docx", "xlsx", "pdf", "jpg", "png"].contains(&ext.as_str())
+                && matches!(kind, Kind::Html | Kind::Executable | Kind::Svg))
         {
-            ctx.add("att.type_mismatch", format!("{label} is named .{ext} but its content is something else"));
+            ctx.add(
+                "att.type_mismatch",
+                format!("{label} is named .{ext} but its content is something else"),
+            );
         }
 
         match kind {
             Kind::Executable => ctx.add("att.executable", format!("{label} is a program")),
-            Kind::Script => ctx.add("att.script", format!("{label} is a script that runs when opened")),
-            Kind::Shortcut => ctx.add("att.shortcut", format!("{label} is a shortcut file, a common way to launch malware")),
-            Kind::Disk => ctx.add("att.disk_image", format!("{label} is a disk image, used to slip programs past filters")),
+            Kind::Script => ctx.add(
+                "att.script",
+                format!("{label} is a script that runs when opened"),
+            ),
+            Kind::Shortcut => ctx.add(
+                "att.shortcut",
+                format!("{label} is a shortcut file, a common way to launch malware"),
+            ),
+            Kind::Disk => ctx.add(
+                "att.disk_image",
+                format!("{label} is a disk image, used to slip programs past filters"),
+            ),
             Kind::Archive => archive(ctx, &label, data, 0),
             Kind::Html | Kind::Svg => html_attachment(ctx, &label, data, kind == Kind::Svg),
             Kind::Pdf => pdf(ctx, &label, data),
@@ -136,43 +198,90 @@ fn html_attachment(ctx: &mut Ctx<'_>, label: &str, data: &[u8], svg: bool) {
     let text = String::from_utf8_lossy(&data[..data.len().min(MAX_HTML_BYTES)]);
     let f = analyze_html(&text);
     if svg {
-        ctx.add("att.svg", format!("{label} is an SVG picture, which can carry scripts and links"));
+        ctx.add(
+            "att.svg",
+            format!("{label} is an SVG picture, which can carry scripts and links"),
+        );
     } else {
-        ctx.add("att.html", format!("{label} is a web page opened locally, outside the browser's protections"));
+        ctx.add(
+            "att.html",
+            format!("{label} is a web page opened locally, outside the browser's protections"),
+        );
     }
     let lower = text.to_ascii_lowercase();
-    let script = f.scripts > 0 || lower.contains("<script") || lower.contains("javascript:") || lower.contains("onload=");
+    let script = f.scripts > 0
+        || lower.contains("<script")
+        || lower.contains("javascript:")
+        || lower.contains("onload=");
     if script {
         ctx.add("att.html_script", format!("{label} runs scripts"));
     }
-    let js = if f.script_text.is_empty() { lower.clone() } else { f.script_text.to_ascii_lowercase() };
-    let smuggling_api = ["atob(", "new blob", "createobjecturl", "mssaveoropenblob", "fromcharcode", "unescape(", "decodeuricomponent(", "uint8array", "document.write("]
-        .iter()
-        .filter(|k| js.contains(*k))
-        .count();
+    let js = if f.script_text.is_empty() {
+        lower.clone()
+    } else {
+        f.script_text.to_ascii_lowercase()
+    };
+    let smuggling_api = [
+        "atob(",
+        "new blob",
+        "createobjecturl",
+        "mssaveoropenblob",
+        "fromcharcode",
+        "unescape(",
+        "decodeuricomponent(",
+        "uint8array",
+        "document.write(",
+    ]
+    .iter()
+    .filter(|k| js.contains(*k))
+    .count();
     let long_b64 = longest_base64_run(&text);
     if (smuggling_api >= 1 && long_b64 >= 1024) || smuggling_api >= 3 {
         ctx.add("att.html_smuggling", format!("{label} assembles a hidden payload in the browser (script decoding a {long_b64}-character encoded blob)"));
     }
     if !f.forms.is_empty() || f.password_inputs > 0 {
-        ctx.add("att.html_form", format!("{label} contains a {} form", if f.password_inputs > 0 { "password" } else { "data-entry" }));
+        ctx.add(
+            "att.html_form",
+            format!(
+                "{label} contains a {} form",
+                if f.password_inputs > 0 {
+                    "password"
+                } else {
+                    "data-entry"
+                }
+            ),
+        );
     }
-    if f.meta_refresh.is_some() || js.contains("location.href") || js.contains("location.replace") || js.contains("window.location") || js.contains("location.assign") {
-        ctx.add("att.html_redirect", format!("{label} sends the browser to another site when opened"));
+    if f.meta_refresh.is_some()
+        || js.contains("location.href")
+        || js.contains("location.replace")
+        || js.contains("window.location")
+        || js.contains("location.assign")
+    {
+        ctx.add(
+            "att.html_redirect",
+            format!("{label} sends the browser to another site when opened"),
+        );
     }
     for a in f.anchors.iter().take(50) {
-        ctx.add_link(a.href.clone(), Some(a.text.clone()), LinkSource::HtmlAttachment);
+        ctx.add_link(
+            a.href.clone(),
+            Some(a.text.clone()),
+            LinkSource::HtmlAttachment,
+        );
     }
     for fm in &f.forms {
         if !fm.action.is_empty() {
             ctx.add_link(fm.action.clone(), None, LinkSource::HtmlAttachment);
         }
     }
-    if let Some(r) = &f.meta_refresh {
-        if let Some((_, u)) = r.to_ascii_lowercase().split_once("url=") {
-            let u = u.trim_matches(|c| c == '\'' || c == '"' || c == ' ').to_string();
-            ctx.add_link(u, None, LinkSource::HtmlAttachment);
-        }
+    if let Some(r) = &f.meta_refresh
+        && let Some((_, u)) = r.to_ascii_lowercase().split_once("url=")
+    {
+        let u = u
+            .trim_matches(|c| c == '\'' || c == '"' || c == ' ')
+            .to_string();
+        ctx.add_link(u, None, LinkSource::HtmlAttachment);
     }
 }
 
@@ -192,48 +301,91 @@ fn longest_base64_run(s: &str) -> usize {
 
 fn archive(ctx: &mut Ctx<'_>, label: &str, data: &[u8], depth: usize) {
     if !data.starts_with(b"PK") {
-        ctx.add("att.archive", format!("{label} is an archive that could not be looked into"));
+        ctx.add(
+            "att.archive",
+            format!("{label} is an archive that could not be looked into"),
+        );
         return;
     }
     let Ok(mut z) = zip::ZipArchive::new(Cursor::new(data)) else {
-        ctx.add("att.archive_unreadable", format!("{label} is a damaged archive"));
+        ctx.add(
+            "att.archive_unreadable",
+            format!("{label} is a damaged archive"),
+        );
         return;
     };
     let n = z.len();
     if n > MAX_ARCHIVE_ENTRIES {
-        ctx.add("att.archive_bomb", format!("{label} holds {n} files, more than is reasonable to inspect"));
+        ctx.add(
+            "att.archive_bomb",
+            format!("{label} holds {n} files, more than is reasonable to inspect"),
+        );
     }
     let mut total: u64 = 0;
     let mut read_budget = MAX_ARCHIVE_READ_BYTES;
     for i in 0..n.min(MAX_ARCHIVE_ENTRIES) {
         let (name, encrypted, size, csize) = match z.by_index_raw(i) {
-            Ok(f) => (f.name().map(|c| c.to_string()).unwrap_or_default(), f.encrypted(), f.size(), f.compressed_size()),
+            Ok(f) => (
+                f.name().map(|c| c.to_string()).unwrap_or_default(),
+                f.encrypted(),
+                f.size(),
+                f.compressed_size(),
+            ),
             Err(_) => continue,
         };
         total = total.saturating_add(size);
         if encrypted {
-            ctx.add("att.archive_encrypted", format!("{label} is password-protected ({}) so filters cannot look inside", quote(&name)));
+            ctx.add(
+                "att.archive_encrypted",
+                format!(
+                    "{label} is password-protected ({}) so filters cannot look inside",
+                    quote(&name)
+                ),
+            );
         }
-        if (csize > 0 && size / csize.max(1) > ZIP_BOMB_RATIO && size > 16 * 1024 * 1024) || total > ZIP_BOMB_TOTAL {
-            ctx.add("att.archive_bomb", format!("{label} expands to {} MB from {} KB (a decompression bomb)", total / (1024 * 1024), data.len() / 1024));
+        if (csize > 0 && size / csize.max(1) > ZIP_BOMB_RATIO && size > 16 * 1024 * 1024)
+            || total > ZIP_BOMB_TOTAL
+        {
+            ctx.add(
+                "att.archive_bomb",
+                format!(
+                    "{label} expands to {} MB from {} KB (a decompression bomb)",
+                    total / (1024 * 1024),
+                    data.len() / 1024
+                ),
+            );
             return;
         }
         let inner_label = format!("{} inside {label}", quote(&name));
         let ext = ext_of(&name);
-        if EXECUTABLE_EXT.contains(&ext.as_str()) || SCRIPT_EXT.contains(&ext.as_str()) || SHORTCUT_EXT.contains(&ext.as_str()) || DISK_EXT.contains(&ext.as_str()) {
-            ctx.add("att.archive_executable", format!("{inner_label} runs code when opened"));
+        if EXECUTABLE_EXT.contains(&ext.as_str())
+            || SCRIPT_EXT.contains(&ext.as_str())
+            || SHORTCUT_EXT.contains(&ext.as_str())
+            || DISK_EXT.contains(&ext.as_str())
+        {
+            ctx.add(
+                "att.archive_executable",
+                format!("{inner_label} runs code when opened"),
+            );
         }
         if HTML_EXT.contains(&ext.as_str()) {
-            ctx.add("att.archive_html", format!("{inner_label} is a web page hidden in an archive"));
+            ctx.add(
+                "att.archive_html",
+                format!("{inner_label} is a web page hidden in an archive"),
+            );
         }
         let nested = ARCHIVE_EXT.contains(&ext.as_str());
         if nested {
-            ctx.add("att.archive_nested", format!("{inner_label} is an archive inside an archive"));
+            ctx.add(
+                "att.archive_nested",
+                format!("{inner_label} is an archive inside an archive"),
+            );
         }
         if encrypted || read_budget == 0 || size > read_budget {
             continue;
         }
-        let want_content = (nested && depth + 1 < MAX_ARCHIVE_DEPTH) || ["docm", "xlsm", "pptm", "doc", "xls", "docx", "xlsx"].contains(&ext.as_str());
+        let want_content = (nested && depth + 1 < MAX_ARCHIVE_DEPTH)
+            || ["docm", "xlsm", "pptm", "doc", "xls", "docx", "xlsx"].contains(&ext.as_str());
         if !want_content {
             continue;
         }
@@ -253,7 +405,9 @@ fn archive(ctx: &mut Ctx<'_>, label: &str, data: &[u8], depth: usize) {
 }
 
 fn ole(ctx: &mut Ctx<'_>, label: &str, data: &[u8]) {
-    let Ok(cf) = cfb::CompoundFile::open(Cursor::new(data)) else { return };
+    let Ok(cf) = cfb::CompoundFile::open(Cursor::new(data)) else {
+        return;
+    };
     let mut macros = false;
     let mut encrypted = false;
     for e in cf.walk().take(4096) {
@@ -269,17 +423,25 @@ fn ole(ctx: &mut Ctx<'_>, label: &str, data: &[u8]) {
         ctx.add("att.macro", format!("{label} contains Office macros"));
     }
     if encrypted {
-        ctx.add("att.office_encrypted", format!("{label} is a password-protected Office file"));
+        ctx.add(
+            "att.office_encrypted",
+            format!("{label} is a password-protected Office file"),
+        );
     }
 }
 
 fn ooxml(ctx: &mut Ctx<'_>, label: &str, data: &[u8]) {
-    let Ok(mut z) = zip::ZipArchive::new(Cursor::new(data)) else { return };
+    let Ok(mut z) = zip::ZipArchive::new(Cursor::new(data)) else {
+        return;
+    };
     for i in 0..z.len().min(MAX_ARCHIVE_ENTRIES) {
         let Ok(f) = z.by_index_raw(i) else { continue };
         let name = f.name().map(|c| c.to_ascii_lowercase()).unwrap_or_default();
         if name.ends_with("vbaproject.bin") {
-            ctx.add("att.macro", format!("{label} contains Office macros (vbaProject.bin)"));
+            ctx.add(
+                "att.macro",
+                format!("{label} contains Office macros (vbaProject.bin)"),
+            );
         }
         if name.ends_with(".rels") && f.size() < 1024 * 1024 {
             drop(f);
@@ -287,8 +449,13 @@ fn ooxml(ctx: &mut Ctx<'_>, label: &str, data: &[u8]) {
             if let Ok(f) = z.by_index(i) {
                 let _ = f.take(1024 * 1024).read_to_string(&mut s);
             }
-            if s.contains("TargetMode=\"External\"") && (s.contains("attachedTemplate") || s.contains("oleObject")) {
-                ctx.add("att.remote_template", format!("{label} loads a template or object from the internet when opened"));
+            if s.contains("TargetMode=\"External\"")
+                && (s.contains("attachedTemplate") || s.contains("oleObject"))
+            {
+                ctx.add(
+                    "att.remote_template",
+                    format!("{label} loads a template or object from the internet when opened"),
+                );
             }
         }
     }
@@ -305,28 +472,43 @@ fn pdf(ctx: &mut Ctx<'_>, label: &str, data: &[u8]) {
         ctx.add("att.pdf_launch", format!("{label} can launch a program"));
     }
     if has(b"/EmbeddedFile") {
-        ctx.add("att.pdf_embedded_file", format!("{label} carries another file inside it"));
+        ctx.add(
+            "att.pdf_embedded_file",
+            format!("{label} carries another file inside it"),
+        );
     }
     if data.len() > MAX_PDF_BYTES {
         return;
     }
-    let Ok(doc) = lopdf::Document::load_mem(raw) else { return };
+    let Ok(doc) = lopdf::Document::load_mem(raw) else {
+        return;
+    };
     let mut uris = Vec::new();
     for (_, obj) in doc.objects.iter().take(20_000) {
-        if let Ok(d) = obj.as_dict() {
-            if let Ok(u) = d.get(b"URI").and_then(|o| o.as_str()) {
-                uris.push(String::from_utf8_lossy(u).to_string());
-            }
+        if let Ok(d) = obj.as_dict()
+            && let Ok(u) = d.get(b"URI").and_then(|o| o.as_str())
+        {
+            uris.push(String::from_utf8_lossy(u).to_string());
         }
         if uris.len() >= 50 {
             break;
         }
     }
     if !uris.is_empty() {
-        ctx.add("att.pdf_links", format!("{label} links to {} ({} link(s))", quote(&uris[0]), uris.len()));
+        ctx.add(
+            "att.pdf_links",
+            format!(
+                "{label} links to {} ({} link(s))",
+                quote(&uris[0]),
+                uris.len()
+            ),
+        );
         let pages = doc.get_pages().len();
         if pages <= 2 {
-            ctx.add("att.pdf_lure", format!("{label} is a {pages}-page document whose purpose is a link"));
+            ctx.add(
+                "att.pdf_lure",
+                format!("{label} is a {pages}-page document whose purpose is a link"),
+            );
         }
     }
     for u in uris {
@@ -336,14 +518,23 @@ fn pdf(ctx: &mut Ctx<'_>, label: &str, data: &[u8]) {
 }
 
 fn calendar(ctx: &mut Ctx<'_>, label: &str, data: &[u8]) {
-    let text = String::from_utf8_lossy(&data[..data.len().min(1024 * 1024)]).replace("\r\n ", "").replace("\n ", "");
+    let text = String::from_utf8_lossy(&data[..data.len().min(1024 * 1024)])
+        .replace("\r\n ", "")
+        .replace("\n ", "");
     let finder = linkify::LinkFinder::new();
     let mut n = 0;
-    for l in finder.links(&text).filter(|l| *l.kind() == linkify::LinkKind::Url).take(20) {
+    for l in finder
+        .links(&text)
+        .filter(|l| *l.kind() == linkify::LinkKind::Url)
+        .take(20)
+    {
         ctx.add_link(l.as_str().to_string(), None, LinkSource::Calendar);
         n += 1;
     }
     if n > 0 {
-        ctx.add("att.calendar_links", format!("{label} is a calendar invite carrying {n} link(s)"));
+        ctx.add(
+            "att.calendar_links",
+            format!("{label} is a calendar invite carrying {n} link(s)"),
+        );
     }
 }

@@ -47,14 +47,23 @@ pub fn trusted_results(ctx: &Ctx<'_>) -> Option<Vec<(String, String, String)>> {
 }
 
 fn unfold(v: &str) -> String {
-    v.split(['\r', '\n']).map(str::trim).collect::<Vec<_>>().join(" ")
+    v.split(['\r', '\n'])
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn received_by(v: &str) -> Option<String> {
     let v = unfold(v);
     let lower = v.to_ascii_lowercase();
-    let i = lower.find(" by ").map(|i| i + 4).or_else(|| lower.strip_prefix("by ").map(|_| 3))?;
-    lower[i..].split_whitespace().next().map(|s| s.trim_matches(|c| c == '(' || c == ')' || c == ';').to_string())
+    let i = lower
+        .find(" by ")
+        .map(|i| i + 4)
+        .or_else(|| lower.strip_prefix("by ").map(|_| 3))?;
+    lower[i..].split_whitespace().next().map(|s| {
+        s.trim_matches(|c| c == '(' || c == ')' || c == ';')
+            .to_string()
+    })
 }
 
 fn parse_results(s: &str) -> Vec<(String, String, String)> {
@@ -73,15 +82,23 @@ fn parse_results(s: &str) -> Vec<(String, String, String)> {
         }
         let mut words = clean.split_whitespace();
         let Some(first) = words.next() else { continue };
-        let Some((method, result)) = first.split_once('=') else { continue };
+        let Some((method, result)) = first.split_once('=') else {
+            continue;
+        };
         let props = words.collect::<Vec<_>>().join(" ");
-        out.push((method.to_ascii_lowercase(), result.to_ascii_lowercase(), props));
+        out.push((
+            method.to_ascii_lowercase(),
+            result.to_ascii_lowercase(),
+            props,
+        ));
     }
     out
 }
 
 pub fn analyze(ctx: &mut Ctx<'_>) {
-    let Some(results) = trusted_results(ctx) else { return };
+    let Some(results) = trusted_results(ctx) else {
+        return;
+    };
     for (method, result, props) in results {
         let prop = |k: &str| {
             props
@@ -93,7 +110,11 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
         match (method.as_str(), result.as_str()) {
             ("spf", "fail") => ctx.add(
                 "auth.spf_fail",
-                format!("SPF failed: {} may not send for {}", "the sending server", prop("smtp.mailfrom=")),
+                format!(
+                    "SPF failed: {} may not send for {}",
+                    "the sending server",
+                    prop("smtp.mailfrom=")
+                ),
             ),
             ("spf", "softfail") => ctx.add(
                 "auth.spf_softfail",
@@ -126,7 +147,12 @@ mod tests {
 
     fn ids(raw: &str) -> Vec<String> {
         let a = Analyzer::new(AnalyzerConfig::default()).unwrap();
-        a.analyze(raw.as_bytes()).unwrap().signals.into_iter().map(|s| s.id).collect()
+        a.analyze(raw.as_bytes())
+            .unwrap()
+            .signals
+            .into_iter()
+            .map(|s| s.id)
+            .collect()
     }
 
     const BODY: &str = "From: a@example.com\r\nTo: b@contoso.com\r\nSubject: hi\r\n\r\nhello\r\n";
@@ -153,7 +179,9 @@ mod tests {
              Authentication-Results: spf=fail smtp.mailfrom=example.com; dmarc=fail header.from=example.com\r\n{BODY}"
         );
         assert!(!ids(&m).iter().any(|g| g.starts_with("auth.")));
-        let m = format!("Authentication-Results: mx.google.com; dmarc=fail header.from=example.com\r\n{BODY}");
+        let m = format!(
+            "Authentication-Results: mx.google.com; dmarc=fail header.from=example.com\r\n{BODY}"
+        );
         assert!(!ids(&m).iter().any(|g| g.starts_with("auth.")));
     }
 }

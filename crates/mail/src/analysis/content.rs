@@ -15,7 +15,8 @@ static IBAN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b").ok()
 });
 static PHONE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?:\+?\d{1,3}[ .\-]?)?\(?\d{3}\)?[ .\-]\d{3}[ .\-]\d{4}\b|\+\d{2,3}[ \d]{8,14}\d").ok()
+    Regex::new(r"(?:\+?\d{1,3}[ .\-]?)?\(?\d{3}\)?[ .\-]\d{3}[ .\-]\d{4}\b|\+\d{2,3}[ \d]{8,14}\d")
+        .ok()
 });
 
 /// ISO 13616 check digits (mod 97).
@@ -31,7 +32,11 @@ pub fn iban_valid(iban: &str) -> bool {
             'A'..='Z' => c as u32 - 'A' as u32 + 10,
             _ => return false,
         };
-        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
     }
     rem == 1
 }
@@ -51,74 +56,180 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
 
     let cred = n(ctx, Topic::Credential);
     if cred >= 3 {
-        ctx.add("content.credential_request_strong", format!("asks repeatedly for sign-in or account details: {}", list(ctx, Topic::Credential)));
+        ctx.add(
+            "content.credential_request_strong",
+            format!(
+                "asks repeatedly for sign-in or account details: {}",
+                list(ctx, Topic::Credential)
+            ),
+        );
     } else if cred >= 1 {
-        ctx.add("content.credential_request", format!("asks for sign-in or account details: {}", list(ctx, Topic::Credential)));
+        ctx.add(
+            "content.credential_request",
+            format!(
+                "asks for sign-in or account details: {}",
+                list(ctx, Topic::Credential)
+            ),
+        );
     }
     if n(ctx, Topic::AccountThreat) >= 1 {
-        ctx.add("content.account_threat", format!("threatens the account: {}", list(ctx, Topic::AccountThreat)));
+        ctx.add(
+            "content.account_threat",
+            format!("threatens the account: {}", list(ctx, Topic::AccountThreat)),
+        );
     }
     let urg = n(ctx, Topic::Urgency);
     if urg >= 2 {
-        ctx.add("content.urgency_strong", format!("presses for time: {}", list(ctx, Topic::Urgency)));
+        ctx.add(
+            "content.urgency_strong",
+            format!("presses for time: {}", list(ctx, Topic::Urgency)),
+        );
     } else if urg == 1 {
-        ctx.add("content.urgency", format!("presses for time: {}", list(ctx, Topic::Urgency)));
+        ctx.add(
+            "content.urgency",
+            format!("presses for time: {}", list(ctx, Topic::Urgency)),
+        );
     }
     if n(ctx, Topic::PaymentChange) >= 1 {
-        ctx.add("content.payment_change", format!("announces new or changed bank details: {}", list(ctx, Topic::PaymentChange)));
+        ctx.add(
+            "content.payment_change",
+            format!(
+                "announces new or changed bank details: {}",
+                list(ctx, Topic::PaymentChange)
+            ),
+        );
     }
-    if let Some(re) = IBAN.as_ref() {
-        if let Some(m) = re.find(&ctx.text) {
-            let compact: String = m.as_str().chars().filter(|c| !c.is_whitespace()).collect();
-            if compact.len() >= 15 && compact.len() <= 34 && iban_valid(&compact) {
-                ctx.add("content.iban", format!("gives a bank account number (IBAN {}…)", &compact[..8.min(compact.len())]));
-            }
+    if let Some(re) = IBAN.as_ref()
+        && let Some(m) = re.find(&ctx.text)
+    {
+        let compact: String = m.as_str().chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.len() >= 15 && compact.len() <= 34 && iban_valid(&compact) {
+            ctx.add(
+                "content.iban",
+                format!(
+                    "gives a bank account number (IBAN {}…)",
+                    &compact[..8.min(compact.len())]
+                ),
+            );
         }
     }
     if n(ctx, Topic::GiftCard) >= 1 {
-        ctx.add("content.gift_card", format!("talks about buying gift cards: {}", list(ctx, Topic::GiftCard)));
+        ctx.add(
+            "content.gift_card",
+            format!(
+                "talks about buying gift cards: {}",
+                list(ctx, Topic::GiftCard)
+            ),
+        );
     }
     if n(ctx, Topic::InvoiceWire) >= 1 {
-        ctx.add("content.invoice_wire", format!("talks about invoices or transfers: {}", list(ctx, Topic::InvoiceWire)));
+        ctx.add(
+            "content.invoice_wire",
+            format!(
+                "talks about invoices or transfers: {}",
+                list(ctx, Topic::InvoiceWire)
+            ),
+        );
     }
     if n(ctx, Topic::Billing) >= 1 {
-        ctx.add("content.billing_problem", format!("claims a billing or subscription problem: {}", list(ctx, Topic::Billing)));
+        ctx.add(
+            "content.billing_problem",
+            format!(
+                "claims a billing or subscription problem: {}",
+                list(ctx, Topic::Billing)
+            ),
+        );
     }
-    if n(ctx, Topic::Callback) >= 1 {
-        if let Some(p) = PHONE.as_ref().and_then(|re| re.find(&ctx.text)) {
-            ctx.add("content.callback_number", format!("asks the reader to call {} ({})", p.as_str().trim(), list(ctx, Topic::Callback)));
-        }
+    if n(ctx, Topic::Callback) >= 1
+        && let Some(p) = PHONE.as_ref().and_then(|re| re.find(&ctx.text))
+    {
+        ctx.add(
+            "content.callback_number",
+            format!(
+                "asks the reader to call {} ({})",
+                p.as_str().trim(),
+                list(ctx, Topic::Callback)
+            ),
+        );
     }
     let prize = n(ctx, Topic::Prize);
     if prize >= 4 {
-        ctx.add("content.prize_strong", format!("promises prizes or rewards: {}", list(ctx, Topic::Prize)));
+        ctx.add(
+            "content.prize_strong",
+            format!("promises prizes or rewards: {}", list(ctx, Topic::Prize)),
+        );
     } else if prize >= 2 {
-        ctx.add("content.prize", format!("promises prizes or rewards: {}", list(ctx, Topic::Prize)));
+        ctx.add(
+            "content.prize",
+            format!("promises prizes or rewards: {}", list(ctx, Topic::Prize)),
+        );
     }
     if n(ctx, Topic::Crypto) >= 2 {
-        ctx.add("content.crypto", format!("is about crypto wallets or tokens: {}", list(ctx, Topic::Crypto)));
+        ctx.add(
+            "content.crypto",
+            format!(
+                "is about crypto wallets or tokens: {}",
+                list(ctx, Topic::Crypto)
+            ),
+        );
     }
     let af = n(ctx, Topic::AdvanceFee);
     if af >= 3 {
-        ctx.add("content.advance_fee", format!("tells an advance-fee story: {}", list(ctx, Topic::AdvanceFee)));
+        ctx.add(
+            "content.advance_fee",
+            format!(
+                "tells an advance-fee story: {}",
+                list(ctx, Topic::AdvanceFee)
+            ),
+        );
     }
     if n(ctx, Topic::Delivery) >= 2 {
-        ctx.add("content.delivery_lure", format!("is about a parcel delivery: {}", list(ctx, Topic::Delivery)));
+        ctx.add(
+            "content.delivery_lure",
+            format!("is about a parcel delivery: {}", list(ctx, Topic::Delivery)),
+        );
     }
     if n(ctx, Topic::MoneyOffer) >= 2 {
-        ctx.add("content.money_offer", format!("offers loans or easy money: {}", list(ctx, Topic::MoneyOffer)));
+        ctx.add(
+            "content.money_offer",
+            format!(
+                "offers loans or easy money: {}",
+                list(ctx, Topic::MoneyOffer)
+            ),
+        );
     }
     if n(ctx, Topic::HealthProduct) >= 2 {
-        ctx.add("content.health_product", format!("sells a miracle health product: {}", list(ctx, Topic::HealthProduct)));
+        ctx.add(
+            "content.health_product",
+            format!(
+                "sells a miracle health product: {}",
+                list(ctx, Topic::HealthProduct)
+            ),
+        );
     }
     if n(ctx, Topic::Adult) >= 2 {
-        ctx.add("content.adult", format!("is about dating or adult content: {}", list(ctx, Topic::Adult)));
+        ctx.add(
+            "content.adult",
+            format!(
+                "is about dating or adult content: {}",
+                list(ctx, Topic::Adult)
+            ),
+        );
     }
     if n(ctx, Topic::BecRequest) >= 1 && ctx.links.is_empty() && ctx.mail.attachments.is_empty() {
-        ctx.add("content.bec_request", format!("a short, link-less request: {}", list(ctx, Topic::BecRequest)));
+        ctx.add(
+            "content.bec_request",
+            format!(
+                "a short, link-less request: {}",
+                list(ctx, Topic::BecRequest)
+            ),
+        );
     }
     if n(ctx, Topic::Secrecy) >= 1 {
-        ctx.add("content.secrecy", format!("asks for discretion: {}", list(ctx, Topic::Secrecy)));
+        ctx.add(
+            "content.secrecy",
+            format!("asks for discretion: {}", list(ctx, Topic::Secrecy)),
+        );
     }
 
     let visible: usize = ctx.text.len().saturating_sub(ctx.mail.subject.len());
@@ -129,21 +240,45 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
         .filter(|a| !a.content_type.starts_with("image/") && !a.inline)
         .count();
     if docs > 0 && visible < 80 {
-        ctx.add("content.attachment_only", "the message is an attachment with almost no text to explain it");
+        ctx.add(
+            "content.attachment_only",
+            "the message is an attachment with almost no text to explain it",
+        );
     }
     if ctx.mail.subject.trim().is_empty() {
         ctx.add("content.no_subject", "the message has no subject");
     }
     if ctx.mail.top_content_type == "multipart/form-data" {
-        ctx.add("content.odd_structure", "the message is built as a web form upload (multipart/form-data), not as mail");
+        ctx.add(
+            "content.odd_structure",
+            "the message is built as a web form upload (multipart/form-data), not as mail",
+        );
     }
 
     // Disguised subject: styled letters, invisible characters or mixed alphabets.
     let subject = ctx.mail.subject.clone();
-    if subject.chars().any(crate::text::is_math_alnum) || subject.chars().filter(|c| crate::text::is_invisible(*c)).count() >= 2 {
-        ctx.add("content.subject_obfuscated", format!("the subject is written with styled or invisible characters (\"{}\")", quote(&fold(&subject))));
+    if subject.chars().any(crate::text::is_math_alnum)
+        || subject
+            .chars()
+            .filter(|c| crate::text::is_invisible(*c))
+            .count()
+            >= 2
+    {
+        ctx.add(
+            "content.subject_obfuscated",
+            format!(
+                "the subject is written with styled or invisible characters (\"{}\")",
+                quote(&fold(&subject))
+            ),
+        );
     } else if let Some(w) = super::identity::mixed_script_word(&subject) {
-        ctx.add("content.subject_obfuscated", format!("the subject mixes alphabets to look like another word (\"{}\")", quote(&w)));
+        ctx.add(
+            "content.subject_obfuscated",
+            format!(
+                "the subject mixes alphabets to look like another word (\"{}\")",
+                quote(&w)
+            ),
+        );
     }
 
     // Personalised with the victim's address.
@@ -154,7 +289,10 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
         .map(|r| r.address.clone())
         .find(|a| a.len() > 5 && subj_l.contains(a.as_str()));
     if let Some(a) = rcpt {
-        ctx.add("content.recipient_in_subject", format!("the subject quotes the recipient's address ({a})"));
+        ctx.add(
+            "content.recipient_in_subject",
+            format!("the subject quotes the recipient's address ({a})"),
+        );
     }
 
     // Words broken up by invisible characters inside the visible text.
@@ -166,6 +304,9 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
         }
     }
     if broken >= 3 {
-        ctx.add("content.invisible_characters", format!("{broken} words are broken up with invisible characters to dodge filters"));
+        ctx.add(
+            "content.invisible_characters",
+            format!("{broken} words are broken up with invisible characters to dodge filters"),
+        );
     }
 }

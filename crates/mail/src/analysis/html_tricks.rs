@@ -25,7 +25,11 @@ pub fn displayed_domain(text: &str) -> Option<String> {
     // Plain words with a dot ("e.g.") are not domains: require a public suffix.
     psl::suffix_str(&host).filter(|s| s.contains('.') || host.contains('.'))?;
     let tld = host.rsplit('.').next().unwrap_or_default();
-    if tld.chars().all(|c| c.is_ascii_alphabetic()) { Some(host) } else { None }
+    if tld.chars().all(|c| c.is_ascii_alphabetic()) {
+        Some(host)
+    } else {
+        None
+    }
 }
 
 pub fn analyze(ctx: &mut Ctx<'_>) {
@@ -33,48 +37,97 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
     for h in &facts {
         // Shows one address, links another.
         for a in &h.anchors {
-            let Some(shown) = displayed_domain(&a.text) else { continue };
+            let Some(shown) = displayed_domain(&a.text) else {
+                continue;
+            };
             let target = unwrap_url(&a.href);
-            let Some(host) = host_of(&target) else { continue };
+            let Some(host) = host_of(&target) else {
+                continue;
+            };
             let (sr, tr) = (registrable_domain(&shown), registrable_domain(&host));
             if sr != tr {
                 ctx.add(
                     "html.link_text_mismatch",
-                    format!("a link shows {} but leads to {}", quote(&shown), quote(&host)),
+                    format!(
+                        "a link shows {} but leads to {}",
+                        quote(&shown),
+                        quote(&host)
+                    ),
                 );
                 break;
             }
         }
         for a in &h.anchors {
             let l = a.href.trim_start().to_ascii_lowercase();
-            if l.starts_with("javascript:") || l.starts_with("data:") || l.starts_with("vbscript:") {
-                ctx.add("html.script_link", format!("a link runs code or embeds a document ({})", quote(&l)));
+            if l.starts_with("javascript:") || l.starts_with("data:") || l.starts_with("vbscript:")
+            {
+                ctx.add(
+                    "html.script_link",
+                    format!("a link runs code or embeds a document ({})", quote(&l)),
+                );
                 break;
             }
         }
         if let Some(f) = h.forms.first() {
             if h.password_inputs > 0 || f.has_password {
-                ctx.add("html.password_form", format!("the message contains a form asking for a password (posts to {})", quote(&f.action)));
+                ctx.add(
+                    "html.password_form",
+                    format!(
+                        "the message contains a form asking for a password (posts to {})",
+                        quote(&f.action)
+                    ),
+                );
             } else {
-                ctx.add("html.form", format!("the message contains a form (posts to {})", quote(&f.action)));
+                ctx.add(
+                    "html.form",
+                    format!(
+                        "the message contains a form (posts to {})",
+                        quote(&f.action)
+                    ),
+                );
             }
         }
         if let Some(r) = &h.meta_refresh {
-            ctx.add("html.meta_refresh", format!("the body redirects by itself ({})", quote(r)));
+            ctx.add(
+                "html.meta_refresh",
+                format!("the body redirects by itself ({})", quote(r)),
+            );
         }
         if let Some(b) = &h.base_href {
-            ctx.add("html.base_tag", format!("a <base> tag rewrites every relative link to {}", quote(b)));
+            ctx.add(
+                "html.base_tag",
+                format!("a <base> tag rewrites every relative link to {}", quote(b)),
+            );
         }
         if h.scripts > 0 {
-            ctx.add("html.script", format!("the body carries {} script(s)", h.scripts));
+            ctx.add(
+                "html.script",
+                format!("the body carries {} script(s)", h.scripts),
+            );
         }
         let hidden = fold(&h.hidden_text);
         if hidden.len() >= 300 {
-            ctx.add("html.hidden_text", format!("{} characters of text are hidden from the reader", hidden.len()));
+            ctx.add(
+                "html.hidden_text",
+                format!(
+                    "{} characters of text are hidden from the reader",
+                    hidden.len()
+                ),
+            );
         }
-        let visible = h.visible_text.split_whitespace().collect::<Vec<_>>().join(" ");
-        if visible.chars().count() < 40 && (!h.images.is_empty() || !h.data_images.is_empty()) && !h.anchors.is_empty() {
-            ctx.add("html.image_only", "the message is a linked picture with almost no text");
+        let visible = h
+            .visible_text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if visible.chars().count() < 40
+            && (!h.images.is_empty() || !h.data_images.is_empty())
+            && !h.anchors.is_empty()
+        {
+            ctx.add(
+                "html.image_only",
+                "the message is a linked picture with almost no text",
+            );
         }
     }
     ctx.html = facts;

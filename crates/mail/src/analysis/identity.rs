@@ -10,12 +10,19 @@ use crate::text::{contains_word, domain_label, fold, quote, registrable_domain, 
 
 /// True when `reg` (a registrable domain) belongs to `brand`.
 pub fn brand_owns(brand: &Brand, reg: &str) -> bool {
-    if brand.domains.iter().any(|d| reg == *d || reg.ends_with(&format!(".{d}"))) {
+    if brand
+        .domains
+        .iter()
+        .any(|d| reg == *d || reg.ends_with(&format!(".{d}")))
+    {
         return true;
     }
     let label = domain_label(reg);
-    brand.names.iter().any(|n| !n.contains(' ') && n.len() >= 4 && label == *n)
-        || brand.tokens.iter().any(|t| label == *t)
+    brand
+        .names
+        .iter()
+        .any(|n| !n.contains(' ') && n.len() >= 4 && label == *n)
+        || brand.tokens.contains(&label)
 }
 
 /// The brand a display name (or subject) claims, if any.
@@ -35,7 +42,10 @@ pub fn claimed_brand(text: &str) -> Option<(&'static Brand, &'static str)> {
 pub fn brand_token_in(host: &str) -> Option<&'static Brand> {
     let reg = registrable_domain(host);
     BRANDS.iter().find(|b| {
-        b.tokens.iter().any(|t| t.len() >= 5 && token_at_boundary(host, t)) && !brand_owns(b, &reg)
+        b.tokens
+            .iter()
+            .any(|t| t.len() >= 5 && token_at_boundary(host, t))
+            && !brand_owns(b, &reg)
     })
 }
 
@@ -78,7 +88,13 @@ pub fn lookalike_of<'d>(reg: &str, protected: impl Iterator<Item = &'d str>) -> 
             return Some(p_reg);
         }
         let d = damerau_levenshtein(label, pl);
-        let limit = if pl.len() >= 8 { 2 } else if pl.len() >= 5 { 1 } else { 0 };
+        let limit = if pl.len() >= 8 {
+            2
+        } else if pl.len() >= 5 {
+            1
+        } else {
+            0
+        };
         if d > 0 && d <= limit {
             return Some(p_reg);
         }
@@ -87,7 +103,8 @@ pub fn lookalike_of<'d>(reg: &str, protected: impl Iterator<Item = &'d str>) -> 
 }
 
 fn has_invisible_or_styled(s: &str) -> bool {
-    s.chars().any(|c| crate::text::is_invisible(c) || crate::text::is_math_alnum(c))
+    s.chars()
+        .any(|c| crate::text::is_invisible(c) || crate::text::is_math_alnum(c))
 }
 
 /// A word mixing Latin letters with Cyrillic or Greek lookalikes ("Pаypal" with a Cyrillic а).
@@ -119,10 +136,10 @@ fn looks_random(label: &str) -> bool {
     let mut max_run = 0;
     for c in l.chars() {
         let d = c.is_ascii_digit();
-        if let Some(p) = prev_digit {
-            if p != d {
-                transitions += 1;
-            }
+        if let Some(p) = prev_digit
+            && p != d
+        {
+            transitions += 1;
         }
         prev_digit = Some(d);
         if c.is_ascii_alphabetic() && !"aeiouy".contains(c) {
@@ -136,20 +153,48 @@ fn looks_random(label: &str) -> bool {
 }
 
 const COMPANY_WORDS: &[&str] = &[
-    "support", "team", "service", "services", "department", "helpdesk", "billing", "security",
-    "bank", "inc", "ltd", "llc", "gmbh", "corp", "company", "customer", "account", "official",
-    "administrator", "admin", "notification", "payroll", "finance", "hr", "accounts payable",
+    "support",
+    "team",
+    "service",
+    "services",
+    "department",
+    "helpdesk",
+    "billing",
+    "security",
+    "bank",
+    "inc",
+    "ltd",
+    "llc",
+    "gmbh",
+    "corp",
+    "company",
+    "customer",
+    "account",
+    "official",
+    "administrator",
+    "admin",
+    "notification",
+    "payroll",
+    "finance",
+    "hr",
+    "accounts payable",
 ];
 
 pub fn analyze(ctx: &mut Ctx<'_>) {
     let Some(from) = ctx.mail.from.clone() else {
-        ctx.add("identity.no_sender_address", "the message has no From address");
+        ctx.add(
+            "identity.no_sender_address",
+            "the message has no From address",
+        );
         return;
     };
     if from.address.is_empty() || from.domain.is_empty() {
         ctx.add(
             "identity.no_sender_address",
-            format!("the From header has no usable address (name \"{}\")", quote(&from.name)),
+            format!(
+                "the From header has no usable address (name \"{}\")",
+                quote(&from.name)
+            ),
         );
     }
     if ctx.mail.from_malformed {
@@ -176,26 +221,34 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
         let label = domain_label(&reg).replace('-', "");
         label.len() >= 4 && fname.replace([' ', '-', '\''], "").contains(&label)
     };
-    if let Some((brand, said)) = claimed_brand(&name) {
-        if !brand_owns(brand, &reg) && !from_is_tenant && !names_own_domain {
-            let at = if from.domain.is_empty() { "no usable address".to_string() } else { format!("the address is at {}", from.domain) };
-            ctx.add(
-                "identity.brand_name_mismatch",
-                format!("the name says {} (\"{}\") but {at}", brand.name, said),
-            );
-        }
+    if let Some((brand, said)) = claimed_brand(&name)
+        && !brand_owns(brand, &reg)
+        && !from_is_tenant
+        && !names_own_domain
+    {
+        let at = if from.domain.is_empty() {
+            "no usable address".to_string()
+        } else {
+            format!("the address is at {}", from.domain)
+        };
+        ctx.add(
+            "identity.brand_name_mismatch",
+            format!("the name says {} (\"{}\") but {at}", brand.name, said),
+        );
     }
 
     // A brand's own address whose replies go elsewhere (spoofed brand mail).
-    if let Some((brand, _)) = claimed_brand(&name) {
-        if brand_owns(brand, &reg) {
-            if let Some(rt) = ctx.mail.reply_to.first() {
-                let rt_reg = registrable_domain(&rt.domain);
-                if !rt_reg.is_empty() && !brand_owns(brand, &rt_reg) {
-                    let d = format!("mail signed {} from {} sends replies to {}", brand.name, from.address, rt.address);
-                    ctx.add("identity.brand_reply_elsewhere", d);
-                }
-            }
+    if let Some((brand, _)) = claimed_brand(&name)
+        && brand_owns(brand, &reg)
+        && let Some(rt) = ctx.mail.reply_to.first()
+    {
+        let rt_reg = registrable_domain(&rt.domain);
+        if !rt_reg.is_empty() && !brand_owns(brand, &rt_reg) {
+            let d = format!(
+                "mail signed {} from {} sends replies to {}",
+                brand.name, from.address, rt.address
+            );
+            ctx.add("identity.brand_reply_elsewhere", d);
         }
     }
 
@@ -209,7 +262,10 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
                     continue;
                 }
                 let tok_l = tok.to_ascii_lowercase();
-                if recips.iter().any(|r| !r.is_empty() && tok_l.starts_with(r.as_str())) {
+                if recips
+                    .iter()
+                    .any(|r| !r.is_empty() && tok_l.starts_with(r.as_str()))
+                {
                     ctx.add(
                         "identity.recipient_in_name",
                         format!("the sender's name contains the recipient's own address ({tok})"),
@@ -225,7 +281,11 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
         if let Some(o) = other {
             ctx.add(
                 "identity.name_has_other_address",
-                format!("the name shows the address {} but the mail is from {}", quote(&o), from.address),
+                format!(
+                    "the name shows the address {} but the mail is from {}",
+                    quote(&o),
+                    from.address
+                ),
             );
         }
     }
@@ -234,33 +294,51 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
     if has_invisible_or_styled(&name) {
         ctx.add(
             "identity.name_obfuscated",
-            format!("the sender's name hides its letters with invisible or styled characters (\"{}\")", quote(&fname)),
+            format!(
+                "the sender's name hides its letters with invisible or styled characters (\"{}\")",
+                quote(&fname)
+            ),
         );
     } else if let Some(w) = mixed_script_word(&name) {
         ctx.add(
             "identity.name_obfuscated",
-            format!("the sender's name mixes alphabets to look like another word (\"{}\")", quote(&w)),
+            format!(
+                "the sender's name mixes alphabets to look like another word (\"{}\")",
+                quote(&w)
+            ),
         );
     }
 
     // Decorated names: emoji and pictographs ("✔️ Your parcel").
-    if name.chars().any(|c| ('\u{2600}'..='\u{27BF}').contains(&c) || ('\u{1F000}'..='\u{1FAFF}').contains(&c)) {
-        ctx.add("identity.name_decorated", format!("the sender's name is decorated with symbols (\"{}\")", quote(&name)));
+    if name
+        .chars()
+        .any(|c| ('\u{2600}'..='\u{27BF}').contains(&c) || ('\u{1F000}'..='\u{1FAFF}').contains(&c))
+    {
+        ctx.add(
+            "identity.name_decorated",
+            format!(
+                "the sender's name is decorated with symbols (\"{}\")",
+                quote(&name)
+            ),
+        );
     }
 
     // Mass mail to hidden recipients.
     if ctx.mail.to.is_empty() && ctx.mail.cc.is_empty() {
-        ctx.add("identity.undisclosed_recipients", "the message names no recipient (sent to undisclosed recipients)");
+        ctx.add(
+            "identity.undisclosed_recipients",
+            "the message names no recipient (sent to undisclosed recipients)",
+        );
     }
 
     // Freemail claiming a company.
-    if is_freemail(&reg) {
-        if let Some(w) = COMPANY_WORDS.iter().find(|w| contains_word(&fname, w)) {
-            ctx.add(
+    if is_freemail(&reg)
+        && let Some(w) = COMPANY_WORDS.iter().find(|w| contains_word(&fname, w))
+    {
+        ctx.add(
                 "identity.freemail_company_claim",
                 format!("the name \"{}\" claims an organisation (\"{w}\") but the address is a free mailbox at {reg}", quote(&name)),
             );
-        }
     }
 
     // VIP / staff impersonation.
@@ -270,12 +348,25 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
             continue;
         }
         let parts: Vec<&str> = vf.split(' ').filter(|p| p.len() > 1).collect();
-        let name_match = fname == vf || (parts.len() >= 2 && parts.iter().all(|p| contains_word(&fname, p)));
-        if name_match && !vip.addresses.iter().any(|a| a.eq_ignore_ascii_case(&from.address)) {
-            let freemail = if is_freemail(&reg) { " (a free mailbox)" } else { "" };
+        let name_match =
+            fname == vf || (parts.len() >= 2 && parts.iter().all(|p| contains_word(&fname, p)));
+        if name_match
+            && !vip
+                .addresses
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(&from.address))
+        {
+            let freemail = if is_freemail(&reg) {
+                " (a free mailbox)"
+            } else {
+                ""
+            };
             ctx.add(
                 "identity.vip_impersonation",
-                format!("the name is {}'s, but the address {}{freemail} is not one of theirs", vip.name, from.address),
+                format!(
+                    "the name is {}'s, but the address {}{freemail} is not one of theirs",
+                    vip.name, from.address
+                ),
             );
             break;
         }
@@ -288,25 +379,31 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
             if is_freemail(&rt_reg) && !is_freemail(&reg) {
                 ctx.add(
                     "identity.reply_to_freemail",
-                    format!("replies go to a free mailbox ({}) instead of the sender at {}", rt.address, reg),
+                    format!(
+                        "replies go to a free mailbox ({}) instead of the sender at {}",
+                        rt.address, reg
+                    ),
                 );
             } else {
                 ctx.add(
                     "identity.reply_to_other_domain",
-                    format!("replies go to {} rather than the sender's domain {}", rt.address, reg),
+                    format!(
+                        "replies go to {} rather than the sender's domain {}",
+                        rt.address, reg
+                    ),
                 );
             }
         }
     }
-    if let Some(rp) = ctx.mail.return_path.clone() {
-        if let Some(d) = crate::text::address_domain(&rp) {
-            let rp_reg = registrable_domain(&d);
-            if rp_reg != reg && !reg.is_empty() && is_freemail(&rp_reg) {
-                ctx.add(
-                    "identity.return_path_freemail",
-                    format!("bounces go to a free mailbox ({rp}) while the mail claims {reg}"),
-                );
-            }
+    if let Some(rp) = ctx.mail.return_path.clone()
+        && let Some(d) = crate::text::address_domain(&rp)
+    {
+        let rp_reg = registrable_domain(&d);
+        if rp_reg != reg && !reg.is_empty() && is_freemail(&rp_reg) {
+            ctx.add(
+                "identity.return_path_freemail",
+                format!("bounces go to a free mailbox ({rp}) while the mail claims {reg}"),
+            );
         }
     }
 
@@ -314,7 +411,10 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
     if !from.address.is_empty() && ctx.mail.to.iter().any(|t| t.address == from.address) {
         ctx.add(
             "identity.from_is_recipient",
-            format!("the message claims to come from the recipient's own address ({})", from.address),
+            format!(
+                "the message claims to come from the recipient's own address ({})",
+                from.address
+            ),
         );
     }
 
@@ -326,34 +426,63 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
     let partners = ctx.cfg.partner_domains.clone();
     if !from_is_tenant {
         if let Some(t) = lookalike_of(&reg, tenant.iter().map(String::as_str)) {
-            ctx.add("identity.lookalike_tenant_domain", format!("the sender's domain {reg} imitates your own domain {t}"));
+            ctx.add(
+                "identity.lookalike_tenant_domain",
+                format!("the sender's domain {reg} imitates your own domain {t}"),
+            );
         } else if let Some(p) = lookalike_of(&reg, partners.iter().map(String::as_str)) {
-            ctx.add("identity.lookalike_partner_domain", format!("the sender's domain {reg} imitates the partner domain {p}"));
-        } else if let Some(b) = lookalike_of(&reg, BRANDS.iter().flat_map(|b| b.domains.first().copied())) {
-            ctx.add("identity.lookalike_brand_domain", format!("the sender's domain {reg} imitates {b}"));
+            ctx.add(
+                "identity.lookalike_partner_domain",
+                format!("the sender's domain {reg} imitates the partner domain {p}"),
+            );
+        } else if let Some(b) =
+            lookalike_of(&reg, BRANDS.iter().flat_map(|b| b.domains.first().copied()))
+        {
+            ctx.add(
+                "identity.lookalike_brand_domain",
+                format!("the sender's domain {reg} imitates {b}"),
+            );
         }
     }
     if from.domain.split('.').any(|l| l.starts_with("xn--")) {
-        ctx.add("identity.punycode_domain", format!("the sender's domain {} is written in punycode", from.domain));
+        ctx.add(
+            "identity.punycode_domain",
+            format!("the sender's domain {} is written in punycode", from.domain),
+        );
     }
     if let Some(b) = brand_token_in(&from.domain) {
         ctx.add(
             "identity.brand_in_sender_domain",
-            format!("the sender's domain {} borrows the name {} but does not belong to it", from.domain, b.name),
+            format!(
+                "the sender's domain {} borrows the name {} but does not belong to it",
+                from.domain, b.name
+            ),
         );
     }
     let tld = reg.rsplit('.').next().unwrap_or_default();
     if super::links::SUSPICIOUS_TLDS.contains(&tld) {
-        ctx.add("identity.sender_suspicious_tld", format!("the sender's domain {reg} uses the .{tld} ending, common in throw-away domains"));
+        ctx.add(
+            "identity.sender_suspicious_tld",
+            format!(
+                "the sender's domain {reg} uses the .{tld} ending, common in throw-away domains"
+            ),
+        );
     }
     if looks_random(domain_label(&reg)) {
-        ctx.add("identity.random_sender_domain", format!("the sender's domain {reg} looks machine-generated"));
+        ctx.add(
+            "identity.random_sender_domain",
+            format!("the sender's domain {reg} looks machine-generated"),
+        );
     }
 
     // First contact.
-    if let Some(ks) = &ctx.cfg.known_senders {
-        if !from_is_tenant && !ks.is_known(&from.address) {
-            ctx.add("identity.first_contact", format!("first message ever from {}", from.address));
-        }
+    if let Some(ks) = &ctx.cfg.known_senders
+        && !from_is_tenant
+        && !ks.is_known(&from.address)
+    {
+        ctx.add(
+            "identity.first_contact",
+            format!("first message ever from {}", from.address),
+        );
     }
 }

@@ -22,7 +22,10 @@ pub fn run_all(ctx: &mut Ctx<'_>) {
     }
     if ctx.mail.encoding_problems > 0 {
         let n = ctx.mail.encoding_problems;
-        ctx.add("mime.encoding_problem", format!("{n} part(s) are badly encoded"));
+        ctx.add(
+            "mime.encoding_problem",
+            format!("{n} part(s) are badly encoded"),
+        );
     }
     auth::analyze(ctx);
     identity::analyze(ctx);

@@ -23,7 +23,11 @@ pub struct RuleEngine {
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error("rule {id} ({origin}): {reason}")]
-    Compile { id: String, origin: String, reason: String },
+    Compile {
+        id: String,
+        origin: String,
+        reason: String,
+    },
     #[error("duplicate rule id {0}")]
     Duplicate(String),
     #[error("facts could not be turned into CEL values: {0}")]
@@ -36,7 +40,11 @@ impl RuleEngine {
     pub fn new(defs: Vec<RuleDef>) -> Result<Self, EngineError> {
         let mut env = Env::stdlib();
         env.add_extension(cel::extensions::strings)
-            .map_err(|e| EngineError::Compile { id: "-".into(), origin: "env".into(), reason: format!("{e:?}") })?;
+            .map_err(|e| EngineError::Compile {
+                id: "-".into(),
+                origin: "env".into(),
+                reason: format!("{e:?}"),
+            })?;
         let mut rules: Vec<CompiledRule> = Vec::new();
         for def in defs {
             if rules.iter().any(|r| r.def.id == def.id) {
@@ -49,7 +57,10 @@ impl RuleEngine {
             })?;
             rules.push(CompiledRule { def, program });
         }
-        Ok(Self { env: Arc::new(env), rules })
+        Ok(Self {
+            env: Arc::new(env),
+            rules,
+        })
     }
 
     pub fn rules(&self) -> impl Iterator<Item = &RuleDef> {
@@ -58,7 +69,10 @@ impl RuleEngine {
 
     /// The rules whose expression is true for `facts`. A rule whose expression errors (missing
     /// field, wrong type) does not match; the error is returned beside the matches.
-    pub fn evaluate<F: Serialize>(&self, facts: &F) -> Result<(Vec<&RuleDef>, Vec<EngineError>), EngineError> {
+    pub fn evaluate<F: Serialize>(
+        &self,
+        facts: &F,
+    ) -> Result<(Vec<&RuleDef>, Vec<EngineError>), EngineError> {
         let value = cel::to_value(facts).map_err(|e| EngineError::Facts(e.to_string()))?;
         let mut ctx = Context::with_env(self.env.clone());
         if let Value::Map(m) = value {
@@ -76,7 +90,10 @@ impl RuleEngine {
             match r.program.execute(&ctx) {
                 Ok(Value::Bool(true)) => matched.push(&r.def),
                 Ok(_) => {}
-                Err(e) => errors.push(EngineError::Eval { id: r.def.id.clone(), reason: e.to_string() }),
+                Err(e) => errors.push(EngineError::Eval {
+                    id: r.def.id.clone(),
+                    reason: e.to_string(),
+                }),
             }
         }
         Ok((matched, errors))

@@ -57,7 +57,11 @@ pub enum FormatError {
     #[error("{origin}: {reason}")]
     Parse { origin: String, reason: String },
     #[error("{origin}: rule {id}: {reason}")]
-    Invalid { origin: String, id: String, reason: String },
+    Invalid {
+        origin: String,
+        id: String,
+        reason: String,
+    },
     #[error("{origin}: {source}")]
     Io {
         origin: String,
@@ -75,17 +79,30 @@ enum FileShape {
 
 /// Parses one rule file's text.
 pub fn parse_rules(text: &str, origin: &str) -> Result<Vec<RuleDef>, FormatError> {
-    let shape: FileShape = serde_yaml::from_str(text)
-        .map_err(|e| FormatError::Parse { origin: origin.to_string(), reason: e.to_string() })?;
+    let shape: FileShape = serde_yaml::from_str(text).map_err(|e| FormatError::Parse {
+        origin: origin.to_string(),
+        reason: e.to_string(),
+    })?;
     let mut rules = match shape {
         FileShape::List(r) => r,
         FileShape::Map { rules } => rules,
     };
     for r in &mut rules {
         r.origin = origin.to_string();
-        let bad = |reason: &str| FormatError::Invalid { origin: origin.to_string(), id: r.id.clone(), reason: reason.to_string() };
-        if r.id.trim().is_empty() || !r.id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-            return Err(bad("the id must be non-empty letters, digits, '-', '_' or '.'"));
+        let bad = |reason: &str| FormatError::Invalid {
+            origin: origin.to_string(),
+            id: r.id.clone(),
+            reason: reason.to_string(),
+        };
+        if r.id.trim().is_empty()
+            || !r
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            return Err(bad(
+                "the id must be non-empty letters, digits, '-', '_' or '.'",
+            ));
         }
         if r.when.trim().is_empty() {
             return Err(bad("`when` is empty"));
@@ -99,7 +116,10 @@ pub fn parse_rules(text: &str, origin: &str) -> Result<Vec<RuleDef>, FormatError
 
 /// Reads a rule file, or every `.yaml`/`.yml` file of a folder (sorted, not recursive).
 pub fn load_path(path: &Path) -> Result<Vec<RuleDef>, FormatError> {
-    let io = |e| FormatError::Io { origin: path.display().to_string(), source: e };
+    let io = |e| FormatError::Io {
+        origin: path.display().to_string(),
+        source: e,
+    };
     let mut out = Vec::new();
     if path.is_dir() {
         let mut files: Vec<_> = std::fs::read_dir(path)
@@ -129,8 +149,20 @@ mod tests {
         let b = "rules:\n  - id: b\n    description: d\n    severity: low\n    category: c\n    when: \"x\"\n    samples: {match: [\"m\"], no_match: [\"n\"]}\n";
         let r = parse_rules(b, "t").unwrap();
         assert_eq!(r[0].samples.must_match, vec!["m"]);
-        assert!(parse_rules("- id: ''\n  description: d\n  severity: low\n  category: c\n  when: x\n", "t").is_err());
-        assert!(parse_rules("- id: a\n  description: d\n  severity: huge\n  category: c\n  when: x\n", "t").is_err());
+        assert!(
+            parse_rules(
+                "- id: ''\n  description: d\n  severity: low\n  category: c\n  when: x\n",
+                "t"
+            )
+            .is_err()
+        );
+        assert!(
+            parse_rules(
+                "- id: a\n  description: d\n  severity: huge\n  category: c\n  when: x\n",
+                "t"
+            )
+            .is_err()
+        );
         assert!(parse_rules("- id: a\n  description: d\n  severity: low\n  category: c\n  when: x\n  extra: 1\n", "t").is_err());
     }
 }

@@ -43,9 +43,12 @@ pub struct Weights {
 
 impl Weights {
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
-        let w: Weights = serde_yaml::from_str(text).map_err(|e| ConfigError::Weights(e.to_string()))?;
+        let w: Weights =
+            serde_yaml::from_str(text).map_err(|e| ConfigError::Weights(e.to_string()))?;
         if w.thresholds.suspicious <= 0 || w.thresholds.malicious <= w.thresholds.suspicious {
-            return Err(ConfigError::Weights("thresholds must satisfy 0 < suspicious < malicious".into()));
+            return Err(ConfigError::Weights(
+                "thresholds must satisfy 0 < suspicious < malicious".into(),
+            ));
         }
         Ok(w)
     }
