@@ -4,8 +4,15 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod analyze;
+mod config;
+mod connect;
 mod hunt;
+mod progress;
 mod scan;
+mod sim;
+mod sync;
+mod tenant;
 
 /// Ward protects Microsoft 365 tenants from phishing, business email compromise and account
 /// takeover, through Microsoft's APIs only.
@@ -18,6 +25,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Check the credentials and show which of the 14 permissions are granted.
+    Connect(connect::ConnectArgs),
+    /// Sync the configured tenant into the store (first or incremental; resumable).
+    Sync(sync::SyncArgs),
+    /// Run the simulated Microsoft 365 tenant on loopback.
+    Sim(sim::SimArgs),
     /// Analyze .eml files or folders of them offline and print a verdict per message.
     Scan(scan::ScanArgs),
     /// Analyze audit and sign-in event files offline and print alerts and incidents.
@@ -25,8 +38,18 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("WARD_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Connect(args) => connect::run(args),
+        Command::Sync(args) => sync::run(args),
+        Command::Sim(args) => sim::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Hunt(args) => hunt::run(args),
     };

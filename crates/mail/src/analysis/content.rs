@@ -1,0 +1,312 @@
+//! Content: what the words ask for. Credential requests, account threats, urgency, payment and
+//! bank-detail changes (IBANs), gift cards, invoices and wires, call-back numbers, prizes,
+//! crypto, advance-fee stories, parcel lures, BEC openers — in six languages (see
+//! [`crate::lexicon`]) — plus disguised subjects and personalisation with the victim's address.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::context::Ctx;
+use crate::lexicon::Topic;
+use crate::text::{fold, quote};
+
+static IBAN: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b").ok()
+});
+static PHONE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?:\+?\d{1,3}[ .\-]?)?\(?\d{3}\)?[ .\-]\d{3}[ .\-]\d{4}\b|\+\d{2,3}[ \d]{8,14}\d")
+        .ok()
+});
+
+/// ISO 13616 check digits (mod 97).
+pub fn iban_valid(iban: &str) -> bool {
+    if iban.len() < 15 || !iban.is_ascii() {
+        return false;
+    }
+    let rearranged = format!("{}{}", &iban[4..], &iban[..4]);
+    let mut rem: u32 = 0;
+    for c in rearranged.chars() {
+        let v = match c {
+            '0'..='9' => c as u32 - '0' as u32,
+            'A'..='Z' => c as u32 - 'A' as u32 + 10,
+            _ => return false,
+        };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
+    }
+    rem == 1
+}
+
+fn list(ctx: &Ctx<'_>, t: Topic) -> String {
+    ctx.topics
+        .get(t)
+        .iter()
+        .take(4)
+        .map(|p| format!("\"{p}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn analyze(ctx: &mut Ctx<'_>) {
+    let n = |ctx: &Ctx<'_>, t: Topic| ctx.topics.count(t);
+
+    let cred = n(ctx, Topic::Credential);
+    if cred >= 3 {
+        ctx.add(
+            "content.credential_request_strong",
+            format!(
+                "asks repeatedly for sign-in or account details: {}",
+                list(ctx, Topic::Credential)
+            ),
+        );
+    } else if cred >= 1 {
+        ctx.add(
+            "content.credential_request",
+            format!(
+                "asks for sign-in or account details: {}",
+                list(ctx, Topic::Credential)
+            ),
+        );
+    }
+    if n(ctx, Topic::AccountThreat) >= 1 {
+        ctx.add(
+            "content.account_threat",
+            format!("threatens the account: {}", list(ctx, Topic::AccountThreat)),
+        );
+    }
+    let urg = n(ctx, Topic::Urgency);
+    if urg >= 2 {
+        ctx.add(
+            "content.urgency_strong",
+            format!("presses for time: {}", list(ctx, Topic::Urgency)),
+        );
+    } else if urg == 1 {
+        ctx.add(
+            "content.urgency",
+            format!("presses for time: {}", list(ctx, Topic::Urgency)),
+        );
+    }
+    if n(ctx, Topic::PaymentChange) >= 1 {
+        ctx.add(
+            "content.payment_change",
+            format!(
+                "announces new or changed bank details: {}",
+                list(ctx, Topic::PaymentChange)
+            ),
+        );
+    }
+    if let Some(re) = IBAN.as_ref()
+        && let Some(m) = re.find(&ctx.text)
+    {
+        let compact: String = m.as_str().chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.len() >= 15 && compact.len() <= 34 && iban_valid(&compact) {
+            ctx.add(
+                "content.iban",
+                format!(
+                    "gives a bank account number (IBAN {}…)",
+                    &compact[..8.min(compact.len())]
+                ),
+            );
+        }
+    }
+    if n(ctx, Topic::GiftCard) >= 1 {
+        ctx.add(
+            "content.gift_card",
+            format!(
+                "talks about buying gift cards: {}",
+                list(ctx, Topic::GiftCard)
+            ),
+        );
+    }
+    if n(ctx, Topic::InvoiceWire) >= 1 {
+        ctx.add(
+            "content.invoice_wire",
+            format!(
+                "talks about invoices or transfers: {}",
+                list(ctx, Topic::InvoiceWire)
+            ),
+        );
+    }
+    if n(ctx, Topic::Billing) >= 1 {
+        ctx.add(
+            "content.billing_problem",
+            format!(
+                "claims a billing or subscription problem: {}",
+                list(ctx, Topic::Billing)
+            ),
+        );
+    }
+    if n(ctx, Topic::Callback) >= 1
+        && let Some(p) = PHONE.as_ref().and_then(|re| re.find(&ctx.text))
+    {
+        ctx.add(
+            "content.callback_number",
+            format!(
+                "asks the reader to call {} ({})",
+                p.as_str().trim(),
+                list(ctx, Topic::Callback)
+            ),
+        );
+    }
+    let prize = n(ctx, Topic::Prize);
+    if prize >= 4 {
+        ctx.add(
+            "content.prize_strong",
+            format!("promises prizes or rewards: {}", list(ctx, Topic::Prize)),
+        );
+    } else if prize >= 2 {
+        ctx.add(
+            "content.prize",
+            format!("promises prizes or rewards: {}", list(ctx, Topic::Prize)),
+        );
+    }
+    if n(ctx, Topic::Crypto) >= 2 {
+        ctx.add(
+            "content.crypto",
+            format!(
+                "is about crypto wallets or tokens: {}",
+                list(ctx, Topic::Crypto)
+            ),
+        );
+    }
+    let af = n(ctx, Topic::AdvanceFee);
+    if af >= 3 {
+        ctx.add(
+            "content.advance_fee",
+            format!(
+                "tells an advance-fee story: {}",
+                list(ctx, Topic::AdvanceFee)
+            ),
+        );
+    }
+    if n(ctx, Topic::Delivery) >= 2 {
+        ctx.add(
+            "content.delivery_lure",
+            format!("is about a parcel delivery: {}", list(ctx, Topic::Delivery)),
+        );
+    }
+    if n(ctx, Topic::MoneyOffer) >= 2 {
+        ctx.add(
+            "content.money_offer",
+            format!(
+                "offers loans or easy money: {}",
+                list(ctx, Topic::MoneyOffer)
+            ),
+        );
+    }
+    if n(ctx, Topic::HealthProduct) >= 2 {
+        ctx.add(
+            "content.health_product",
+            format!(
+                "sells a miracle health product: {}",
+                list(ctx, Topic::HealthProduct)
+            ),
+        );
+    }
+    if n(ctx, Topic::Adult) >= 2 {
+        ctx.add(
+            "content.adult",
+            format!(
+                "is about dating or adult content: {}",
+                list(ctx, Topic::Adult)
+            ),
+        );
+    }
+    if n(ctx, Topic::BecRequest) >= 1 && ctx.links.is_empty() && ctx.mail.attachments.is_empty() {
+        ctx.add(
+            "content.bec_request",
+            format!(
+                "a short, link-less request: {}",
+                list(ctx, Topic::BecRequest)
+            ),
+        );
+    }
+    if n(ctx, Topic::Secrecy) >= 1 {
+        ctx.add(
+            "content.secrecy",
+            format!("asks for discretion: {}", list(ctx, Topic::Secrecy)),
+        );
+    }
+
+    let visible: usize = ctx.text.len().saturating_sub(ctx.mail.subject.len());
+    let docs = ctx
+        .mail
+        .attachments
+        .iter()
+        .filter(|a| !a.content_type.starts_with("image/") && !a.inline)
+        .count();
+    if docs > 0 && visible < 80 {
+        ctx.add(
+            "content.attachment_only",
+            "the message is an attachment with almost no text to explain it",
+        );
+    }
+    if ctx.mail.subject.trim().is_empty() {
+        ctx.add("content.no_subject", "the message has no subject");
+    }
+    if ctx.mail.top_content_type == "multipart/form-data" {
+        ctx.add(
+            "content.odd_structure",
+            "the message is built as a web form upload (multipart/form-data), not as mail",
+        );
+    }
+
+    // Disguised subject: styled letters, invisible characters or mixed alphabets.
+    let subject = ctx.mail.subject.clone();
+    if subject.chars().any(crate::text::is_math_alnum)
+        || subject
+            .chars()
+            .filter(|c| crate::text::is_invisible(*c))
+            .count()
+            >= 2
+    {
+        ctx.add(
+            "content.subject_obfuscated",
+            format!(
+                "the subject is written with styled or invisible characters (\"{}\")",
+                quote(&fold(&subject))
+            ),
+        );
+    } else if let Some(w) = super::identity::mixed_script_word(&subject) {
+        ctx.add(
+            "content.subject_obfuscated",
+            format!(
+                "the subject mixes alphabets to look like another word (\"{}\")",
+                quote(&w)
+            ),
+        );
+    }
+
+    // Personalised with the victim's address.
+    let subj_l = subject.to_ascii_lowercase();
+    let rcpt = ctx
+        .mail
+        .recipients()
+        .map(|r| r.address.clone())
+        .find(|a| a.len() > 5 && subj_l.contains(a.as_str()));
+    if let Some(a) = rcpt {
+        ctx.add(
+            "content.recipient_in_subject",
+            format!("the subject quotes the recipient's address ({a})"),
+        );
+    }
+
+    // Words broken up by invisible characters inside the visible text.
+    let mut broken = 0;
+    let chars: Vec<char> = ctx.text.chars().take(200_000).collect();
+    for w in chars.windows(3) {
+        if w[0].is_alphabetic() && crate::text::is_invisible(w[1]) && w[2].is_alphabetic() {
+            broken += 1;
+        }
+    }
+    if broken >= 3 {
+        ctx.add(
+            "content.invisible_characters",
+            format!("{broken} words are broken up with invisible characters to dodge filters"),
+        );
+    }
+}

@@ -1,0 +1,410 @@
+//! Links: IP literals, punycode, shorteners and open redirects (Safe Links and common
+//! redirectors are unwrapped without fetching anything), free hosting and file-share lures,
+//! suspicious TLDs, brand names and lookalikes in hosts, credentials in the URL.
+
+use url::Url;
+
+use super::identity::{brand_token_in, lookalike_of};
+use crate::context::Ctx;
+use crate::text::{quote, registrable_domain};
+
+const SHORTENERS: &[&str] = &[
+    "bit.ly",
+    "tinyurl.com",
+    "t.co",
+    "goo.gl",
+    "ow.ly",
+    "is.gd",
+    "buff.ly",
+    "rebrand.ly",
+    "cutt.ly",
+    "rb.gy",
+    "shorturl.at",
+    "t.ly",
+    "s.id",
+    "tiny.cc",
+    "bl.ink",
+    "lnkd.in",
+    "qrco.de",
+    "urlz.fr",
+    "v.gd",
+    "shorte.st",
+    "adf.ly",
+    "bit.do",
+    "x.co",
+    "soo.gd",
+    "tr.im",
+    "clck.ru",
+    "u.to",
+    "2no.co",
+    "gg.gg",
+    "shrtco.de",
+    "tiny.one",
+    "han.gl",
+    "me-qr.com",
+    "linktr.ee",
+];
+
+const FREE_HOSTING: &[&str] = &[
+    "firebaseapp.com",
+    "web.app",
+    "weebly.com",
+    "wixsite.com",
+    "000webhostapp.com",
+    "github.io",
+    "netlify.app",
+    "vercel.app",
+    "pages.dev",
+    "workers.dev",
+    "r2.dev",
+    "glitch.me",
+    "repl.co",
+    "herokuapp.com",
+    "azurewebsites.net",
+    "blogspot.com",
+    "forms.gle",
+    "ipfs.io",
+    "dweb.link",
+    "fleek.co",
+    "webflow.io",
+    "square.site",
+    "godaddysites.com",
+    "mystrikingly.com",
+    "jimdosite.com",
+    "yolasite.com",
+    "ngrok.io",
+    "ngrok-free.app",
+    "trycloudflare.com",
+    "surge.sh",
+    "framer.app",
+    "framer.website",
+    "notion.site",
+    "canva.site",
+    "typedream.app",
+    "weeblysite.com",
+    "wcomhost.com",
+    "translate.goog",
+    "sites.google.com",
+    "carrd.co",
+    "mailchimpsites.com",
+    "ddns.net",
+    "duckdns.org",
+    "no-ip.org",
+    "hopto.org",
+    "zapto.org",
+    "servehttp.com",
+    "myftp.org",
+    "lovable.app",
+    "glide.page",
+    "gitbook.io",
+    "appspot.com",
+];
+
+/// Storage buckets (matched on the full host).
+const BUCKET_HOSTS: &[&str] = &[
+    "storage.googleapis.com",
+    "firebasestorage.googleapis.com",
+    "blob.core.windows.net",
+    "s3.amazonaws.com",
+    "digitaloceanspaces.com",
+    "docs.google.com/forms",
+];
+
+const FILE_SHARE: &[&str] = &[
+    "dropbox.com",
+    "wetransfer.com",
+    "we.tl",
+    "1drv.ms",
+    "sharepoint.com",
+    "mega.nz",
+    "mediafire.com",
+    "box.com",
+    "sendspace.com",
+    "transfernow.net",
+    "filemail.com",
+    "smash.gg",
+    "4shared.com",
+    "zippyshare.com",
+];
+
+pub const SUSPICIOUS_TLDS: &[&str] = &[
+    "click",
+    "shop",
+    "live",
+    "online",
+    "xyz",
+    "top",
+    "cfd",
+    "best",
+    "beauty",
+    "sbs",
+    "icu",
+    "buzz",
+    "rest",
+    "monster",
+    "quest",
+    "lol",
+    "cyou",
+    "gq",
+    "tk",
+    "ml",
+    "cf",
+    "ga",
+    "zip",
+    "mov",
+    "work",
+    "site",
+    "store",
+    "fun",
+    "space",
+    "website",
+    "pw",
+    "cam",
+    "bond",
+    "hair",
+    "skin",
+    "makeup",
+    "boats",
+    "autos",
+    "yachts",
+    "motorcycles",
+    "mom",
+    "bar",
+    "loan",
+    "win",
+    "bid",
+    "racing",
+    "download",
+    "stream",
+    "gdn",
+    "men",
+    "date",
+    "faith",
+    "review",
+    "party",
+    "trade",
+    "accountant",
+    "cricket",
+    "science",
+    "kim",
+    "country",
+    "surf",
+    "link",
+    "tokyo",
+    "casa",
+    "uno",
+    "pics",
+    "help",
+    "support",
+    "digital",
+    "life",
+    "world",
+    "today",
+    "vip",
+    "pro",
+    "club",
+    "su",
+    "ru.com",
+];
+
+/// The host of a URL, lower-cased (None for mailto:, tel:, cid:, fragments, junk).
+pub fn host_of(u: &str) -> Option<String> {
+    let u = u.trim();
+    let parsed = Url::parse(u)
+        .or_else(|_| {
+            if u.starts_with("www.") {
+                Url::parse(&format!("http://{u}"))
+            } else {
+                Err(url::ParseError::EmptyHost)
+            }
+        })
+        .ok()?;
+    if !matches!(parsed.scheme(), "http" | "https" | "ftp") {
+        return None;
+    }
+    parsed
+        .host_str()
+        .map(|h| h.trim_end_matches('.').to_ascii_lowercase())
+}
+
+fn embedded_target(u: &Url) -> Option<String> {
+    let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
+    // urldefense v3: https://urldefense.com/v3/__https://x.example/__;!!...
+    if host.ends_with("urldefense.com") {
+        let p = u.path();
+        if let Some(rest) = p.strip_prefix("/v3/__") {
+            return rest.split("__").next().map(str::to_string);
+        }
+    }
+    for (k, v) in u.query_pairs().take(64) {
+        let k = k.to_ascii_lowercase();
+        let v = v.trim();
+        let known = matches!(
+            k.as_str(),
+            "url"
+                | "q"
+                | "u"
+                | "target"
+                | "redirect"
+                | "redirect_uri"
+                | "redir"
+                | "dest"
+                | "destination"
+                | "link"
+                | "goto"
+                | "next"
+                | "r"
+                | "continue"
+                | "return"
+                | "returnurl"
+                | "to"
+        );
+        let lv = v.to_ascii_lowercase();
+        if (lv.starts_with("http://") || lv.starts_with("https://")) && (known || v.len() > 10) {
+            return Some(v.to_string());
+        }
+        if host.ends_with("urldefense.proofpoint.com") && k == "u" {
+            return Some(v.replace('-', "%").replace('_', "/"));
+        }
+    }
+    None
+}
+
+/// Follows Safe Links and redirectors embedded in a URL (up to three levels), offline.
+pub fn unwrap_url(u: &str) -> String {
+    let mut cur = u.trim().to_string();
+    for _ in 0..3 {
+        let Ok(parsed) = Url::parse(&cur) else { break };
+        match embedded_target(&parsed) {
+            Some(t) if t != cur => cur = t,
+            _ => break,
+        }
+    }
+    cur
+}
+
+fn is_safelinks(host: &str) -> bool {
+    host.ends_with("safelinks.protection.outlook.com")
+        || host.ends_with("urldefense.com")
+        || host.ends_with("urldefense.proofpoint.com")
+}
+
+pub fn analyze(ctx: &mut Ctx<'_>) {
+    let links = ctx.links.clone();
+    let mut flagged_hosts = 0usize;
+    for l in &links {
+        let Some(wrapper_host) = host_of(&l.url) else {
+            continue;
+        };
+        let target = unwrap_url(&l.url);
+        let host = host_of(&target).unwrap_or_else(|| wrapper_host.clone());
+        let reg = registrable_domain(&host);
+        let where_ = l.source.words();
+        let before = ctx.hits.len();
+        if target != l.url.trim()
+            && !is_safelinks(&wrapper_host)
+            && registrable_domain(&wrapper_host) != reg
+        {
+            ctx.add(
+                "links.redirector",
+                format!(
+                    "a link {where_} passes through {} to reach {}",
+                    wrapper_host,
+                    quote(&host)
+                ),
+            );
+        }
+        if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+            ctx.add(
+                "links.ip_literal",
+                format!("a link {where_} points to a bare IP address ({host})"),
+            );
+        }
+        if host.split('.').any(|p| p.starts_with("xn--")) {
+            let (uni, _) = idna::domain_to_unicode(&host);
+            ctx.add("links.punycode", format!("a link {where_} uses an internationalised look-alike host ({host} shows as {})", quote(&uni)));
+        }
+        if SHORTENERS.contains(&reg.as_str()) || SHORTENERS.contains(&host.as_str()) {
+            ctx.add(
+                "links.shortener",
+                format!("a link {where_} hides its destination behind the shortener {host}"),
+            );
+        }
+        let lower = target.to_ascii_lowercase();
+        if FREE_HOSTING
+            .iter()
+            .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+            || BUCKET_HOSTS
+                .iter()
+                .any(|b| host.ends_with(b) || lower.contains(b))
+            || lower.contains("/ipfs/")
+        {
+            ctx.add(
+                "links.free_hosting",
+                format!("a link {where_} leads to a free hosting or storage site ({host})"),
+            );
+        }
+        if FILE_SHARE.iter().any(|d| reg == *d) {
+            ctx.add(
+                "links.file_share",
+                format!("a link {where_} leads to a file-sharing site ({host})"),
+            );
+        }
+        let tld = host.rsplit('.').next().unwrap_or_default();
+        if SUSPICIOUS_TLDS.contains(&tld) {
+            ctx.add("links.suspicious_tld", format!("a link {where_} uses the .{tld} domain ending, common in throw-away sites ({host})"));
+        }
+        if let Some(b) = brand_token_in(&host) {
+            ctx.add(
+                "links.brand_in_host",
+                format!(
+                    "a link {where_} puts the name {} in a host it does not own ({host})",
+                    b.name
+                ),
+            );
+        } else if let Some(b) = lookalike_of(
+            &reg,
+            super::brands::BRANDS
+                .iter()
+                .flat_map(|b| b.domains.first().copied()),
+        ) {
+            ctx.add(
+                "links.lookalike_host",
+                format!("a link {where_} goes to {reg}, a look-alike of {b}"),
+            );
+        }
+        if let Ok(u) = Url::parse(&target) {
+            if !u.username().is_empty() {
+                ctx.add(
+                    "links.userinfo",
+                    format!("a link {where_} hides its real host after an @ ({host})"),
+                );
+            }
+            if let Some(p) = u.port()
+                && p != 80
+                && p != 443
+            {
+                ctx.add(
+                    "links.odd_port",
+                    format!("a link {where_} uses the unusual port {p} on {host}"),
+                );
+            }
+        }
+        if host.split('.').count() >= 6 {
+            ctx.add(
+                "links.deep_subdomains",
+                format!(
+                    "a link {where_} uses a long chain of sub-domains ({})",
+                    quote(&host)
+                ),
+            );
+        }
+        if l.source == crate::context::LinkSource::Qr {
+            ctx.add("qr.link", format!("a QR code leads to {}", quote(&host)));
+        }
+        if ctx.hits.len() > before {
+            flagged_hosts += 1;
+        }
+    }
+    let _ = flagged_hosts;
+}

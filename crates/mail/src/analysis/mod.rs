@@ -1,0 +1,47 @@
+//! Signal families, one module each, in the manner of Stalwart's `spam-filter/src/analysis`:
+//! each reads the shared [`Ctx`] and raises named signals with evidence. Weights live in
+//! `rules/signals.yaml`, not here.
+
+use crate::context::Ctx;
+
+pub mod attachments;
+pub mod auth;
+pub mod brands;
+pub mod content;
+pub mod html_tricks;
+pub mod identity;
+pub mod links;
+pub mod qr;
+
+/// Runs every family in dependency order: attachments and QR codes add links that the link
+/// family then judges.
+pub fn run_all(ctx: &mut Ctx<'_>) {
+    if !ctx.mail.limits_hit.is_empty() {
+        let d = ctx.mail.limits_hit.join("; ");
+        ctx.add("mime.limits_exceeded", d);
+    }
+    if ctx.mail.encoding_problems > 0 {
+        let n = ctx.mail.encoding_problems;
+        ctx.add(
+            "mime.encoding_problem",
+            format!("{n} part(s) are badly encoded"),
+        );
+    }
+    auth::analyze(ctx);
+    identity::analyze(ctx);
+    content::analyze(ctx);
+    html_tricks::analyze(ctx);
+    if !ctx.over_budget() {
+        attachments::analyze(ctx);
+    }
+    if !ctx.over_budget() {
+        qr::analyze(ctx);
+    }
+    links::analyze(ctx);
+    if ctx.over_budget() {
+        ctx.add(
+            "mime.limits_exceeded",
+            "analysis ran out of its time budget; some parts were not examined",
+        );
+    }
+}

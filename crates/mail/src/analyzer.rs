@@ -1,0 +1,265 @@
+//! The analyzer: parse, run the signal families, weigh, apply the rules, decide.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::analysis;
+use crate::config::AnalyzerConfig;
+use crate::context::Ctx;
+use crate::error::{AnalysisError, ConfigError};
+use crate::limits::MAX_MESSAGE_BYTES;
+use crate::message::{Mail, parse};
+use crate::rules::engine::RuleEngine;
+use crate::rules::format::{RuleDef, Severity, load_path, parse_rules};
+use crate::rules::weights::Weights;
+use crate::rules::{BUILTIN_RULES, BUILTIN_WEIGHTS};
+use crate::verdict::{SignalHit, Verdict, VerdictKind};
+
+/// Builds verdicts for raw messages. Cheap to call, `Send + Sync`, does no I/O after `new`.
+pub struct Analyzer {
+    cfg: AnalyzerConfig,
+    engine: RuleEngine,
+    weights: Weights,
+}
+
+/// What rules see: CEL variables `signals` (map of fired signal id to its weight), `score`
+/// (sum of the weights), `sender` (`address`, `domain`, `name`), `subject`, `links` (hosts),
+/// `attachments` (file names) and `topics` (phrase families found in the text).
+#[derive(Debug, Serialize)]
+pub struct MailFacts {
+    pub signals: HashMap<String, i64>,
+    pub score: i64,
+    pub sender: SenderFacts,
+    pub subject: String,
+    pub links: Vec<String>,
+    pub attachments: Vec<String>,
+    pub topics: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Default)]
+pub struct SenderFacts {
+    pub address: String,
+    pub domain: String,
+    pub name: String,
+}
+
+/// The outcome of one rule sample in [`Analyzer::test_rules`].
+#[derive(Debug, Clone, Serialize)]
+pub struct SampleResult {
+    pub rule: String,
+    pub expected_match: bool,
+    pub matched: bool,
+    pub index: usize,
+    pub error: Option<String>,
+}
+
+impl SampleResult {
+    pub fn passed(&self) -> bool {
+        self.error.is_none() && self.expected_match == self.matched
+    }
+}
+
+impl Analyzer {
+    /// Built-in rules and weights plus the rule files in `config.rule_paths`.
+    pub fn new(config: AnalyzerConfig) -> Result<Self, ConfigError> {
+        let weights = Weights::parse(BUILTIN_WEIGHTS)?;
+        let mut defs: Vec<RuleDef> =
+            parse_rules(BUILTIN_RULES, "builtin.yaml").map_err(|e| ConfigError::RuleFile {
+                file: "builtin.yaml".into(),
+                reason: e.to_string(),
+            })?;
+        for p in &config.rule_paths {
+            defs.extend(load_path(p).map_err(|e| ConfigError::RuleFile {
+                file: p.display().to_string(),
+                reason: e.to_string(),
+            })?);
+        }
+        let engine = RuleEngine::new(defs).map_err(|e| match e {
+            crate::rules::engine::EngineError::Duplicate(id) => ConfigError::DuplicateRule(id),
+            other => ConfigError::RuleExpression {
+                id: String::new(),
+                reason: other.to_string(),
+            },
+        })?;
+        Ok(Self {
+            cfg: config,
+            engine,
+            weights,
+        })
+    }
+
+    pub fn rules(&self) -> impl Iterator<Item = &RuleDef> {
+        self.engine.rules()
+    }
+
+    /// Analyzes one raw RFC 5322 message.
+    pub fn analyze(&self, raw: &[u8]) -> Result<Verdict, AnalysisError> {
+        self.analyze_inner(raw).map(|(v, _)| v)
+    }
+
+    fn analyze_inner(&self, raw: &[u8]) -> Result<(Verdict, Vec<String>), AnalysisError> {
+        if raw.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(AnalysisError::Empty);
+        }
+        if raw.len() > MAX_MESSAGE_BYTES {
+            return Err(AnalysisError::TooLarge {
+                size: raw.len(),
+                limit: MAX_MESSAGE_BYTES,
+            });
+        }
+        let (msg, headers_only) = parse(raw).ok_or(AnalysisError::Unparseable)?;
+        let mail = Mail::from_message(&msg, headers_only);
+        let mut ctx = Ctx::new(&self.cfg, mail);
+        analysis::run_all(&mut ctx);
+
+        let mut signals: Vec<SignalHit> = ctx
+            .hits
+            .iter()
+            .map(|h| SignalHit {
+                id: h.id.to_string(),
+                score: self.weights.of(h.id),
+                detail: h.detail.clone(),
+            })
+            .collect();
+        let sum: i32 = signals.iter().map(|s| s.score).sum::<i32>().max(0);
+
+        let from = ctx.mail.from.clone().unwrap_or_default();
+        let facts = MailFacts {
+            signals: signals
+                .iter()
+                .map(|s| (s.id.clone(), s.score as i64))
+                .collect(),
+            score: sum as i64,
+            sender: SenderFacts {
+                address: from.address,
+                domain: from.domain,
+                name: from.name,
+            },
+            subject: ctx.mail.subject.clone(),
+            links: ctx
+                .links
+                .iter()
+                .filter_map(|l| crate::analysis::links::host_of(&l.url))
+                .take(100)
+                .collect(),
+            attachments: ctx
+                .mail
+                .attachments
+                .iter()
+                .map(|a| a.name.clone())
+                .take(100)
+                .collect(),
+            topics: ctx
+                .topics
+                .hits
+                .iter()
+                .map(|(t, _)| format!("{t:?}").to_ascii_lowercase())
+                .collect(),
+        };
+        let (matched, errors) = self
+            .engine
+            .evaluate(&facts)
+            .map_err(|e| AnalysisError::Rule(e.to_string()))?;
+        let matched_ids: Vec<String> = matched.iter().map(|r| r.id.clone()).collect();
+
+        let mut rule_points = 0;
+        let mut max_sev = None;
+        let mut cats: Vec<(Severity, String)> = Vec::new();
+        for r in &matched {
+            let p = self.weights.severity_points.of(r.severity);
+            rule_points = rule_points.max(p);
+            max_sev = max_sev.max(Some(r.severity));
+            if !cats.iter().any(|(_, c)| *c == r.category) {
+                cats.push((r.severity, r.category.clone()));
+            }
+            signals.push(SignalHit {
+                id: format!("rule.{}", r.id),
+                score: 0,
+                detail: r.description.clone(),
+            });
+        }
+        // The strongest matched rule's points count once, on top of the signals.
+        if let Some(top) = signals
+            .iter_mut()
+            .filter(|s| s.id.starts_with("rule."))
+            .find(|s| {
+                matched.iter().any(|r| {
+                    format!("rule.{}", r.id) == s.id
+                        && self.weights.severity_points.of(r.severity) == rule_points
+                })
+            })
+        {
+            top.score = rule_points;
+        }
+        let total = (sum + rule_points).clamp(0, 100);
+        let t = &self.weights.thresholds;
+        let mut verdict = if total >= t.malicious {
+            VerdictKind::Malicious
+        } else if total >= t.suspicious {
+            VerdictKind::Suspicious
+        } else {
+            VerdictKind::Clean
+        };
+        match max_sev {
+            Some(Severity::Critical) => verdict = VerdictKind::Malicious,
+            Some(Severity::High) if verdict == VerdictKind::Clean => {
+                verdict = VerdictKind::Suspicious
+            }
+            _ => {}
+        }
+        cats.sort_by_key(|c| std::cmp::Reverse(c.0));
+        let mut categories: Vec<String> = cats.into_iter().map(|(_, c)| c).collect();
+        if verdict != VerdictKind::Clean && categories.is_empty() {
+            categories.push("suspicious".into());
+        }
+        if verdict == VerdictKind::Clean {
+            categories.clear();
+        }
+        let _ = errors;
+        Ok((
+            Verdict {
+                verdict,
+                score: total as u8,
+                categories,
+                signals,
+            },
+            matched_ids,
+        ))
+    }
+
+    /// Runs every rule's samples: each `match` sample must make the rule fire, each `no_match`
+    /// sample must not. Samples are raw messages.
+    pub fn test_rules(&self) -> Vec<SampleResult> {
+        let mut out = Vec::new();
+        for r in self.engine.rules() {
+            let cases = r
+                .samples
+                .must_match
+                .iter()
+                .map(|s| (true, s))
+                .chain(r.samples.no_match.iter().map(|s| (false, s)));
+            for (index, (expected, sample)) in cases.enumerate() {
+                let res = self.analyze_inner(sample.as_bytes());
+                let (matched, error) = match res {
+                    Ok((_, ids)) => (ids.contains(&r.id), None),
+                    Err(e) => (false, Some(e.to_string())),
+                };
+                out.push(SampleResult {
+                    rule: r.id.clone(),
+                    expected_match: expected,
+                    matched,
+                    index,
+                    error,
+                });
+            }
+        }
+        out
+    }
+}
+
+#[allow(dead_code)]
+fn assert_send_sync() {
+    fn is<T: Send + Sync>() {}
+    is::<Analyzer>();
+}

@@ -1,0 +1,263 @@
+//! Text and domain helpers shared by the signal families: folding for multilingual keyword
+//! matching, invisible-character detection, registrable domains, confusable skeletons.
+
+use unicode_security::confusable_detection::skeleton;
+
+/// Zero-width and other invisible formatting characters used to break up words so keyword
+/// filters miss them ("pa\u{200B}ypal").
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{3164}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+    )
+}
+
+/// Letters from the Mathematical Alphanumeric Symbols block (𝐁𝐨𝐥𝐝, 𝑰𝒕𝒂𝒍𝒊𝒄…), used to
+/// write words that look normal but match no keyword.
+pub fn is_math_alnum(c: char) -> bool {
+    ('\u{1D400}'..='\u{1D7FF}').contains(&c)
+}
+
+fn math_to_ascii(c: char) -> Option<char> {
+    let u = c as u32;
+    if (0x1D400..=0x1D6A3).contains(&u) {
+        let i = (u - 0x1D400) % 52;
+        return char::from_u32(if i < 26 {
+            'a' as u32 + i
+        } else {
+            'a' as u32 + i - 26
+        });
+    }
+    if (0x1D7CE..=0x1D7FF).contains(&u) {
+        return char::from_u32('0' as u32 + (u - 0x1D7CE) % 10);
+    }
+    None
+}
+
+/// Lower-cases, strips accents and invisible characters, maps styled letters and fullwidth
+/// forms to ASCII and collapses whitespace, so that one lexicon entry matches
+/// "Vérifiez", "VERIFIEZ", "𝐕𝐞𝐫𝐢𝐟𝐢𝐞𝐳" and "Ve\u{200B}rifiez" alike.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut last_space = true;
+    for c in s.chars() {
+        if is_invisible(c) {
+            continue;
+        }
+        let mapped: &str;
+        let buf;
+        let c = if let Some(a) = math_to_ascii(c) {
+            a
+        } else if ('\u{FF01}'..='\u{FF5E}').contains(&c) {
+            char::from_u32(c as u32 - 0xFF01 + 0x21).unwrap_or(c)
+        } else {
+            c
+        };
+        if c.is_whitespace() {
+            if !last_space {
+                out.push(' ');
+                last_space = true;
+            }
+            continue;
+        }
+        last_space = false;
+        match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'ą' => {
+                out.push('a')
+            }
+            'ç' | 'Ç' | 'ć' | 'č' => out.push('c'),
+            'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' | 'ę' | 'ě' => out.push('e'),
+            'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => out.push('i'),
+            'ñ' | 'Ñ' | 'ń' => out.push('n'),
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'ø' | 'Ø' => {
+                out.push('o')
+            }
+            'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => out.push('u'),
+            'ý' | 'ÿ' | 'Ý' => out.push('y'),
+            'ß' => out.push_str("ss"),
+            'œ' | 'Œ' => out.push_str("oe"),
+            'æ' | 'Æ' => out.push_str("ae"),
+            '’' | '‘' | '´' | '`' => out.push('\''),
+            '“' | '”' | '„' => out.push('"'),
+            '–' | '—' => out.push('-'),
+            _ => {
+                buf = c.to_lowercase().collect::<String>();
+                mapped = &buf;
+                out.push_str(mapped);
+            }
+        }
+    }
+    out
+}
+
+/// The UTS #39 confusable skeleton, lower-cased: two strings that look alike share it.
+pub fn skeleton_of(s: &str) -> String {
+    skeleton(&s.to_lowercase()).collect::<String>()
+}
+
+/// The registrable domain (eTLD+1) of a host name, lower-cased; the host itself when the
+/// public-suffix list does not know its suffix.
+pub fn registrable_domain(host: &str) -> String {
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    match psl::domain_str(&host) {
+        Some(d) => d.to_string(),
+        None => host,
+    }
+}
+
+/// The domain part of an address, lower-cased.
+pub fn address_domain(addr: &str) -> Option<String> {
+    let (_, d) = addr.rsplit_once('@')?;
+    let d = d
+        .trim()
+        .trim_matches(|c| c == '>' || c == '.')
+        .to_ascii_lowercase();
+    if d.is_empty() { None } else { Some(d) }
+}
+
+/// The label of a registrable domain without its public suffix ("paypal" for "paypal.co.uk").
+pub fn domain_label(reg: &str) -> &str {
+    match psl::suffix_str(reg) {
+        Some(suffix) if reg.len() > suffix.len() + 1 => &reg[..reg.len() - suffix.len() - 1],
+        _ => reg.split('.').next().unwrap_or(reg),
+    }
+}
+
+/// True when `needle` occurs in `hay` as a whole word (ASCII alphanumeric boundaries).
+pub fn contains_word(hay: &str, needle: &str) -> bool {
+    let hb = hay.as_bytes();
+    let mut from = 0;
+    while let Some(pos) = hay[from..].find(needle) {
+        let start = from + pos;
+        let end = start + needle.len();
+        let before_ok = start == 0 || !hb[start - 1].is_ascii_alphanumeric();
+        let after_ok = end >= hb.len() || !hb[end].is_ascii_alphanumeric();
+        if before_ok && after_ok {
+            return true;
+        }
+        from = start + needle.len().max(1);
+        while from < hay.len() && !hay.is_char_boundary(from) {
+            from += 1;
+        }
+        if from >= hay.len() {
+            break;
+        }
+    }
+    false
+}
+
+/// Truncates to at most `max` bytes on a char boundary.
+pub fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Short, single-line quote of untrusted text for an explanation.
+pub fn quote(s: &str) -> String {
+    let t: String = s
+        .chars()
+        .filter(|c| !c.is_control() && !is_invisible(*c))
+        .take(80)
+        .collect();
+    t.trim().to_string()
+}
+
+/// Decodes the HTML entities that matter for reading text and URLs.
+pub fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end = rest[1..].find(';').map(|e| e + 1).filter(|e| *e <= 10);
+        let Some(end) = end else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
+        let ent = &rest[1..end];
+        let decoded = match ent {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "nbsp" => Some(' '),
+            "zwnj" => Some('\u{200C}'),
+            "zwj" => Some('\u{200D}'),
+            _ => ent.strip_prefix('#').and_then(|n| {
+                let v = match n.strip_prefix(['x', 'X']) {
+                    Some(h) => u32::from_str_radix(h, 16).ok(),
+                    None => n.parse::<u32>().ok(),
+                };
+                v.and_then(char::from_u32)
+            }),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_accents_styles_and_invisibles() {
+        assert_eq!(fold("Vérifiez  VOTRE\tcompte"), "verifiez votre compte");
+        assert_eq!(fold("𝐎𝐩𝐞𝐧 𝐍𝐨𝐰"), "open now");
+        assert_eq!(fold("pa\u{200B}y\u{00AD}pal"), "paypal");
+        assert_eq!(fold("Straße"), "strasse");
+    }
+
+    #[test]
+    fn domains() {
+        assert_eq!(registrable_domain("a.b.paypal.co.uk"), "paypal.co.uk");
+        assert_eq!(domain_label("paypal.co.uk"), "paypal");
+        assert_eq!(
+            address_domain("x@Mail.Example.COM").as_deref(),
+            Some("mail.example.com")
+        );
+        assert_eq!(skeleton_of("раypal"), skeleton_of("paypal"));
+    }
+
+    #[test]
+    fn words_and_entities() {
+        assert!(contains_word("log in now", "log in"));
+        assert!(!contains_word("essex county", "sex"));
+        assert_eq!(decode_entities("a&amp;b&#x41;&#66;&bogus"), "a&bAB&bogus");
+    }
+}
