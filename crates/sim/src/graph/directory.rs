@@ -1,7 +1,6 @@
 //! Directory-side Graph: users (+ delta, password reset, session revocation), audit logs,
 //! conditional access, registration details, analyzed emails, applications and service principals.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use axum::http::{Method, StatusCode};
@@ -15,7 +14,9 @@ use super::resp::GResp;
 use crate::odata;
 use crate::server::Sim;
 use crate::state::audit::DirChange;
-use crate::state::{DeltaItem, DeltaKind, DeltaState, PasswordChange, RevokeRecord, Tenant};
+use crate::state::{
+    DeltaItem, DeltaKind, DeltaState, PasswordChange, Pending, RevokeRecord, Tenant,
+};
 use crate::util::graph_time;
 
 const USER_DEFAULT: [&str; 11] = [
@@ -229,7 +230,7 @@ fn users_delta(sim: &Arc<Sim>, g: &GReq) -> GResp {
             kind: DeltaKind::Users,
             epoch,
             watermark: t.seq,
-            pending: VecDeque::new(),
+            pending: Pending::default(),
             page_size: 100,
             select: odata::parse_select(g.q("$select")),
             immutable: false,

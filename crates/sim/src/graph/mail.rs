@@ -1,7 +1,6 @@
 //! Outlook mail under `/users/{id}`: messages, attachments, MIME, folders, message delta, inbox
 //! rules and mailbox settings (graph-api.md §4, §5, §3.3).
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use axum::http::{Method, StatusCode};
@@ -13,7 +12,7 @@ use super::resp::GResp;
 use crate::odata;
 use crate::server::Sim;
 use crate::state::mail::RenderOpts;
-use crate::state::{DeltaItem, DeltaKind, DeltaState, Tenant, audit::Actor};
+use crate::state::{DeltaItem, DeltaKind, DeltaState, Pending, Tenant, audit::Actor};
 
 pub fn actor_of(g: &GReq) -> Actor {
     Actor::App {
@@ -800,7 +799,7 @@ fn message_delta(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, folder_id:
             no_body: true,
             ..RenderOpts::default()
         };
-        let pending: VecDeque<DeltaItem> = ms
+        let pending: Pending = ms
             .into_iter()
             .filter(|m| {
                 expr.as_ref()

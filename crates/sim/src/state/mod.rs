@@ -118,12 +118,42 @@ pub struct DeltaState {
     pub epoch: u64,
     pub watermark: u64,
     /// Items still to page out in this round (ids; resolved at page time).
-    pub pending: VecDeque<DeltaItem>,
+    pub pending: Pending,
     pub page_size: usize,
     pub select: Vec<String>,
     pub immutable: bool,
     pub change_types: Vec<String>,
     pub created_seq: u64,
+}
+
+/// The items of one delta round, shared by every page token of the round (a cursor each), so
+/// page tokens cost a few bytes, not a copy of the round.
+#[derive(Debug, Clone, Default)]
+pub struct Pending {
+    items: std::sync::Arc<Vec<DeltaItem>>,
+    cursor: usize,
+}
+
+impl Pending {
+    pub fn pop_front(&mut self) -> Option<DeltaItem> {
+        let item = self.items.get(self.cursor).cloned();
+        if item.is_some() {
+            self.cursor += 1;
+        }
+        item
+    }
+    pub fn is_empty(&self) -> bool {
+        self.cursor >= self.items.len()
+    }
+}
+
+impl FromIterator<DeltaItem> for Pending {
+    fn from_iter<I: IntoIterator<Item = DeltaItem>>(iter: I) -> Self {
+        Self {
+            items: std::sync::Arc::new(iter.into_iter().collect()),
+            cursor: 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
