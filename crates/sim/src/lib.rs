@@ -82,6 +82,10 @@ impl Simulator {
             .to_string();
         let start = Utc::now();
         let (tenant, shift) = Tenant::from_seed(&seed, &config, start);
+        let mut seed = seed;
+        for ev in &mut seed.timeline {
+            live::shift_action(&mut ev.action, shift);
+        }
         let mut tenant_names = vec![seed.initial_domain.clone()];
         tenant_names.extend(seed.accepted_domains.iter().cloned());
         let http = reqwest::Client::builder()

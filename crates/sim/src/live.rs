@@ -35,6 +35,27 @@ pub async fn play(
     }
 }
 
+/// Move the timestamps inside an action's JSON payload by the seed's rebase shift.
+pub fn shift_action(action: &mut TimedAction, delta: chrono::TimeDelta) {
+    if delta.is_zero() {
+        return;
+    }
+    let shift = |v: &mut Value| crate::util::shift_timestamps(v, delta);
+    match action {
+        TimedAction::SignIn { sign_in } => shift(sign_in),
+        TimedAction::DirectoryAudit { audit } => shift(audit),
+        TimedAction::UnifiedAudit { record } => shift(record),
+        TimedAction::CreateInboxRule { rule, .. } => shift(rule),
+        TimedAction::AddAuthMethod { method, .. } => shift(method),
+        TimedAction::ConsentApp {
+            service_principal, ..
+        } => shift(service_principal),
+        TimedAction::DeliverMessage { .. }
+        | TimedAction::SendMessage { .. }
+        | TimedAction::SetHiddenForwarding { .. } => {}
+    }
+}
+
 /// Apply one action now.
 pub fn apply(sim: &Arc<Sim>, action: &TimedAction, scenario: Option<&str>) {
     let now = Utc::now();

@@ -100,6 +100,26 @@ async fn deliver(sim: Arc<Sim>, url: String, body: Value, lifecycle: bool) {
             backoff = backoff.saturating_mul(2);
         }
     }
+    // Dropped after the retry window: subscribers with a lifecycle URL are told they missed
+    // notifications (and should resync with delta).
+    if !lifecycle {
+        let mut ids: Vec<String> = body["value"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|n| n["subscriptionId"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ids.sort();
+        ids.dedup();
+        for subscription_id in ids {
+            let _ = sim.webhook_tx.send(WebhookJob::Lifecycle {
+                subscription_id,
+                event: "missed".into(),
+            });
+        }
+    }
 }
 
 /// The worker: owns delivery; holds only a weak reference so shutdown drops the simulator.

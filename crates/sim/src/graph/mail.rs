@@ -192,8 +192,26 @@ fn mail_inner(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str) -> GResp {
             }
             let mb = t.mailboxes.get_mut(uid).map(|mb| {
                 crate::state::merge(&mut mb.settings, &patch);
-                mb.settings.clone()
+                (mb.settings.clone(), mb.address.clone())
             });
+            // Exchange audits auto-reply changes as the cmdlet the service runs.
+            if let (Some((_, owner)), Some(ar)) = (&mb, patch.get("automaticRepliesSetting")) {
+                let mut params = vec![("Identity".to_string(), owner.clone())];
+                if let Some(s) = ar["status"].as_str() {
+                    params.push(("AutoReplyState".into(), s.to_string()));
+                }
+                if let Some(m) = ar["externalReplyMessage"].as_str() {
+                    params.push(("ExternalMessage".into(), m.to_string()));
+                }
+                t.audit_exchange_cmdlet(
+                    &actor_of(g),
+                    "Set-MailboxAutoReplyConfiguration",
+                    owner,
+                    params,
+                    chrono::Utc::now(),
+                );
+            }
+            let mb = mb.map(|(s, _)| s);
             let mut v = mb.unwrap_or_default();
             v["@odata.context"] = json!(context(
                 &sim.base,
