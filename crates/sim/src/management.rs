@@ -138,10 +138,12 @@ pub fn blobs(
         .collect()
 }
 
+/// Records of one blob, in no particular order (as Microsoft's blobs are).
 fn records_of(sim: &Sim, t: &Tenant, ct: &str, bucket: i64) -> Vec<Value> {
     let iv = interval_ms(sim);
     let sub = t.feed.get(ct);
-    t.unified
+    let mut recs: Vec<Value> = t
+        .unified
         .iter()
         .filter(|r| {
             r.content_type == ct
@@ -149,7 +151,11 @@ fn records_of(sim: &Sim, t: &Tenant, ct: &str, bucket: i64) -> Vec<Value> {
                 && visible(sim, sub, r.available_at)
         })
         .map(|r| r.record.clone())
-        .collect()
+        .collect();
+    recs.sort_by_key(|r| {
+        <sha2::Sha256 as sha2::Digest>::digest(r["Id"].to_string().as_bytes()).to_vec()
+    });
+    recs
 }
 
 fn q<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
