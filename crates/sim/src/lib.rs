@@ -302,6 +302,11 @@ impl SimHandle {
         self.with_state(|t| t.revoked_sessions.clone())
     }
 
+    /// Mail forwarded out of the tenant by inbox rules or mailbox forwarding.
+    pub fn forwards(&self) -> Vec<state::ForwardRecord> {
+        self.with_state(|t| t.forwards.clone())
+    }
+
     pub fn password_changes(&self) -> Vec<PasswordChange> {
         self.with_state(|t| t.password_changes.clone())
     }

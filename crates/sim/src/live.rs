@@ -113,6 +113,7 @@ fn deliver(
                 sent_shift: chrono::TimeDelta::zero(),
             },
         ) {
+            t.apply_inbox_rules(&uid, &ids.1);
             out.push(ids);
         }
     }

@@ -65,6 +65,7 @@ impl Tenant {
             seq: 0,
             revoked_sessions: vec![],
             password_changes: vec![],
+            forwards: vec![],
             delta_states: HashMap::new(),
             delta_order: VecDeque::new(),
             delta_epoch_users: 0,

@@ -8,6 +8,7 @@
 pub mod audit;
 mod load;
 pub mod mail;
+mod rules;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -100,6 +101,17 @@ pub struct RevokeRecord {
     pub user_id: String,
     pub at: DateTime<Utc>,
     pub app_id: String,
+}
+
+/// A message forwarded out of a mailbox by a rule or by mailbox-level forwarding.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForwardRecord {
+    pub user_id: String,
+    pub to: Vec<String>,
+    pub internet_message_id: String,
+    /// `rule:<displayName>` or `mailbox` (Set-Mailbox forwarding).
+    pub via: String,
+    pub at: DateTime<Utc>,
 }
 
 /// A password reset through `PATCH /users/{id}` `passwordProfile`.
@@ -195,6 +207,9 @@ pub struct Tenant {
     pub seq: u64,
     pub revoked_sessions: Vec<RevokeRecord>,
     pub password_changes: Vec<PasswordChange>,
+    /// Mail that left the tenant through inbox rules or mailbox forwarding (ground truth for
+    /// "did the attacker's forwarding work").
+    pub forwards: Vec<ForwardRecord>,
     pub delta_states: HashMap<String, DeltaState>,
     pub delta_order: VecDeque<String>,
     pub delta_epoch_users: u64,
