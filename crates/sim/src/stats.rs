@@ -71,6 +71,13 @@ impl Drop for MailboxSlot<'_> {
     }
 }
 
+/// Which Outlook limit a request hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailboxLimit {
+    Concurrency,
+    Requests,
+}
+
 pub struct MailboxLimits {
     pub concurrency: usize,
     pub requests: usize,
@@ -87,13 +94,13 @@ impl Stats {
         f(&mut self.inner.lock())
     }
 
-    /// Enter a mailbox request. `Err(retry_after)` = answer 429.
+    /// Enter a mailbox request. `Err((retry_after, limit))` = answer 429.
     pub fn enter_mailbox<'a>(
         &'a self,
         mailbox: &str,
         app: &str,
         l: &MailboxLimits,
-    ) -> Result<MailboxSlot<'a>, f64> {
+    ) -> Result<MailboxSlot<'a>, (f64, MailboxLimit)> {
         let key = format!("{app}/{}", mailbox.to_ascii_lowercase());
         let now = Instant::now();
         let mut gates = self.gates.lock();
@@ -108,7 +115,7 @@ impl Stats {
                 .entry(mailbox.to_string())
                 .or_default() += 1;
         }
-        let throttle = |g: &mut Gate, s: &mut SimStats, secs: f64| {
+        let throttle = |g: &mut Gate, s: &mut SimStats, secs: f64, which: MailboxLimit| {
             let secs = if secs.is_finite() {
                 secs.clamp(0.0, 86_400.0)
             } else {
@@ -116,10 +123,10 @@ impl Stats {
             };
             g.retry_not_before = Some(now + Duration::from_secs_f64(secs));
             s.throttled_429 += 1;
-            Err(secs)
+            Err((secs, which))
         };
         if l.concurrency > 0 && g.in_flight >= l.concurrency {
-            return throttle(g, &mut s, l.retry_after);
+            return throttle(g, &mut s, l.retry_after, MailboxLimit::Concurrency);
         }
         if l.requests > 0 {
             while g
@@ -137,7 +144,7 @@ impl Stats {
                     .as_secs_f64()
                     .ceil()
                     .max(1.0);
-                return throttle(g, &mut s, wait);
+                return throttle(g, &mut s, wait, MailboxLimit::Requests);
             }
             g.window.push_back(now);
         }

@@ -201,7 +201,7 @@ pub async fn dispatch(sim: &Arc<Sim>, g: GReq) -> GResp {
         };
         let slot = match sim.stats.enter_mailbox(&key, &g.claims.appid, &limits) {
             Ok(s) => s,
-            Err(ra) => return GResp::mailbox_throttled(ra),
+            Err((ra, which)) => return GResp::mailbox_throttled(ra, which),
         };
         if !cfg.mailbox_latency.is_zero() {
             tokio::time::sleep(cfg.mailbox_latency).await;
