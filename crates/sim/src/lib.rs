@@ -51,6 +51,8 @@ pub enum SimError {
     Bind(SocketAddr, std::io::Error),
     #[error("cannot create the token-signing key")]
     SigningKey,
+    #[error("loading the seed failed")]
+    Load,
     #[error("http client: {0}")]
     Http(String),
 }
@@ -81,8 +83,13 @@ impl Simulator {
             .trim_end_matches('/')
             .to_string();
         let start = Utc::now();
-        let (tenant, shift) = Tenant::from_seed(&seed, &config, start);
-        let mut seed = seed;
+        // Loading parses every message: keep it off the async workers.
+        let ((tenant, shift), mut seed, config) = tokio::task::spawn_blocking(move || {
+            let loaded = Tenant::from_seed(&seed, &config, start);
+            (loaded, seed, config)
+        })
+        .await
+        .map_err(|_| SimError::Load)?;
         for ev in &mut seed.timeline {
             live::shift_action(&mut ev.action, shift);
         }

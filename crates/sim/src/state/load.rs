@@ -155,8 +155,15 @@ impl Tenant {
                 mb.settings = s;
             }
             mb.hidden_forwarding = ms.hidden_forwarding_smtp_address.clone();
-            for m in &ms.messages {
-                let mail = Arc::new(crate::mime::parse(&m.mime));
+            // MIME parsing dominates loading: do it on every core.
+            let parsed: Vec<Arc<crate::mime::ParsedMail>> = {
+                use rayon::prelude::*;
+                ms.messages
+                    .par_iter()
+                    .map(|m| Arc::new(crate::mime::parse(&m.mime)))
+                    .collect()
+            };
+            for (m, mail) in ms.messages.iter().zip(parsed) {
                 let inbound = !m.folder.eq_ignore_ascii_case("sentitems")
                     && !m.folder.eq_ignore_ascii_case("drafts");
                 t.add_message(
