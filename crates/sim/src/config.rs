@@ -239,6 +239,9 @@ pub struct SimConfig {
     /// Delivery retries before a notification is dropped (docs: retried for up to 4 h).
     pub webhook_retries: u32,
     pub webhook_retry_backoff: Duration,
+    /// Time between a change and its notification leaving "Microsoft" (docs: messages average
+    /// under 1 min, at most 3 min).
+    pub notification_latency: Duration,
     /// Batch notifications destined for one URL that are produced within this window.
     pub webhook_batch_window: Duration,
     /// Purview audit log queries: time from creation to `succeeded` (docs: typically 2–20 min).
@@ -283,6 +286,7 @@ impl Default for SimConfig {
             webhook_retries: 4,
             webhook_retry_backoff: Duration::from_secs(60),
             webhook_batch_window: Duration::from_millis(200),
+            notification_latency: Duration::from_secs(20),
             premium_license: true,
             app_has_privileged_role: false,
             mailbox_access_scope: None,
@@ -303,6 +307,7 @@ impl SimConfig {
             management_history_before_start: true,
             management_start_cooldown: Duration::ZERO,
             webhook_retry_backoff: Duration::from_secs(2),
+            notification_latency: Duration::from_millis(500),
             audit_query_delay: Duration::from_secs(10),
             reports_concealed_names: false,
             ..Self::default()
@@ -318,6 +323,7 @@ impl SimConfig {
             management_start_cooldown: Duration::ZERO,
             webhook_retry_backoff: Duration::from_millis(100),
             webhook_batch_window: Duration::from_millis(20),
+            notification_latency: Duration::ZERO,
             play_timeline: false,
             audit_query_delay: Duration::ZERO,
             ..Self::default()

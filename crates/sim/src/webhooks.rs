@@ -68,6 +68,9 @@ fn notifications_for(sim: &Sim, events: &[MessageEvent]) -> BTreeMap<String, Vec
 
 /// POST one notification batch with Microsoft's retry behaviour (compressed).
 async fn deliver(sim: Arc<Sim>, url: String, body: Value, lifecycle: bool) {
+    if !lifecycle && !sim.cfg.notification_latency.is_zero() {
+        tokio::time::sleep(sim.cfg.notification_latency).await;
+    }
     if sim.chance(sim.cfg.faults.p_lost_webhook) {
         sim.stats.with(|s| {
             s.webhook_lost += 1;

@@ -392,6 +392,7 @@ fn patch_user(sim: &Arc<Sim>, g: &GReq) -> GResp {
                 t.users[idx][k.as_str()] = v.clone();
             }
         }
+        t.reindex_users();
         if body.keys().any(|k| k != "passwordProfile" && !k.starts_with('@')) {
             t.touch_user(&uid);
             let now = Utc::now();

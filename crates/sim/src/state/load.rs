@@ -38,6 +38,7 @@ impl Tenant {
             initial_domain: seed.initial_domain.clone(),
             domains: seed.accepted_domains.clone(),
             users: shift_all(&seed.users),
+            user_lookup: HashMap::new(),
             mailboxes: BTreeMap::new(),
             sign_ins: shift_all(&seed.sign_ins),
             directory_audits: shift_all(&seed.directory_audits),
@@ -84,6 +85,7 @@ impl Tenant {
                 u["id"] = json!(crate::util::new_guid());
             }
         }
+        t.reindex_users();
         // Historic unified records: visible once their creation time + lag has passed.
         for r in &seed.unified_audit {
             let r = shift(r);

@@ -187,6 +187,8 @@ pub struct Tenant {
     pub initial_domain: String,
     pub domains: Vec<String>,
     pub users: Vec<Value>,
+    /// Lower-cased id/UPN/mail/proxy address → index in `users`.
+    pub user_lookup: HashMap<String, usize>,
     pub mailboxes: BTreeMap<String, Mailbox>,
     pub sign_ins: Vec<Value>,
     pub directory_audits: Vec<Value>,
@@ -234,8 +236,34 @@ impl Tenant {
     }
 
     /// Find a user by id, UPN, mail or proxy address (case-insensitive).
+    /// Rebuild the id/UPN/mail/proxy-address lookup (after load or a user PATCH).
+    pub fn reindex_users(&mut self) {
+        let mut ix = HashMap::new();
+        for (i, u) in self.users.iter().enumerate() {
+            for k in ["id", "userPrincipalName", "mail"] {
+                if let Some(v) = u[k].as_str() {
+                    ix.entry(v.to_lowercase()).or_insert(i);
+                }
+            }
+            for p in u["proxyAddresses"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
+                if let Some((_, addr)) = p.split_once(':') {
+                    ix.entry(addr.to_lowercase()).or_insert(i);
+                }
+            }
+        }
+        self.user_lookup = ix;
+    }
+
     pub fn user_index(&self, key: &str) -> Option<usize> {
         let key = key.trim();
+        if let Some(i) = self.user_lookup.get(&key.to_lowercase()) {
+            return Some(*i);
+        }
         self.users.iter().position(|u| {
             ["id", "userPrincipalName", "mail"]
                 .iter()
