@@ -11,7 +11,7 @@ use ward_scenario::{TimedAction, TimedEvent};
 use crate::server::Sim;
 use crate::state::Tenant;
 use crate::state::audit::{Actor, DirChange};
-use crate::state::mail::{NewMessage, network_message_id};
+use crate::state::mailops::{NewMessage, network_message_id};
 use crate::util::{graph_time, new_guid};
 
 /// Play `events` (sorted by offset) from `start`, scaled by the configured speed.

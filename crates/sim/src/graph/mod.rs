@@ -3,13 +3,16 @@
 
 pub mod auditquery;
 pub mod batch;
+pub mod delta;
 pub mod directory;
 pub mod identity;
 pub mod mail;
 pub mod paging;
 pub mod reports;
 pub mod resp;
+pub mod rules;
 pub mod subscriptions;
+pub mod users;
 
 use std::sync::Arc;
 
@@ -261,7 +264,7 @@ fn route(sim: &Arc<Sim>, g: &GReq) -> GResp {
                     _ => {}
                 }
             }
-            directory::users(sim, g)
+            users::users(sim, g)
         }
         "auditlogs" => directory::audit_logs(sim, g),
         "identity" => directory::conditional_access(sim, g),

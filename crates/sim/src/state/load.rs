@@ -7,7 +7,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 use ward_scenario::TenantSeed;
 
-use super::mail::{Mailbox, NewMessage, network_message_id};
+use super::mail::Mailbox;
+use super::mailops::{NewMessage, network_message_id};
 use super::{Tenant, UnifiedRecord, audit};
 use crate::config::{ClockMode, SimConfig};
 use crate::util::{parse_time, shift_timestamps};

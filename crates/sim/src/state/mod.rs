@@ -8,6 +8,7 @@
 pub mod audit;
 mod load;
 pub mod mail;
+pub mod mailops;
 mod rules;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
