@@ -519,6 +519,8 @@ fn message_ops(
             };
             let mb = &t.mailboxes[uid];
             let mut v = mb.message_json(&mb.messages[&new_key], &sim.base, &opts);
+            // Move/copy answers carry the entity type, as Microsoft's example shows.
+            v["@odata.type"] = json!("#microsoft.graph.message");
             v["@odata.context"] = json!(context(
                 &sim.base,
                 g,

@@ -235,8 +235,7 @@ impl Mailbox {
             "childFolderCount": self.folders.iter().filter(|c| c.parent_id == f.id).count(),
             "unreadItemCount": unread,
             "totalItemCount": total,
-            "sizeInBytes": self.messages.values().filter(|m| m.folder_id == f.id).map(|m| m.mime.len()).sum::<usize>(),
-            "isHidden": f.is_hidden,
+                        "isHidden": f.is_hidden,
         })
     }
 

@@ -81,6 +81,7 @@ impl Subscription {
             "encryptionCertificate": null,
             "encryptionCertificateId": null,
             "notificationUrlAppId": null,
+            "notificationContentType": "application/json",
         })
     }
 }
