@@ -125,6 +125,9 @@ pub struct FaultConfig {
     pub p_delta_expiry: f64,
     /// Probability that a webhook delivery (one POST) is silently lost.
     pub p_lost_webhook: f64,
+    /// Probability that a unified audit record is served again in the next content blob
+    /// (Microsoft documents duplicates; clients dedupe on `Id`).
+    pub p_duplicate_audit_record: f64,
 }
 
 impl Default for FaultConfig {
@@ -141,6 +144,7 @@ impl Default for FaultConfig {
             p_truncated_json: 0.0,
             p_delta_expiry: 0.0,
             p_lost_webhook: 0.0,
+            p_duplicate_audit_record: 0.0,
         }
     }
 }

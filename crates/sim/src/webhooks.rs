@@ -200,7 +200,9 @@ fn management_notifications(sim: &Arc<Sim>) {
         let cts: Vec<String> = t
             .feed
             .iter()
-            .filter(|(_, s)| s.enabled && s.webhook.is_some())
+            .filter(|(_, s)| {
+                s.enabled && s.webhook.as_ref().is_some_and(|w| w["status"] == "enabled")
+            })
             .map(|(k, _)| k.clone())
             .collect();
         for ct in cts {
@@ -236,6 +238,7 @@ fn management_notifications(sim: &Arc<Sim>) {
             }
             if let Some(w) = &sub.webhook {
                 posts.push((
+                    ct.clone(),
                     w["address"].as_str().unwrap_or_default().to_string(),
                     w["authId"].as_str().unwrap_or_default().to_string(),
                     Value::Array(fresh),
@@ -243,7 +246,7 @@ fn management_notifications(sim: &Arc<Sim>) {
             }
         }
     }
-    for (url, auth_id, body) in posts {
+    for (ct, url, auth_id, body) in posts {
         let sim = sim.clone();
         tokio::spawn(async move {
             let ok = sim
@@ -255,6 +258,15 @@ fn management_notifications(sim: &Arc<Sim>) {
                 .send()
                 .await
                 .is_ok_and(|r| r.status().is_success());
+            // Persistent failure disables the webhook (re-enable with /start), as documented.
+            if let Some(sub) = sim.state.lock().feed.get_mut(&ct) {
+                sub.webhook_failures = if ok { 0 } else { sub.webhook_failures + 1 };
+                if sub.webhook_failures > sim.cfg.webhook_retries
+                    && let Some(w) = sub.webhook.as_mut()
+                {
+                    w["status"] = json!("disabled");
+                }
+            }
             sim.stats.with(|s| {
                 if ok {
                     s.management_webhook_notifications += 1

@@ -465,3 +465,64 @@ async fn undeliverable_notifications_are_retried_then_reported_missed() {
     assert_eq!(sim.stats().webhook_failures, 2, "first try + one retry");
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn duplicate_audit_records_fault_repeats_records_in_the_next_blob() {
+    let mut cfg = common::fast();
+    cfg.blob_interval = Duration::from_millis(200);
+    cfg.faults.p_duplicate_audit_record = 1.0;
+    let sim = common::start(cfg, 1, 0).await;
+    let token = testkit::token(sim.base_url(), MANAGE_SCOPE).await.unwrap();
+    let http = reqwest::Client::new();
+    let feed = sim.management_url();
+    assert_eq!(
+        http.post(format!(
+            "{feed}/subscriptions/start?contentType=Audit.Exchange"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .status(),
+        200
+    );
+    sim.apply(
+        &TimedAction::SetHiddenForwarding {
+            user_id: upn(0),
+            address: "z@evil.example".into(),
+        },
+        None,
+    );
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let blobs: Vec<Value> = http
+        .get(format!(
+            "{feed}/subscriptions/content?contentType=Audit.Exchange"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(blobs.len(), 2);
+    let mut ids = Vec::new();
+    for b in &blobs {
+        let recs: Vec<Value> = http
+            .get(b["contentUri"].as_str().unwrap())
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ids.extend(recs.iter().map(|r| r["Id"].clone()));
+    }
+    assert_eq!(ids.len(), 2);
+    assert_eq!(
+        ids[0], ids[1],
+        "same record twice: clients must dedupe on Id"
+    );
+    sim.shutdown().await;
+}

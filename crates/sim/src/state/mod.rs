@@ -38,6 +38,8 @@ pub struct FeedSubscription {
     /// Periods during which the subscription was enabled: content outside them is lost.
     pub periods: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>,
     pub last_start: DateTime<Utc>,
+    /// Consecutive failed webhook notifications; past the limit the webhook is disabled.
+    pub webhook_failures: u32,
     /// Blob ids already announced to the webhook.
     pub notified: std::collections::HashSet<String>,
 }
