@@ -289,7 +289,11 @@ async fn audit_log_filters_apps_and_analyzed_emails() {
 
 fn slow_mailboxes() -> SimConfig {
     SimConfig {
-        mailbox_latency: std::time::Duration::from_millis(150),
+        mailbox_latency: std::time::Duration::from_millis(500),
+        throttle: ThrottleConfig {
+            mailbox_retry_after: 5.0,
+            ..ThrottleConfig::default()
+        },
         ..common::fast()
     }
 }
