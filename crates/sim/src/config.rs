@@ -63,6 +63,10 @@ pub struct ThrottleConfig {
     pub mailbox_window: Duration,
     /// `Retry-After` given on mailbox throttling (seconds, may be fractional).
     pub mailbox_retry_after: f64,
+    /// Identity and access (users, applications, servicePrincipals): resource units per 10 s per
+    /// app and tenant. `None` = by tenant size as documented (S <50 users 3,500; M ≤500 5,000;
+    /// L 8,000); `Some(0)` disables.
+    pub identity_resource_units: Option<u64>,
     /// Identity reports (signIns, directoryAudits): requests per window per app. Microsoft: 5 / 10 s.
     pub reports_requests: usize,
     pub reports_window: Duration,
@@ -81,6 +85,7 @@ impl Default for ThrottleConfig {
             mailbox_requests: 10_000,
             mailbox_window: Duration::from_secs(600),
             mailbox_retry_after: 1.0,
+            identity_resource_units: None,
             reports_requests: 5,
             reports_window: Duration::from_secs(10),
             ca_requests_per_second: 1,
@@ -96,6 +101,7 @@ impl ThrottleConfig {
         Self {
             mailbox_concurrency: 0,
             mailbox_requests: 0,
+            identity_resource_units: Some(0),
             reports_requests: 0,
             ca_requests_per_second: 0,
             management_requests_per_minute: 0,
