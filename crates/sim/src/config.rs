@@ -63,6 +63,10 @@ pub struct ThrottleConfig {
     pub mailbox_window: Duration,
     /// `Retry-After` given on mailbox throttling (seconds, may be fractional).
     pub mailbox_retry_after: f64,
+    /// Identity and access (users, applications, servicePrincipals): resource units per 10 s per
+    /// app and tenant. `None` = by tenant size as documented (S <50 users 3,500; M ≤500 5,000;
+    /// L 8,000); `Some(0)` disables.
+    pub identity_resource_units: Option<u64>,
     /// Identity reports (signIns, directoryAudits): requests per window per app. Microsoft: 5 / 10 s.
     pub reports_requests: usize,
     pub reports_window: Duration,
@@ -81,6 +85,7 @@ impl Default for ThrottleConfig {
             mailbox_requests: 10_000,
             mailbox_window: Duration::from_secs(600),
             mailbox_retry_after: 1.0,
+            identity_resource_units: None,
             reports_requests: 5,
             reports_window: Duration::from_secs(10),
             ca_requests_per_second: 1,
@@ -96,6 +101,7 @@ impl ThrottleConfig {
         Self {
             mailbox_concurrency: 0,
             mailbox_requests: 0,
+            identity_resource_units: Some(0),
             reports_requests: 0,
             ca_requests_per_second: 0,
             management_requests_per_minute: 0,
@@ -125,6 +131,9 @@ pub struct FaultConfig {
     pub p_delta_expiry: f64,
     /// Probability that a webhook delivery (one POST) is silently lost.
     pub p_lost_webhook: f64,
+    /// Probability that a unified audit record is served again in the next content blob
+    /// (Microsoft documents duplicates; clients dedupe on `Id`).
+    pub p_duplicate_audit_record: f64,
 }
 
 impl Default for FaultConfig {
@@ -141,6 +150,7 @@ impl Default for FaultConfig {
             p_truncated_json: 0.0,
             p_delta_expiry: 0.0,
             p_lost_webhook: 0.0,
+            p_duplicate_audit_record: 0.0,
         }
     }
 }
@@ -239,6 +249,9 @@ pub struct SimConfig {
     /// Delivery retries before a notification is dropped (docs: retried for up to 4 h).
     pub webhook_retries: u32,
     pub webhook_retry_backoff: Duration,
+    /// Time between a change and its notification leaving "Microsoft" (docs: messages average
+    /// under 1 min, at most 3 min).
+    pub notification_latency: Duration,
     /// Batch notifications destined for one URL that are produced within this window.
     pub webhook_batch_window: Duration,
     /// Purview audit log queries: time from creation to `succeeded` (docs: typically 2–20 min).
@@ -283,6 +296,7 @@ impl Default for SimConfig {
             webhook_retries: 4,
             webhook_retry_backoff: Duration::from_secs(60),
             webhook_batch_window: Duration::from_millis(200),
+            notification_latency: Duration::from_secs(20),
             premium_license: true,
             app_has_privileged_role: false,
             mailbox_access_scope: None,
@@ -303,6 +317,7 @@ impl SimConfig {
             management_history_before_start: true,
             management_start_cooldown: Duration::ZERO,
             webhook_retry_backoff: Duration::from_secs(2),
+            notification_latency: Duration::from_millis(500),
             audit_query_delay: Duration::from_secs(10),
             reports_concealed_names: false,
             ..Self::default()
@@ -318,6 +333,7 @@ impl SimConfig {
             management_start_cooldown: Duration::ZERO,
             webhook_retry_backoff: Duration::from_millis(100),
             webhook_batch_window: Duration::from_millis(20),
+            notification_latency: Duration::ZERO,
             play_timeline: false,
             audit_query_delay: Duration::ZERO,
             ..Self::default()

@@ -51,6 +51,8 @@ pub enum SimError {
     Bind(SocketAddr, std::io::Error),
     #[error("cannot create the token-signing key")]
     SigningKey,
+    #[error("loading the seed failed")]
+    Load,
     #[error("http client: {0}")]
     Http(String),
 }
@@ -81,7 +83,16 @@ impl Simulator {
             .trim_end_matches('/')
             .to_string();
         let start = Utc::now();
-        let (tenant, shift) = Tenant::from_seed(&seed, &config, start);
+        // Loading parses every message: keep it off the async workers.
+        let ((tenant, shift), mut seed, config) = tokio::task::spawn_blocking(move || {
+            let loaded = Tenant::from_seed(&seed, &config, start);
+            (loaded, seed, config)
+        })
+        .await
+        .map_err(|_| SimError::Load)?;
+        for ev in &mut seed.timeline {
+            live::shift_action(&mut ev.action, shift);
+        }
         let mut tenant_names = vec![seed.initial_domain.clone()];
         tenant_names.extend(seed.accepted_domains.iter().cloned());
         let http = reqwest::Client::builder()
@@ -296,6 +307,11 @@ impl SimHandle {
 
     pub fn revoked_sessions(&self) -> Vec<RevokeRecord> {
         self.with_state(|t| t.revoked_sessions.clone())
+    }
+
+    /// Mail forwarded out of the tenant by inbox rules or mailbox forwarding.
+    pub fn forwards(&self) -> Vec<state::ForwardRecord> {
+        self.with_state(|t| t.forwards.clone())
     }
 
     pub fn password_changes(&self) -> Vec<PasswordChange> {

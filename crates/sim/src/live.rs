@@ -11,7 +11,7 @@ use ward_scenario::{TimedAction, TimedEvent};
 use crate::server::Sim;
 use crate::state::Tenant;
 use crate::state::audit::{Actor, DirChange};
-use crate::state::mail::{NewMessage, network_message_id};
+use crate::state::mailops::{NewMessage, network_message_id};
 use crate::util::{graph_time, new_guid};
 
 /// Play `events` (sorted by offset) from `start`, scaled by the configured speed.
@@ -32,6 +32,27 @@ pub async fn play(
         tokio::time::sleep_until(at).await;
         let Some(sim) = sim.upgrade() else { return };
         apply(&sim, &ev.action, ev.scenario.as_deref());
+    }
+}
+
+/// Move the timestamps inside an action's JSON payload by the seed's rebase shift.
+pub fn shift_action(action: &mut TimedAction, delta: chrono::TimeDelta) {
+    if delta.is_zero() {
+        return;
+    }
+    let shift = |v: &mut Value| crate::util::shift_timestamps(v, delta);
+    match action {
+        TimedAction::SignIn { sign_in } => shift(sign_in),
+        TimedAction::DirectoryAudit { audit } => shift(audit),
+        TimedAction::UnifiedAudit { record } => shift(record),
+        TimedAction::CreateInboxRule { rule, .. } => shift(rule),
+        TimedAction::AddAuthMethod { method, .. } => shift(method),
+        TimedAction::ConsentApp {
+            service_principal, ..
+        } => shift(service_principal),
+        TimedAction::DeliverMessage { .. }
+        | TimedAction::SendMessage { .. }
+        | TimedAction::SetHiddenForwarding { .. } => {}
     }
 }
 
@@ -92,6 +113,7 @@ fn deliver(
                 sent_shift: chrono::TimeDelta::zero(),
             },
         ) {
+            t.apply_inbox_rules(&uid, &ids.1);
             out.push(ids);
         }
     }

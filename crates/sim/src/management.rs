@@ -120,7 +120,12 @@ pub fn blobs(
         .filter(|r| {
             r.content_type == ct && r.available_at <= now && visible(sim, sub, r.available_at)
         })
-        .map(|r| r.available_at.timestamp_millis().div_euclid(iv))
+        .flat_map(|r| {
+            let b = r.available_at.timestamp_millis().div_euclid(iv);
+            // A duplicated record shows up again in the next blob.
+            let again = duplicated(sim, &r.record).then_some(b + 1);
+            std::iter::once(b).chain(again)
+        })
         .filter(|b| (b + 1) * iv <= now.timestamp_millis())
         .collect();
     buckets.sort_unstable();
@@ -138,18 +143,36 @@ pub fn blobs(
         .collect()
 }
 
+/// Whether the duplicate-records fault picks this record (deterministic per record `Id`).
+fn duplicated(sim: &Sim, r: &Value) -> bool {
+    let p = sim.cfg.faults.p_duplicate_audit_record;
+    if p <= 0.0 {
+        return false;
+    }
+    let h = <sha2::Sha256 as sha2::Digest>::digest(r["Id"].to_string().as_bytes());
+    let x = u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]);
+    (x as f64 / u64::MAX as f64) < p
+}
+
+/// Records of one blob, in no particular order (as Microsoft's blobs are).
 fn records_of(sim: &Sim, t: &Tenant, ct: &str, bucket: i64) -> Vec<Value> {
     let iv = interval_ms(sim);
     let sub = t.feed.get(ct);
-    t.unified
+    let mut recs: Vec<Value> = t
+        .unified
         .iter()
         .filter(|r| {
+            let b = r.available_at.timestamp_millis().div_euclid(iv);
             r.content_type == ct
-                && r.available_at.timestamp_millis().div_euclid(iv) == bucket
+                && (b == bucket || (b + 1 == bucket && duplicated(sim, &r.record)))
                 && visible(sim, sub, r.available_at)
         })
         .map(|r| r.record.clone())
-        .collect()
+        .collect();
+    recs.sort_by_key(|r| {
+        <sha2::Sha256 as sha2::Digest>::digest(r["Id"].to_string().as_bytes()).to_vec()
+    });
+    recs
 }
 
 fn q<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -418,6 +441,7 @@ async fn start(sim: &Arc<Sim>, ct: &'static str, webhook: Option<Value>) -> Resp
             webhook: None,
             periods: vec![],
             last_start: now,
+            webhook_failures: 0,
             notified: Default::default(),
         });
     if !s.enabled {
@@ -425,6 +449,7 @@ async fn start(sim: &Arc<Sim>, ct: &'static str, webhook: Option<Value>) -> Resp
     }
     s.enabled = true;
     s.last_start = now;
+    s.webhook_failures = 0;
     s.webhook = if hook_json.is_null() {
         None
     } else {

@@ -49,12 +49,16 @@ struct Gate {
     retry_not_before: Option<Instant>,
 }
 
+/// Recent (time, cost) entries and their sum.
+type CostWindow = (VecDeque<(Instant, u32)>, u64);
+
 /// Counters plus the throttling gates (they share what they observe).
 #[derive(Default)]
 pub struct Stats {
     inner: Mutex<SimStats>,
     gates: Mutex<HashMap<String, Gate>>,
     windows: Mutex<HashMap<&'static str, VecDeque<Instant>>>,
+    cost_windows: Mutex<HashMap<&'static str, CostWindow>>,
 }
 
 /// Released when a mailbox request finishes.
@@ -69,6 +73,13 @@ impl Drop for MailboxSlot<'_> {
             g.in_flight = g.in_flight.saturating_sub(1);
         }
     }
+}
+
+/// Which Outlook limit a request hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailboxLimit {
+    Concurrency,
+    Requests,
 }
 
 pub struct MailboxLimits {
@@ -87,13 +98,13 @@ impl Stats {
         f(&mut self.inner.lock())
     }
 
-    /// Enter a mailbox request. `Err(retry_after)` = answer 429.
+    /// Enter a mailbox request. `Err((retry_after, limit))` = answer 429.
     pub fn enter_mailbox<'a>(
         &'a self,
         mailbox: &str,
         app: &str,
         l: &MailboxLimits,
-    ) -> Result<MailboxSlot<'a>, f64> {
+    ) -> Result<MailboxSlot<'a>, (f64, MailboxLimit)> {
         let key = format!("{app}/{}", mailbox.to_ascii_lowercase());
         let now = Instant::now();
         let mut gates = self.gates.lock();
@@ -108,7 +119,7 @@ impl Stats {
                 .entry(mailbox.to_string())
                 .or_default() += 1;
         }
-        let throttle = |g: &mut Gate, s: &mut SimStats, secs: f64| {
+        let throttle = |g: &mut Gate, s: &mut SimStats, secs: f64, which: MailboxLimit| {
             let secs = if secs.is_finite() {
                 secs.clamp(0.0, 86_400.0)
             } else {
@@ -116,10 +127,10 @@ impl Stats {
             };
             g.retry_not_before = Some(now + Duration::from_secs_f64(secs));
             s.throttled_429 += 1;
-            Err(secs)
+            Err((secs, which))
         };
         if l.concurrency > 0 && g.in_flight >= l.concurrency {
-            return throttle(g, &mut s, l.retry_after);
+            return throttle(g, &mut s, l.retry_after, MailboxLimit::Concurrency);
         }
         if l.requests > 0 {
             while g
@@ -137,7 +148,7 @@ impl Stats {
                     .as_secs_f64()
                     .ceil()
                     .max(1.0);
-                return throttle(g, &mut s, wait);
+                return throttle(g, &mut s, wait, MailboxLimit::Requests);
             }
             g.window.push_back(now);
         }
@@ -149,6 +160,42 @@ impl Stats {
         *m = (*m).max(g.in_flight);
         s.max_concurrent_any_mailbox = s.max_concurrent_any_mailbox.max(g.in_flight);
         Ok(MailboxSlot { stats: self, key })
+    }
+
+    /// A cost-weighted sliding window (identity resource units). Returns the share of the limit
+    /// used, or `Err(secs)` when the request would exceed it.
+    pub fn window_cost(
+        &self,
+        name: &'static str,
+        limit: u64,
+        window: Duration,
+        cost: u32,
+    ) -> Result<f64, f64> {
+        if limit == 0 {
+            return Ok(0.0);
+        }
+        let now = Instant::now();
+        let mut w = self.cost_windows.lock();
+        let (q, sum) = w.entry(name).or_default();
+        while let Some((t, c)) = q.front().copied() {
+            if now.duration_since(t) <= window {
+                break;
+            }
+            q.pop_front();
+            *sum -= u64::from(c);
+        }
+        if *sum + u64::from(cost) > limit {
+            let oldest = q.front().map(|(t, _)| *t).unwrap_or(now);
+            self.inner.lock().throttled_429 += 1;
+            return Err(window
+                .saturating_sub(now.duration_since(oldest))
+                .as_secs_f64()
+                .ceil()
+                .max(1.0));
+        }
+        q.push_back((now, cost));
+        *sum += u64::from(cost);
+        Ok(*sum as f64 / limit as f64)
     }
 
     /// A simple sliding-window limiter for non-mailbox limits. `Err(secs)` = throttled.

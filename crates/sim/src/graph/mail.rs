@@ -1,19 +1,18 @@
 //! Outlook mail under `/users/{id}`: messages, attachments, MIME, folders, message delta, inbox
 //! rules and mailbox settings (graph-api.md §4, §5, §3.3).
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::GReq;
-use super::paging::{PageSpec, context, link, page};
+use super::paging::{PageSpec, context, page};
 use super::resp::GResp;
 use crate::odata;
 use crate::server::Sim;
 use crate::state::mail::RenderOpts;
-use crate::state::{DeltaItem, DeltaKind, DeltaState, Tenant, audit::Actor};
+use crate::state::{Tenant, audit::Actor};
 
 pub fn actor_of(g: &GReq) -> Actor {
     Actor::App {
@@ -113,7 +112,7 @@ fn mail_inner(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str) -> GResp {
         (_, ["messages", _, ..]) => message_ops(sim, g, t, uid, &raw[1], &r[2..]),
         (&Method::GET, ["mailfolders"]) => list_folders(sim, g, t, uid, None),
         (&Method::POST, ["mailfolders"]) => create_folder(sim, g, t, uid, None),
-        (&Method::GET, ["mailfolders", "delta"]) => folder_delta(sim, g, t, uid),
+        (&Method::GET, ["mailfolders", "delta"]) => super::delta::folder_delta(sim, g, t, uid),
         (_, ["mailfolders", _, rest @ ..]) => {
             let Some(folder) = t.mailboxes[uid].folder(&raw[1]).cloned() else {
                 return malformed_or_missing(&raw[1]);
@@ -134,7 +133,9 @@ fn mail_inner(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str) -> GResp {
                     create_folder(sim, g, t, uid, Some(&folder.id))
                 }
                 (&Method::GET, ["messages"]) => list_messages(sim, g, t, uid, Some(&folder.id)),
-                (&Method::GET, ["messages", "delta"]) => message_delta(sim, g, t, uid, &folder.id),
+                (&Method::GET, ["messages", "delta"]) => {
+                    super::delta::message_delta(sim, g, t, uid, &folder.id)
+                }
                 (_, ["messages", _, ..]) => message_ops(sim, g, t, uid, &raw[3], &r[4..]),
                 (_, ["messagerules", ..]) => {
                     if folder.well_known.as_deref() != Some("inbox") {
@@ -144,7 +145,7 @@ fn mail_inner(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str) -> GResp {
                             "Message rules are only supported on the Inbox folder.",
                         );
                     }
-                    rules(sim, g, t, uid, raw.get(3).map(String::as_str))
+                    super::rules::rules(sim, g, t, uid, raw.get(3).map(String::as_str))
                 }
                 _ => GResp::method_not_allowed(),
             }
@@ -193,8 +194,26 @@ fn mail_inner(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str) -> GResp {
             }
             let mb = t.mailboxes.get_mut(uid).map(|mb| {
                 crate::state::merge(&mut mb.settings, &patch);
-                mb.settings.clone()
+                (mb.settings.clone(), mb.address.clone())
             });
+            // Exchange audits auto-reply changes as the cmdlet the service runs.
+            if let (Some((_, owner)), Some(ar)) = (&mb, patch.get("automaticRepliesSetting")) {
+                let mut params = vec![("Identity".to_string(), owner.clone())];
+                if let Some(s) = ar["status"].as_str() {
+                    params.push(("AutoReplyState".into(), s.to_string()));
+                }
+                if let Some(m) = ar["externalReplyMessage"].as_str() {
+                    params.push(("ExternalMessage".into(), m.to_string()));
+                }
+                t.audit_exchange_cmdlet(
+                    &actor_of(g),
+                    "Set-MailboxAutoReplyConfiguration",
+                    owner,
+                    params,
+                    chrono::Utc::now(),
+                );
+            }
+            let mb = mb.map(|(s, _)| s);
             let mut v = mb.unwrap_or_default();
             v["@odata.context"] = json!(context(
                 &sim.base,
@@ -213,7 +232,7 @@ fn mail_inner(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str) -> GResp {
     }
 }
 
-fn move_context_first(v: Value) -> Value {
+pub fn move_context_first(v: Value) -> Value {
     let Value::Object(o) = v else { return v };
     let mut out = Map::new();
     if let Some(c) = o.get("@odata.context") {
@@ -500,6 +519,8 @@ fn message_ops(
             };
             let mb = &t.mailboxes[uid];
             let mut v = mb.message_json(&mb.messages[&new_key], &sim.base, &opts);
+            // Move/copy answers carry the entity type, as Microsoft's example shows.
+            v["@odata.type"] = json!("#microsoft.graph.message");
             v["@odata.context"] = json!(context(
                 &sim.base,
                 g,
@@ -679,362 +700,5 @@ fn create_folder(
             "ErrorFolderExists",
             "A folder with the specified name already exists.",
         ),
-    }
-}
-
-fn folder_delta(sim: &Arc<Sim>, g: &GReq, t: &Tenant, uid: &str) -> GResp {
-    let mb = &t.mailboxes[uid];
-    let items: Vec<Value> = mb
-        .folders
-        .iter()
-        .filter(|f| {
-            f.well_known.as_deref() != Some("msgfolderroot")
-                && f.well_known.as_deref() != Some("recoverableitemsdeletions")
-        })
-        .map(|f| mb.folder_json(f))
-        .collect();
-    let mut out = Map::new();
-    out.insert(
-        "@odata.context".into(),
-        json!(context(&sim.base, g, "Collection(mailFolder)")),
-    );
-    out.insert(
-        "@odata.deltaLink".into(),
-        json!(link(
-            &sim.base,
-            g,
-            &[(
-                "$deltatoken",
-                crate::util::b64url(&crate::util::random_bytes::<12>())
-            )]
-        )),
-    );
-    out.insert("value".into(), Value::Array(items));
-    GResp::ok(Value::Object(out))
-}
-
-pub fn sync_state_not_found(generation: u64, highest: u64) -> GResp {
-    GResp::error(
-        StatusCode::GONE,
-        "SyncStateNotFound",
-        format!(
-            "The sync state generation is not found; generation={generation};[highest={highest}]"
-        ),
-    )
-}
-
-fn message_delta(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, folder_id: &str) -> GResp {
-    let kind = DeltaKind::Messages {
-        user_id: uid.to_string(),
-        folder_id: folder_id.to_string(),
-    };
-    let epoch = t.mailboxes[uid].delta_epoch;
-    let initial_url = format!("{}/{}{}", sim.base, g.version(), g.raw_path);
-    let (mut st, is_delta_token) = if let Some((tok, is_delta)) = g
-        .q("$skiptoken")
-        .map(|s| (s, false))
-        .or_else(|| g.q("$deltatoken").map(|s| (s, true)))
-    {
-        let Some(st) = t.delta_states.get(tok).cloned() else {
-            return sync_state_not_found(epoch, t.seq).header("Location", initial_url);
-        };
-        if st.kind != kind
-            || st.epoch != epoch
-            || (is_delta && sim.chance(sim.cfg.faults.p_delta_expiry))
-        {
-            if st.epoch == epoch {
-                sim.stats.with(|s| s.faults_injected += 1);
-            }
-            return sync_state_not_found(st.created_seq, t.seq).header("Location", initial_url);
-        }
-        (st, is_delta)
-    } else {
-        if g.q("$search").is_some() {
-            return GResp::error(
-                StatusCode::BAD_REQUEST,
-                "ErrorInvalidUrlQuery",
-                "The query parameter '$search' is not supported with delta.",
-            );
-        }
-        if let Some(o) = g.q("$orderby")
-            && !o.trim().eq_ignore_ascii_case("receivedDateTime desc")
-        {
-            return GResp::error(
-                StatusCode::BAD_REQUEST,
-                "ErrorInvalidUrlQuery",
-                "Only '$orderby=receivedDateTime desc' is supported with delta.",
-            );
-        }
-        let expr = match g.q("$filter").map(odata::parse_filter) {
-            None => None,
-            Some(Ok(e)) => {
-                let ok = odata::comparisons(&e).iter().all(|(p, o)| {
-                    p.eq_ignore_ascii_case("receivedDateTime")
-                        && matches!(o, odata::Op::Ge | odata::Op::Gt)
-                });
-                if !ok || !matches!(e, odata::Expr::Cmp(..)) {
-                    return GResp::error(
-                        StatusCode::BAD_REQUEST,
-                        "ErrorInvalidUrlQuery",
-                        "Only 'receivedDateTime ge|gt {value}' is supported in $filter with delta.",
-                    );
-                }
-                Some(e)
-            }
-            Some(Err(_)) => {
-                return GResp::error(
-                    StatusCode::BAD_REQUEST,
-                    "ErrorInvalidUrlQueryFilter",
-                    "Invalid filter clause",
-                );
-            }
-        };
-        let mb = &t.mailboxes[uid];
-        let mut ms: Vec<&crate::state::StoredMessage> = mb
-            .messages
-            .values()
-            .filter(|m| m.folder_id == folder_id)
-            .collect();
-        ms.sort_by_key(|b| std::cmp::Reverse(b.received));
-        let full = RenderOpts {
-            no_body: true,
-            ..RenderOpts::default()
-        };
-        let pending: VecDeque<DeltaItem> = ms
-            .into_iter()
-            .filter(|m| {
-                expr.as_ref()
-                    .is_none_or(|e| odata::eval(e, &mb.message_json(m, &sim.base, &full)))
-            })
-            .take(if expr.is_some() { 5000 } else { usize::MAX })
-            .map(|m| DeltaItem::Present(m.immutable_id.clone()))
-            .collect();
-        let page_size = g
-            .prefer_value("odata.maxpagesize")
-            .and_then(|v| v.parse::<usize>().ok())
-            .or_else(|| g.q("$top").and_then(|v| v.parse().ok()))
-            .filter(|n| *n > 0)
-            .unwrap_or(sim.cfg.pages.delta_default);
-        let change_types = g
-            .q("changeType")
-            .map(|c| {
-                c.split(',')
-                    .map(|s| s.trim().to_ascii_lowercase())
-                    .collect()
-            })
-            .unwrap_or_default();
-        (
-            DeltaState {
-                kind: kind.clone(),
-                epoch,
-                watermark: t.seq,
-                pending,
-                page_size,
-                select: odata::parse_select(g.q("$select")),
-                immutable: g.immutable_ids(),
-                change_types,
-                created_seq: t.seq,
-            },
-            false,
-        )
-    };
-    if is_delta_token {
-        // New round: everything that changed in this folder since the watermark.
-        let mb = &t.mailboxes[uid];
-        let w = st.watermark;
-        let mut order: Vec<String> = Vec::new();
-        let mut removed_ids: std::collections::HashMap<String, String> = Default::default();
-        for c in mb
-            .changes
-            .iter()
-            .filter(|c| c.seq > w && c.folder_id == folder_id)
-        {
-            order.retain(|x| x != &c.immutable_id);
-            order.push(c.immutable_id.clone());
-            if c.removed {
-                removed_ids.insert(
-                    c.immutable_id.clone(),
-                    if st.immutable {
-                        c.immutable_id.clone()
-                    } else {
-                        c.rest_id.clone()
-                    },
-                );
-            }
-        }
-        let wants = |k: &str| st.change_types.is_empty() || st.change_types.iter().any(|c| c == k);
-        st.pending = order
-            .into_iter()
-            .filter_map(|imm| {
-                let present = mb
-                    .messages
-                    .get(&imm)
-                    .is_some_and(|m| m.folder_id == folder_id);
-                if present {
-                    let existed = mb
-                        .changes
-                        .iter()
-                        .any(|c| c.seq <= w && c.immutable_id == imm && c.folder_id == folder_id);
-                    let kind = if existed { "updated" } else { "created" };
-                    wants(kind).then_some(DeltaItem::Present(imm))
-                } else {
-                    let id = removed_ids.get(&imm).cloned().unwrap_or(imm);
-                    wants("deleted").then_some(DeltaItem::Removed(id))
-                }
-            })
-            .collect();
-        st.watermark = t.seq;
-        st.created_seq = t.seq;
-    }
-    let mb = &t.mailboxes[uid];
-    let opts = RenderOpts {
-        immutable: st.immutable,
-        text_body: g.prefers("outlook.body-content-type=text"),
-        select: st.select.clone(),
-        expand_attachments: false,
-        no_body: false,
-    };
-    let mut value = Vec::new();
-    while value.len() < st.page_size {
-        let Some(item) = st.pending.pop_front() else {
-            break;
-        };
-        match item {
-            DeltaItem::Present(imm) => {
-                if let Some(m) = mb.messages.get(&imm).filter(|m| m.folder_id == folder_id) {
-                    let mut v = mb.message_json(m, &sim.base, &opts);
-                    if let Some(o) = v.as_object_mut() {
-                        o.insert("@odata.type".into(), json!("#microsoft.graph.message"));
-                    }
-                    value.push(v);
-                }
-            }
-            DeltaItem::Removed(id) => value.push(json!({"@odata.type": "#microsoft.graph.message", "id": id, "@removed": {"reason": "deleted"}})),
-        }
-    }
-    let base_link = format!("{}/{}{}", sim.base, g.version(), g.raw_path);
-    let more = !st.pending.is_empty();
-    st.created_seq = t.seq;
-    let tok = t.put_delta_state(st);
-    let mut out = Map::new();
-    out.insert(
-        "@odata.context".into(),
-        json!(context(&sim.base, g, "Collection(message)")),
-    );
-    if more {
-        out.insert(
-            "@odata.nextLink".into(),
-            json!(format!("{base_link}?$skiptoken={tok}")),
-        );
-    } else {
-        out.insert(
-            "@odata.deltaLink".into(),
-            json!(format!("{base_link}?$deltatoken={tok}")),
-        );
-    }
-    out.insert("value".into(), Value::Array(value));
-    GResp::ok(Value::Object(out))
-}
-
-fn rules(sim: &Arc<Sim>, g: &GReq, t: &mut Tenant, uid: &str, rule_id: Option<&str>) -> GResp {
-    let actor = actor_of(g);
-    let ctx_coll = format!("users('{uid}')/mailFolders('inbox')/messageRules");
-    let opaque = |r: &Value| -> Value {
-        if r["isReadOnly"].as_bool() == Some(true) {
-            let mut o = Map::new();
-            for k in [
-                "id",
-                "displayName",
-                "sequence",
-                "isEnabled",
-                "hasError",
-                "isReadOnly",
-            ] {
-                o.insert(k.into(), r[k].clone());
-            }
-            Value::Object(o)
-        } else {
-            r.clone()
-        }
-    };
-    match (&g.method, rule_id) {
-        (&Method::GET, None) => {
-            let items: Vec<Value> = t.mailboxes[uid].rules.iter().map(opaque).collect();
-            let spec = PageSpec {
-                default: 1000,
-                max: 1000,
-                use_skip: true,
-                reject_over_max: false,
-                cap: None,
-            };
-            page(&sim.base, g, items, &ctx_coll, spec, Map::new())
-        }
-        (&Method::POST, None) => {
-            let Some(body) = g.body.as_ref().filter(|b| b.is_object()) else {
-                return GResp::bad_request("Empty Payload. JSON content expected.");
-            };
-            if body["displayName"].as_str().is_none_or(str::is_empty) {
-                return GResp::error(
-                    StatusCode::BAD_REQUEST,
-                    "ErrorInvalidArgument",
-                    "The rule's DisplayName is missing.",
-                );
-            }
-            if !body["actions"].is_object() {
-                return GResp::error(
-                    StatusCode::BAD_REQUEST,
-                    "ErrorInvalidArgument",
-                    "The rule doesn't have any actions.",
-                );
-            }
-            match t.create_rule(uid, body.clone(), &actor) {
-                Some(mut r) => {
-                    r["@odata.context"] =
-                        json!(context(&sim.base, g, &format!("{ctx_coll}/$entity")));
-                    GResp::created(move_context_first(r))
-                }
-                None => GResp::mailbox_not_enabled(),
-            }
-        }
-        (&Method::GET, Some(rid)) => match t.mailboxes[uid]
-            .rules
-            .iter()
-            .find(|r| r["id"].as_str() == Some(rid))
-        {
-            Some(r) => {
-                let mut r = opaque(r);
-                r["@odata.context"] = json!(context(&sim.base, g, &format!("{ctx_coll}/$entity")));
-                GResp::ok(move_context_first(r))
-            }
-            None => GResp::not_found_item(),
-        },
-        (&Method::PATCH, Some(rid)) => {
-            let Some(body) = g.body.as_ref() else {
-                return GResp::bad_request("Empty Payload. JSON content expected.");
-            };
-            match t.patch_rule(uid, rid, body, &actor) {
-                Ok(mut r) => {
-                    r["@odata.context"] =
-                        json!(context(&sim.base, g, &format!("{ctx_coll}/$entity")));
-                    GResp::ok(move_context_first(r))
-                }
-                Err("readonly") => GResp::error(
-                    StatusCode::FORBIDDEN,
-                    "ErrorAccessDenied",
-                    "The rule can't be modified through REST because it is read-only.",
-                ),
-                Err(_) => GResp::not_found_item(),
-            }
-        }
-        (&Method::DELETE, Some(rid)) => match t.delete_rule(uid, rid, &actor) {
-            Ok(()) => GResp::no_content(),
-            Err("readonly") => GResp::error(
-                StatusCode::FORBIDDEN,
-                "ErrorAccessDenied",
-                "The rule can't be modified through REST because it is read-only.",
-            ),
-            Err(_) => GResp::not_found_item(),
-        },
-        _ => GResp::method_not_allowed(),
     }
 }

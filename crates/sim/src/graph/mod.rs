@@ -3,13 +3,16 @@
 
 pub mod auditquery;
 pub mod batch;
+pub mod delta;
 pub mod directory;
 pub mod identity;
 pub mod mail;
 pub mod paging;
 pub mod reports;
 pub mod resp;
+pub mod rules;
 pub mod subscriptions;
+pub mod users;
 
 use std::sync::Arc;
 
@@ -201,7 +204,7 @@ pub async fn dispatch(sim: &Arc<Sim>, g: GReq) -> GResp {
         };
         let slot = match sim.stats.enter_mailbox(&key, &g.claims.appid, &limits) {
             Ok(s) => s,
-            Err(ra) => return GResp::mailbox_throttled(ra),
+            Err((ra, which)) => return GResp::mailbox_throttled(ra, which),
         };
         if !cfg.mailbox_latency.is_zero() {
             tokio::time::sleep(cfg.mailbox_latency).await;
@@ -235,13 +238,62 @@ pub async fn dispatch(sim: &Arc<Sim>, g: GReq) -> GResp {
         // Conditional access throttling carries no Retry-After.
         return GResp::too_many(None);
     }
+    // Identity & access: a resource-unit budget per app and tenant, reported in headers.
+    let mut ru_headers: Vec<(String, String)> = vec![];
+    if matches!(
+        seg0.as_str(),
+        "users" | "applications" | "serviceprincipals"
+    ) {
+        let mut cost: u32 = match (seg0.as_str(), g.segs.len(), g.lc(2).as_str()) {
+            ("users" | "applications", 1, _) => 2,
+            ("serviceprincipals", _, "approleassignments") => 2,
+            _ => 1,
+        };
+        if g.q("$select").is_some() && cost > 1 {
+            cost -= 1;
+        }
+        if g.q("$expand").is_some() {
+            cost += 1;
+        }
+        let users = sim.state.lock().users.len();
+        let limit = cfg.throttle.identity_resource_units.unwrap_or(match users {
+            0..50 => 3_500,
+            50..=500 => 5_000,
+            _ => 8_000,
+        });
+        let scope = format!(
+            "Tenant_Application/ReadWrite/{}/{}",
+            g.claims.appid, sim.tenant_id
+        );
+        match sim
+            .stats
+            .window_cost("identity", limit, std::time::Duration::from_secs(10), cost)
+        {
+            Ok(share) => {
+                ru_headers.push(("x-ms-resource-unit".into(), cost.to_string()));
+                if limit > 0 && share >= 0.8 {
+                    ru_headers.push((
+                        "x-ms-throttle-limit-percentage".into(),
+                        format!("{:.1}", share),
+                    ));
+                }
+            }
+            Err(ra) => {
+                return GResp::too_many(Some(ra))
+                    .header("x-ms-throttle-scope", scope)
+                    .header("x-ms-throttle-information", "ResourceUnitLimitExceeded");
+            }
+        }
+    }
     if !cfg.other_latency.is_zero() {
         tokio::time::sleep(cfg.other_latency).await;
     }
     if seg0 == "subscriptions" {
         return subscriptions::handle(sim, &g).await;
     }
-    route(sim, &g)
+    let mut r = route(sim, &g);
+    r.headers.extend(ru_headers);
+    r
 }
 
 /// Synchronous routing for everything but subscriptions (which call out to webhooks).
@@ -261,7 +313,7 @@ fn route(sim: &Arc<Sim>, g: &GReq) -> GResp {
                     _ => {}
                 }
             }
-            directory::users(sim, g)
+            users::users(sim, g)
         }
         "auditlogs" => directory::audit_logs(sim, g),
         "identity" => directory::conditional_access(sim, g),

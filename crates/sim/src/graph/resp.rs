@@ -125,11 +125,19 @@ impl GResp {
             format!("Resource not found for the segment '{seg}'."),
         )
     }
-    pub fn mailbox_throttled(retry_after: f64) -> Self {
+    pub fn mailbox_throttled(retry_after: f64, which: crate::stats::MailboxLimit) -> Self {
+        let message = match which {
+            crate::stats::MailboxLimit::Concurrency => {
+                "Application is over its MailboxConcurrency limit."
+            }
+            crate::stats::MailboxLimit::Requests => {
+                "Application is over its MailboxRequests limit."
+            }
+        };
         Self::error(
             StatusCode::TOO_MANY_REQUESTS,
             "ApplicationThrottled",
-            "Application is over its MailboxConcurrency limit.",
+            message,
         )
         .header("Retry-After", fmt_retry(retry_after))
     }

@@ -7,7 +7,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 use ward_scenario::TenantSeed;
 
-use super::mail::{Mailbox, NewMessage, network_message_id};
+use super::mail::Mailbox;
+use super::mailops::{NewMessage, network_message_id};
 use super::{Tenant, UnifiedRecord, audit};
 use crate::config::{ClockMode, SimConfig};
 use crate::util::{parse_time, shift_timestamps};
@@ -38,6 +39,7 @@ impl Tenant {
             initial_domain: seed.initial_domain.clone(),
             domains: seed.accepted_domains.clone(),
             users: shift_all(&seed.users),
+            user_lookup: HashMap::new(),
             mailboxes: BTreeMap::new(),
             sign_ins: shift_all(&seed.sign_ins),
             directory_audits: shift_all(&seed.directory_audits),
@@ -65,6 +67,7 @@ impl Tenant {
             seq: 0,
             revoked_sessions: vec![],
             password_changes: vec![],
+            forwards: vec![],
             delta_states: HashMap::new(),
             delta_order: VecDeque::new(),
             delta_epoch_users: 0,
@@ -83,6 +86,7 @@ impl Tenant {
                 u["id"] = json!(crate::util::new_guid());
             }
         }
+        t.reindex_users();
         // Historic unified records: visible once their creation time + lag has passed.
         for r in &seed.unified_audit {
             let r = shift(r);
@@ -154,8 +158,15 @@ impl Tenant {
                 mb.settings = s;
             }
             mb.hidden_forwarding = ms.hidden_forwarding_smtp_address.clone();
-            for m in &ms.messages {
-                let mail = Arc::new(crate::mime::parse(&m.mime));
+            // MIME parsing dominates loading: do it on every core.
+            let parsed: Vec<Arc<crate::mime::ParsedMail>> = {
+                use rayon::prelude::*;
+                ms.messages
+                    .par_iter()
+                    .map(|m| Arc::new(crate::mime::parse(&m.mime)))
+                    .collect()
+            };
+            for (m, mail) in ms.messages.iter().zip(parsed) {
                 let inbound = !m.folder.eq_ignore_ascii_case("sentitems")
                     && !m.folder.eq_ignore_ascii_case("drafts");
                 t.add_message(

@@ -8,6 +8,8 @@
 pub mod audit;
 mod load;
 pub mod mail;
+pub mod mailops;
+mod rules;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -36,6 +38,8 @@ pub struct FeedSubscription {
     /// Periods during which the subscription was enabled: content outside them is lost.
     pub periods: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>,
     pub last_start: DateTime<Utc>,
+    /// Consecutive failed webhook notifications; past the limit the webhook is disabled.
+    pub webhook_failures: u32,
     /// Blob ids already announced to the webhook.
     pub notified: std::collections::HashSet<String>,
 }
@@ -79,6 +83,7 @@ impl Subscription {
             "encryptionCertificate": null,
             "encryptionCertificateId": null,
             "notificationUrlAppId": null,
+            "notificationContentType": "application/json",
         })
     }
 }
@@ -102,6 +107,17 @@ pub struct RevokeRecord {
     pub app_id: String,
 }
 
+/// A message forwarded out of a mailbox by a rule or by mailbox-level forwarding.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForwardRecord {
+    pub user_id: String,
+    pub to: Vec<String>,
+    pub internet_message_id: String,
+    /// `rule:<displayName>` or `mailbox` (Set-Mailbox forwarding).
+    pub via: String,
+    pub at: DateTime<Utc>,
+}
+
 /// A password reset through `PATCH /users/{id}` `passwordProfile`.
 #[derive(Debug, Clone, Serialize)]
 pub struct PasswordChange {
@@ -118,12 +134,42 @@ pub struct DeltaState {
     pub epoch: u64,
     pub watermark: u64,
     /// Items still to page out in this round (ids; resolved at page time).
-    pub pending: VecDeque<DeltaItem>,
+    pub pending: Pending,
     pub page_size: usize,
     pub select: Vec<String>,
     pub immutable: bool,
     pub change_types: Vec<String>,
     pub created_seq: u64,
+}
+
+/// The items of one delta round, shared by every page token of the round (a cursor each), so
+/// page tokens cost a few bytes, not a copy of the round.
+#[derive(Debug, Clone, Default)]
+pub struct Pending {
+    items: std::sync::Arc<Vec<DeltaItem>>,
+    cursor: usize,
+}
+
+impl Pending {
+    pub fn pop_front(&mut self) -> Option<DeltaItem> {
+        let item = self.items.get(self.cursor).cloned();
+        if item.is_some() {
+            self.cursor += 1;
+        }
+        item
+    }
+    pub fn is_empty(&self) -> bool {
+        self.cursor >= self.items.len()
+    }
+}
+
+impl FromIterator<DeltaItem> for Pending {
+    fn from_iter<I: IntoIterator<Item = DeltaItem>>(iter: I) -> Self {
+        Self {
+            items: std::sync::Arc::new(iter.into_iter().collect()),
+            cursor: 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,6 +191,8 @@ pub struct Tenant {
     pub initial_domain: String,
     pub domains: Vec<String>,
     pub users: Vec<Value>,
+    /// Lower-cased id/UPN/mail/proxy address → index in `users`.
+    pub user_lookup: HashMap<String, usize>,
     pub mailboxes: BTreeMap<String, Mailbox>,
     pub sign_ins: Vec<Value>,
     pub directory_audits: Vec<Value>,
@@ -165,6 +213,9 @@ pub struct Tenant {
     pub seq: u64,
     pub revoked_sessions: Vec<RevokeRecord>,
     pub password_changes: Vec<PasswordChange>,
+    /// Mail that left the tenant through inbox rules or mailbox forwarding (ground truth for
+    /// "did the attacker's forwarding work").
+    pub forwards: Vec<ForwardRecord>,
     pub delta_states: HashMap<String, DeltaState>,
     pub delta_order: VecDeque<String>,
     pub delta_epoch_users: u64,
@@ -189,8 +240,34 @@ impl Tenant {
     }
 
     /// Find a user by id, UPN, mail or proxy address (case-insensitive).
+    /// Rebuild the id/UPN/mail/proxy-address lookup (after load or a user PATCH).
+    pub fn reindex_users(&mut self) {
+        let mut ix = HashMap::new();
+        for (i, u) in self.users.iter().enumerate() {
+            for k in ["id", "userPrincipalName", "mail"] {
+                if let Some(v) = u[k].as_str() {
+                    ix.entry(v.to_lowercase()).or_insert(i);
+                }
+            }
+            for p in u["proxyAddresses"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
+                if let Some((_, addr)) = p.split_once(':') {
+                    ix.entry(addr.to_lowercase()).or_insert(i);
+                }
+            }
+        }
+        self.user_lookup = ix;
+    }
+
     pub fn user_index(&self, key: &str) -> Option<usize> {
         let key = key.trim();
+        if let Some(i) = self.user_lookup.get(&key.to_lowercase()) {
+            return Some(*i);
+        }
         self.users.iter().position(|u| {
             ["id", "userPrincipalName", "mail"]
                 .iter()
