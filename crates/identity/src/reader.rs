@@ -74,24 +74,67 @@ pub fn read_file(path: &Path) -> io::Result<EventReader> {
     let file = File::open(path)?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     let read = Arc::new(AtomicU64::new(0));
-    let mut r = BufReader::with_capacity(1 << 16, Counting { inner: file, count: read.clone() });
-    let is_csv = path.extension().and_then(|x| x.to_str()).is_some_and(|x| x.eq_ignore_ascii_case("csv"));
+    let mut r = BufReader::with_capacity(
+        1 << 16,
+        Counting {
+            inner: file,
+            count: read.clone(),
+        },
+    );
+    let is_csv = path
+        .extension()
+        .and_then(|x| x.to_str())
+        .is_some_and(|x| x.eq_ignore_ascii_case("csv"));
     let inner: Box<dyn Iterator<Item = Item> + Send> = if is_csv {
         Box::new(csv_rows(r))
     } else {
         match first_byte(&mut r)? {
             Some(b'[') => {
                 r.consume(1);
-                Box::new(ArrayElements { r, index: 0, done: false })
+                Box::new(ArrayElements {
+                    r,
+                    index: 0,
+                    done: false,
+                })
             }
             Some(b'{') => {
                 let mut first = Vec::new();
                 let truncated = read_line_capped(&mut r, &mut first)?;
-                let is_lines = !truncated && serde_json::from_slice::<Value>(&first).is_ok_and(|v| v.is_object());
-                if is_lines {
+                let parses =
+                    |b: &[u8]| serde_json::from_slice::<Value>(b).is_ok_and(|v| v.is_object());
+                if truncated {
+                    // Only a line-oriented file has a first line this long.
+                    Box::new(
+                        std::iter::once((0, Err(RecordError::TooLarge)))
+                            .chain(Lines { r, index: 1 }),
+                    )
+                } else if parses(&first) {
                     Box::new(std::iter::once((0, record(&first))).chain(Lines { r, index: 1 }))
                 } else {
-                    Box::new(document(first, r).into_iter())
+                    // A pretty-printed document, or JSON lines with a broken first line: the
+                    // second line decides.
+                    let mut second = Vec::new();
+                    let cut = read_line_capped(&mut r, &mut second)?;
+                    if cut || parses(&second) {
+                        let first_err = (0, record(&first));
+                        let second_item = (
+                            1,
+                            if cut {
+                                Err(RecordError::TooLarge)
+                            } else {
+                                record(&second)
+                            },
+                        );
+                        Box::new(
+                            [first_err, second_item]
+                                .into_iter()
+                                .chain(Lines { r, index: 2 }),
+                        )
+                    } else {
+                        first.push(b'\n');
+                        first.extend_from_slice(&second);
+                        Box::new(document(first, r).into_iter())
+                    }
                 }
             }
             _ => Box::new(Lines { r, index: 0 }),
@@ -110,7 +153,11 @@ pub fn events_from_value(v: &Value) -> Vec<Item> {
         },
         _ => vec![v],
     };
-    items.into_iter().enumerate().map(|(i, x)| (i, adapters::parse_value(x).map_err(Into::into))).collect()
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, x)| (i, adapters::parse_value(x).map_err(Into::into)))
+        .collect()
 }
 
 fn first_byte<R: BufRead>(r: &mut R) -> io::Result<Option<u8>> {
@@ -316,7 +363,11 @@ fn csv_rows<R: Read + Send + 'static>(r: R) -> impl Iterator<Item = Item> + Send
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(r);
     let headers: Vec<String> = rdr
         .headers()
-        .map(|h| h.iter().map(|s| s.trim_start_matches('\u{feff}').trim().to_string()).collect())
+        .map(|h| {
+            h.iter()
+                .map(|s| s.trim_start_matches('\u{feff}').trim().to_string())
+                .collect()
+        })
         .unwrap_or_default();
     rdr.into_records().enumerate().map(move |(i, row)| {
         let row = match row {
@@ -329,7 +380,10 @@ fn csv_rows<R: Read + Send + 'static>(r: R) -> impl Iterator<Item = Item> + Send
                 m.insert(h.clone(), Value::String(v.to_string()));
             }
         }
-        (i, adapters::parse_row(&Value::Object(m)).map_err(Into::into))
+        (
+            i,
+            adapters::parse_row(&Value::Object(m)).map_err(Into::into),
+        )
     })
 }
 
@@ -343,24 +397,34 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join(name);
         std::fs::write(&p, text).expect("write");
-        read_file(&p).expect("open").map(|(i, r)| (i, r.is_ok())).collect()
+        read_file(&p)
+            .expect("open")
+            .map(|(i, r)| (i, r.is_ok()))
+            .collect()
     }
 
     #[test]
     fn json_lines_keep_line_numbers_and_survive_junk() {
         let text = format!("{SIGNIN}\nnot json\n\n{SIGNIN}\n{{\"foo\":1}}\n");
-        assert_eq!(collect("a.jsonl", &text), vec![(0, true), (1, false), (3, true), (4, false)]);
+        assert_eq!(
+            collect("a.jsonl", &text),
+            vec![(0, true), (1, false), (3, true), (4, false)]
+        );
     }
 
     #[test]
     fn arrays_stream_elements() {
         let text = format!("[ {SIGNIN}, 3, {{\"a\":\"]\\\"}}\"}}, {SIGNIN} ]");
-        assert_eq!(collect("a.json", &text), vec![(0, true), (1, false), (2, false), (3, true)]);
+        assert_eq!(
+            collect("a.json", &text),
+            vec![(0, true), (1, false), (2, false), (3, true)]
+        );
     }
 
     #[test]
     fn graph_pages_and_pretty_documents() {
-        let page = format!("{{\n  \"@odata.context\": \"x\",\n  \"value\": [{SIGNIN}, {SIGNIN}]\n}}");
+        let page =
+            format!("{{\n  \"@odata.context\": \"x\",\n  \"value\": [{SIGNIN}, {SIGNIN}]\n}}");
         assert_eq!(collect("p.json", &page), vec![(0, true), (1, true)]);
     }
 

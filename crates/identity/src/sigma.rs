@@ -13,11 +13,21 @@ use crate::signals::SignalHit;
 #[derive(Debug, thiserror::Error)]
 pub enum SigmaError {
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Products / services whose rules describe the events Ward reads.
-const PRODUCTS: &[&str] = &["azure", "m365", "microsoft365", "office365", "entra", "entra_id"];
+const PRODUCTS: &[&str] = &[
+    "azure",
+    "m365",
+    "microsoft365",
+    "office365",
+    "entra",
+    "entra_id",
+];
 
 /// Loaded Sigma rules, plus what was skipped and why.
 #[derive(Default)]
@@ -29,7 +39,10 @@ pub struct SigmaSet {
 
 impl std::fmt::Debug for SigmaSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigmaSet").field("rules", &self.rules.len()).field("skipped", &self.skipped.len()).finish()
+        f.debug_struct("SigmaSet")
+            .field("rules", &self.rules.len())
+            .field("skipped", &self.skipped.len())
+            .finish()
     }
 }
 
@@ -46,9 +59,16 @@ impl SigmaSet {
     /// not parse.
     pub fn add_yaml(&mut self, text: &str) -> Result<(), String> {
         let rule = sigma_rust::rule_from_yaml(text).map_err(|e| e.to_string())?;
-        let product = rule.logsource.product.clone().unwrap_or_default().to_ascii_lowercase();
+        let product = rule
+            .logsource
+            .product
+            .clone()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         if !PRODUCTS.contains(&product.as_str()) {
-            return Err(format!("logsource product '{product}' is not Microsoft 365 / Azure"));
+            return Err(format!(
+                "logsource product '{product}' is not Microsoft 365 / Azure"
+            ));
         }
         let id = rule.id.clone().unwrap_or_else(|| rule.title.clone());
         self.rules.push((id, rule));
@@ -61,7 +81,10 @@ impl SigmaSet {
     }
 
     fn walk(&mut self, dir: &Path, depth: usize) -> Result<(), SigmaError> {
-        let io = |source| SigmaError::Io { path: dir.to_path_buf(), source };
+        let io = |source| SigmaError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
         if dir.is_file() {
             let text = std::fs::read_to_string(dir).map_err(io)?;
             if let Err(reason) = self.add_yaml(&text) {
@@ -72,10 +95,14 @@ impl SigmaSet {
         if depth > 8 {
             return Ok(());
         }
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).map_err(io)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
         entries.sort();
         for p in entries {
-            if p.is_dir() || matches!(p.extension().and_then(|x| x.to_str()), Some("yml" | "yaml")) {
+            if p.is_dir() || matches!(p.extension().and_then(|x| x.to_str()), Some("yml" | "yaml"))
+            {
                 self.walk(&p, depth + 1)?;
             }
         }
@@ -86,11 +113,21 @@ impl SigmaSet {
         if self.rules.is_empty() {
             return;
         }
-        let Ok(ev) = sigma_rust::Event::try_from(sigma_view(e)) else { return };
+        let Ok(ev) = sigma_rust::Event::try_from(sigma_view(e)) else {
+            return;
+        };
         for (id, rule) in &self.rules {
             if rule.is_match(&ev) {
-                let level = rule.level.as_ref().map(|l| format!("{l:?}")).unwrap_or_default();
-                out.push(SignalHit::new(format!("sigma.{id}"), severity_score(&level), format!("Sigma: {}", rule.title)));
+                let level = rule
+                    .level
+                    .as_ref()
+                    .map(|l| format!("{l:?}"))
+                    .unwrap_or_default();
+                out.push(SignalHit::new(
+                    format!("sigma.{id}"),
+                    severity_score(&level),
+                    format!("Sigma: {}", rule.title),
+                ));
             }
         }
     }
@@ -114,13 +151,17 @@ fn sigma_view(e: &Event) -> Value {
             m.entry(k).or_insert(v);
         }
     }
-    put(&mut m, "ResultType", e.error_code.map(|c| Value::from(c)));
+    put(&mut m, "ResultType", e.error_code.map(Value::from));
     put(&mut m, "ResultDescription", s(&e.failure_reason));
     put(&mut m, "Operation", s(&e.operation));
     put(&mut m, "OperationName", s(&e.operation));
     put(&mut m, "ActivityDisplayName", s(&e.operation));
     put(&mut m, "UserPrincipalName", s(&e.user));
-    put(&mut m, "IPAddress", e.ip.map(|i| Value::String(i.to_string())));
+    put(
+        &mut m,
+        "IPAddress",
+        e.ip.map(|i| Value::String(i.to_string())),
+    );
     put(&mut m, "AppId", s(&e.app_id));
     put(&mut m, "AppDisplayName", s(&e.app_name));
     put(&mut m, "ClientAppUsed", s(&e.client_app));
@@ -132,10 +173,19 @@ fn sigma_view(e: &Event) -> Value {
     put(&mut m, "Category", s(&e.category));
     put(&mut m, "AuthenticationRequirement", s(&e.auth_requirement));
     if let Some(status) = e.error_code {
-        put(&mut m, "Status", Some(Value::String(if status == 0 { "Success".into() } else { "Failure".into() })));
+        put(
+            &mut m,
+            "Status",
+            Some(Value::String(if status == 0 {
+                "Success".into()
+            } else {
+                "Failure".into()
+            })),
+        );
     }
     for (k, v) in &e.parameters {
-        m.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
+        m.entry(k.clone())
+            .or_insert_with(|| Value::String(v.clone()));
     }
     Value::Object(m)
 }

@@ -86,7 +86,10 @@ fn oversized_and_deeply_nested_records_are_errors() {
     text.push('\n');
     text.push_str(r#"{"createdDateTime":"2025-01-01T00:00:00Z","userPrincipalName":"a@x.com","ipAddress":"1.2.3.4","status":{"errorCode":0}}"#);
     std::fs::write(&p, text).expect("write");
-    let got: Vec<(usize, bool)> = reader::read_file(&p).expect("open").map(|(i, r)| (i, r.is_ok())).collect();
+    let got: Vec<(usize, bool)> = reader::read_file(&p)
+        .expect("open")
+        .map(|(i, r)| (i, r.is_ok()))
+        .collect();
     assert_eq!(got, vec![(0, false), (1, false), (2, true)]);
     let arr = dir.path().join("deep.json");
     std::fs::write(&arr, format!("[{}", "[".repeat(200_000))).expect("write");
