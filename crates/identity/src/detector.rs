@@ -206,10 +206,11 @@ impl Detector {
             if e.country.is_none() {
                 e.country = info.country;
             }
+            // The record's own AS number wins; GeoIP's organisation only when it is the same AS.
             if e.asn.is_none() {
                 e.asn = info.asn;
             }
-            if e.asn_org.is_none() {
+            if e.asn_org.is_none() && e.asn == info.asn {
                 e.asn_org = info.asn_org;
             }
         }

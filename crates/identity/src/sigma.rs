@@ -183,6 +183,27 @@ fn sigma_view(e: &Event) -> Value {
             })),
         );
     }
+    put(&mut m, "ClientApp", s(&e.client_app));
+    put(&mut m, "Username", s(&e.user));
+    // Sigma's M365 rules treat `Parameters` as text (as Log Analytics stores it).
+    for key in ["Parameters", "parameters"] {
+        if let Some(Value::Array(list)) = m.get(key) {
+            let text = Value::String(Value::Array(list.clone()).to_string());
+            m.insert(key.to_string(), text);
+        }
+    }
+    if !e.parameters.is_empty() {
+        let list: Vec<Value> = e
+            .parameters
+            .iter()
+            .map(|(k, v)| serde_json::json!({"Name": k, "Value": v}))
+            .collect();
+        put(
+            &mut m,
+            "Parameters",
+            Some(Value::String(Value::Array(list).to_string())),
+        );
+    }
     for (k, v) in &e.parameters {
         m.entry(k.clone())
             .or_insert_with(|| Value::String(v.clone()));
@@ -226,6 +247,27 @@ level: medium
         out.clear();
         set.evaluate(&fine, &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn m365_rules_see_parameters_as_text_in_any_casing() {
+        let mut set = SigmaSet::default();
+        set.add_yaml(
+            "title: Inbox rule forwarding\nid: t1\nlogsource:\n  product: m365\n  service: exchange\ndetection:\n  op:\n    Operation:\n      - New-InboxRule\n  fwd:\n    Parameters|contains: ForwardTo\n  condition: op and fwd\nlevel: high\n",
+        )
+        .expect("rule");
+        for rec in [
+            serde_json::json!({"CreationTime": "2025-01-01T00:00:00", "Operation": "New-InboxRule", "RecordType": 1, "Workload": "Exchange",
+                "UserId": "a@x.com", "Parameters": [{"Name": "ForwardTo", "Value": "b@evil.example"}]}),
+            serde_json::json!({"creationtime": "2025-01-01T00:00:00", "operation": "New-InboxRule", "recordtype": 1, "workload": "Exchange",
+                "userid": "a@x.com", "parameters": [{"Name": "ForwardTo", "Value": "b@evil.example"}]}),
+        ] {
+            let e = crate::adapters::parse_value(&rec).expect("parse");
+            let mut out = Vec::new();
+            set.evaluate(&e, &mut out);
+            assert_eq!(out.len(), 1, "{rec}");
+            assert_eq!(out[0].score, 70);
+        }
     }
 
     #[test]

@@ -989,3 +989,43 @@ fn unknown_and_malformed_records_are_errors_not_panics() {
     assert!(parse_value(&json!({"Operation": 5, "RecordType": {"x": 1}})).is_ok());
     assert!(parse_value(&json!({"properties": {"a": 1}, "category": ["x"]})).is_err());
 }
+
+/// With real GeoIP data (`WARD_GEOIP_DIR`, else `.ward/geoip` from `./scripts/fetch-geoip`),
+/// records that carry only an address get a country and coordinates: impossible travel and
+/// hosting networks work from IPs alone.
+#[test]
+fn geoip_drives_travel_and_network_signals() {
+    let dir = std::env::var("WARD_GEOIP_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.ward/geoip")
+        });
+    let geo = ward_identity::GeoConfig::from_dir(&dir);
+    if geo.country_mmdb.is_none() || geo.asn_csv.is_empty() {
+        eprintln!(
+            "SKIP geoip test: no GeoIP data in {} (run ./scripts/fetch-geoip)",
+            dir.display()
+        );
+        return;
+    }
+    let mut d = Detector::new(DetectorConfig {
+        geoip: Some(geo),
+        ..DetectorConfig::default()
+    })
+    .expect("detector");
+    let signin = |t: &str, ip: &str| {
+        parse_value(&json!({"createdDateTime": t, "userPrincipalName": "a@contoso.com", "ipAddress": ip, "status": {"errorCode": 0}}))
+            .expect("parse")
+    };
+    let first = signin("2025-03-01T10:00:00Z", "8.8.8.8");
+    assert!(!fired(&d.observe(&first), "signin.impossible_travel"));
+    // 81.2.69.160 is in GB: ~7,000 km in 30 minutes.
+    let hits = d.observe(&signin("2025-03-01T10:30:00Z", "81.2.69.160"));
+    assert!(fired(&hits, "signin.impossible_travel"), "{hits:?}");
+    // 8.8.8.8 belongs to Google's AS15169, a cloud network.
+    let mut e = signin("2025-03-01T12:00:00Z", "8.8.8.8");
+    d.enrich(&mut e);
+    assert_eq!(e.country.as_deref(), Some("US"));
+    assert_eq!(e.asn, Some(15169));
+    assert!(fired(&d.observe_enriched(&e), "signin.hosting_network"));
+}

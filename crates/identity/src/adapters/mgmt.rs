@@ -145,6 +145,9 @@ pub(crate) fn record(source: Source, r: &Value, raw: Value) -> Event {
         _ => {
             e.user = target_upn
                 .or_else(|| e.targets.first().and_then(|t| t.upn.clone()))
+                .or_else(|| {
+                    lower(get_str(r, &["ObjectId"]).filter(|o| o.contains('@') && !o.contains('/')))
+                })
                 .or_else(|| e.actor.clone());
         }
     }
