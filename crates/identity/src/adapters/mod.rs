@@ -99,7 +99,13 @@ fn detect(v: &Value, row: bool) -> Result<Event, AdapterError> {
             raw,
         ));
     }
-    if row && has(v, "OperationName") && (has(v, "InitiatedBy") || has(v, "TargetResources")) {
+    let row_sign_in =
+        row && get_str(v, &["Category"]).is_some_and(|c| c.to_ascii_lowercase().contains("signin"));
+    if row
+        && !row_sign_in
+        && has(v, "OperationName")
+        && (has(v, "InitiatedBy") || has(v, "TargetResources"))
+    {
         return Ok(entra::directory_audit(Source::LogAnalytics, v, v, raw));
     }
     let sign_in_keys = has(v, "userPrincipalName")
