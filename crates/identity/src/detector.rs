@@ -554,8 +554,11 @@ impl Detector {
         if st.mail.len() < 10_000 {
             st.mail.push_back((now, e.item_count.max(1)));
         }
-        let total: u64 = st.mail.iter().map(|(_, n)| n).sum();
-        let before = total - e.item_count.max(1);
+        let total: u64 = st
+            .mail
+            .iter()
+            .fold(0u64, |acc, (_, n)| acc.saturating_add(*n));
+        let before = total.saturating_sub(e.item_count.max(1));
         if total >= limit && before < limit {
             out.push(SignalHit::new(
                 "mailbox.mass_access",

@@ -96,3 +96,28 @@ fn oversized_and_deeply_nested_records_are_errors() {
     let got: Vec<_> = reader::read_file(&arr).expect("open").collect();
     assert!(got.len() <= 1 && got.iter().all(|(_, r)| r.is_err()));
 }
+
+#[test]
+fn huge_counts_and_extreme_times_do_not_overflow() {
+    let mut d = Detector::new(DetectorConfig::default()).expect("detector");
+    for (i, t) in [
+        "2025-03-01T10:00:00",
+        "2025-03-01T10:00:01",
+        "+262142-12-31T23:59:59Z",
+        "-262143-01-01T00:00:00Z",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let rec = json!({"CreationTime": t, "Id": i.to_string(), "Operation": "MailItemsAccessed", "RecordType": 50, "Workload": "Exchange",
+            "UserId": "a@c.com", "OperationCount": i64::MAX});
+        if let Ok(e) = adapters::parse_value(&rec) {
+            d.observe(&e);
+        }
+        let signin = json!({"createdDateTime": t, "userPrincipalName": "a@c.com", "ipAddress": "1.2.3.4", "status": {"errorCode": 50126},
+            "location": {"countryOrRegion": "US", "geoCoordinates": {"latitude": 1e308, "longitude": -1e308}}});
+        if let Ok(e) = adapters::parse_value(&signin) {
+            d.observe(&e);
+        }
+    }
+}

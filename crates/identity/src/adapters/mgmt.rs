@@ -126,9 +126,11 @@ pub(crate) fn record(source: Source, r: &Value, raw: Value) -> Event {
             )
             .or_else(|| lower(get_str(r, &["MailboxOwnerUPN"])))
             .or_else(|| e.actor.clone());
+            // Capped: a hostile count must not overflow the burst arithmetic.
             e.item_count = get_i64(r, &["OperationCount"])
                 .and_then(|n| u64::try_from(n).ok())
-                .unwrap_or(0);
+                .unwrap_or(0)
+                .min(1_000_000_000);
             if e.item_count == 0 && op == "mailitemsaccessed" {
                 let folders = get_json(r, &["Folders"]);
                 e.item_count = folders
