@@ -93,7 +93,9 @@ struct UserState {
     asns: HashSet<u32>,
     devices: HashSet<String>,
     signins: u32,
-    last: Option<(DateTime<Utc>, (f64, f64), String)>,
+    last: Option<(DateTime<Utc>, (f64, f64), String, bool)>,
+    /// How often a risky-looking but habitual way of signing in succeeded (`signal|country|client`).
+    habits: HashMap<String, u32>,
     failures: VecDeque<DateTime<Utc>>,
     denials: VecDeque<DateTime<Utc>>,
     mail: VecDeque<(DateTime<Utc>, u64)>,
@@ -216,6 +218,7 @@ impl Detector {
         }
         if e.coords.is_none() {
             e.coords = e.country.as_deref().and_then(countries::centroid);
+            e.coords_approx = e.coords.is_some();
         }
     }
 
@@ -484,11 +487,18 @@ impl Detector {
                 format!("first sign-in of {user} from device {d}"),
             ));
         }
-        if let (Some((t0, c0, k0)), Some(c1)) = (&st.last, e.coords) {
+        if let (Some((t0, c0, k0, approx0)), Some(c1)) = (&st.last, e.coords) {
             let km = countries::distance_km(*c0, c1);
+            // Country centres can be far from where people are (US, RU, CA): allow for it.
+            let slack = if *approx0 || e.coords_approx {
+                800.0
+            } else {
+                0.0
+            };
+            let far = km - slack;
             let hours = ((now - *t0).num_seconds().abs() as f64 / 3600.0).max(1.0 / 60.0);
             let same_country = e.country.as_deref() == Some(k0.as_str());
-            if km > 500.0 && !same_country && km / hours > cfg.max_speed_kmh {
+            if far > 500.0 && !same_country && far / hours > cfg.max_speed_kmh {
                 out.push(SignalHit::new(
                     "signin.impossible_travel",
                     70,
@@ -502,6 +512,30 @@ impl Detector {
                 ));
             }
         }
+        // Legacy protocols, ROPC and scripts a user has long used from the same country are
+        // habits (a mail client on an old phone), not an attack: keep them visible but quiet.
+        for h in out.iter_mut().filter(|h| {
+            matches!(
+                h.id.as_str(),
+                "signin.legacy_protocol" | "signin.ropc" | "signin.scripted_client"
+            )
+        }) {
+            let key = format!(
+                "{}|{}|{}",
+                h.id,
+                e.country.as_deref().unwrap_or(""),
+                e.client_app.as_deref().unwrap_or("")
+            );
+            let n = st.habits.get(&key).copied().unwrap_or(0);
+            if n >= cfg.baseline_min_signins {
+                h.score = h.score.min(20);
+                h.detail
+                    .push_str(&format!(" (habitual: {n} earlier sign-ins like it)"));
+            }
+            if n > 0 || st.habits.len() < 64 {
+                st.habits.insert(key, n.saturating_add(1));
+            }
+        }
         st.signins = st.signins.saturating_add(1);
         if let Some(c) = &e.country {
             bounded_insert(&mut st.countries, c.clone());
@@ -513,9 +547,14 @@ impl Detector {
             bounded_insert(&mut st.devices, d.to_string());
         }
         if let Some(c) = e.coords
-            && st.last.as_ref().is_none_or(|(t0, _, _)| now >= *t0)
+            && st.last.as_ref().is_none_or(|(t0, _, _, _)| now >= *t0)
         {
-            st.last = Some((now, c, e.country.clone().unwrap_or_default()));
+            st.last = Some((
+                now,
+                c,
+                e.country.clone().unwrap_or_default(),
+                e.coords_approx,
+            ));
         }
         // Token replay: one session, two addresses in different countries.
         if let (Some(sid), Some(ip)) = (session, e.ip) {

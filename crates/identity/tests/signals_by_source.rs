@@ -1130,3 +1130,54 @@ fn log_analytics_exports_with_real_headers() {
     assert_eq!(e.ip, "1.2.3.4".parse().ok());
     assert!(fired(&d.observe(&e), "mailbox.forwarding_external"));
 }
+
+#[test]
+fn habitual_legacy_clients_quiet_down_new_places_do_not() {
+    let mut d = Detector::new(DetectorConfig::default()).expect("detector");
+    let imap = |t: &'static str, country: &'static str| S {
+        client: "IMAP4",
+        country,
+        ..s(t, "a@contoso.com", "198.51.100.7")
+    };
+    let mut scores = Vec::new();
+    for t in [
+        "2025-03-01T08:00:00Z",
+        "2025-03-02T08:00:00Z",
+        "2025-03-03T08:00:00Z",
+        "2025-03-04T08:00:00Z",
+    ] {
+        let hits = d.observe(&parse_value(&graph(&imap(t, "US"))).expect("parse"));
+        scores.push(
+            hits.iter()
+                .find(|h| h.id == "signin.legacy_protocol")
+                .map(|h| h.score),
+        );
+    }
+    assert_eq!(scores, vec![Some(60), Some(60), Some(60), Some(20)]);
+    let hits = d.observe(&parse_value(&graph(&imap("2025-03-06T08:00:00Z", "BR"))).expect("parse"));
+    assert!(
+        hits.iter()
+            .any(|h| h.id == "signin.legacy_protocol" && h.score == 60),
+        "{hits:?}"
+    );
+}
+
+#[test]
+fn country_centres_do_not_make_neighbours_impossible() {
+    // US → CA in two hours: centroids are ~1,900 km apart, but the countries touch.
+    let mut d = Detector::new(DetectorConfig::default()).expect("detector");
+    let at = |t: &'static str, c: &'static str| {
+        let mut v = graph(&s(t, "a@contoso.com", "1.1.1.1"));
+        v["location"] = json!({"countryOrRegion": c});
+        parse_value(&v).expect("parse")
+    };
+    d.observe(&at("2025-03-01T08:00:00Z", "US"));
+    assert!(!fired(
+        &d.observe(&at("2025-03-01T10:00:00Z", "CA")),
+        "signin.impossible_travel"
+    ));
+    assert!(fired(
+        &d.observe(&at("2025-03-01T11:00:00Z", "AU")),
+        "signin.impossible_travel"
+    ));
+}

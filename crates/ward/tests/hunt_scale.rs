@@ -93,7 +93,8 @@ fn run_scale(lines: usize, max_rss_mb: u64) {
         peak as f64 / 1024.0
     );
     assert_eq!(n, lines, "one output line per event");
-    assert!(alerts >= lines / 100, "the IMAP sign-ins alert");
+    // 50 users sign in over IMAP again and again: the first three times alert, then it is a habit.
+    assert!(alerts >= 150, "the IMAP sign-ins alert ({alerts})");
     assert!(
         peak == 0 || peak / 1024 < max_rss_mb,
         "peak RSS {} MB over {max_rss_mb} MB",
