@@ -87,13 +87,16 @@ pub struct UserHistory {
     pub signins: u32,
 }
 
+/// Where and when a user last signed in: time, coordinates, country, coordinates approximate.
+type LastPlace = (DateTime<Utc>, (f64, f64), String, bool);
+
 #[derive(Debug, Default)]
 struct UserState {
     countries: HashSet<String>,
     asns: HashSet<u32>,
     devices: HashSet<String>,
     signins: u32,
-    last: Option<(DateTime<Utc>, (f64, f64), String, bool)>,
+    last: Option<LastPlace>,
     /// How often a risky-looking but habitual way of signing in succeeded (`signal|country|client`).
     habits: HashMap<String, u32>,
     failures: VecDeque<DateTime<Utc>>,
