@@ -248,6 +248,11 @@ impl Detector {
 
     /// Analyses one event (enriching a copy) and returns the signals that fired.
     pub fn observe(&mut self, event: &Event) -> Vec<SignalHit> {
+        let needs_geo = self.geo.is_some() && event.ip.is_some();
+        let needs_centroid = event.coords.is_none() && event.country.is_some();
+        if !needs_geo && !needs_centroid {
+            return self.observe_enriched(event);
+        }
         let mut e = event.clone();
         self.enrich(&mut e);
         self.observe_enriched(&e)
