@@ -1181,3 +1181,113 @@ fn country_centres_do_not_make_neighbours_impossible() {
         "signin.impossible_travel"
     ));
 }
+
+/// The third-party shapes of the Panther corpus (Entra diagnostics with lower-cased envelopes,
+/// lower-cased Management Activity records, Intune, Defender, Graph alerts) reach these signals.
+#[test]
+fn corpus_shapes_reach_their_signals() {
+    let corpus = std::env::var("WARD_CORPUS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::PathBuf::from("/work/shared/corpus"));
+    let file = corpus.join("audit/panther_m365_entra.jsonl");
+    if !file.is_file() {
+        eprintln!(
+            "SKIP corpus shapes test: {} not found (set WARD_CORPUS)",
+            file.display()
+        );
+        return;
+    }
+    let mut d = Detector::new(DetectorConfig::default()).expect("detector");
+    let mut seen = std::collections::BTreeSet::new();
+    let mut parsed = 0;
+    for (_, item) in ward_identity::reader::read_file(&file).expect("open") {
+        let e = item.expect("every corpus record is a known shape");
+        parsed += 1;
+        seen.extend(d.observe(&e).into_iter().map(|h| h.id));
+    }
+    assert_eq!(parsed, 79);
+    for id in [
+        "identity.external_idp_trusted",
+        "signin.device_code",
+        "identity.federation_change",
+        "identity.elevate_access",
+        "signin.account_locked",
+        "signin.scripted_client",
+        "signin.entra_risk",
+        "signin.anonymizer",
+        "identity.guest_invited",
+        "signin.legacy_protocol",
+        "signin.ropc",
+        "identity.ca_policy_weakened",
+        "identity.ca_policy_deleted",
+        "identity.policy_deleted",
+        "identity.privileged_role_added",
+        "app.credentials_added",
+        "signin.oauth_first_party_client",
+        "device.intune_app",
+        "device.intune_script",
+        "alert.provider",
+        "files.shared_external",
+        "identity.mfa_method_removed",
+        "identity.mfa_method_added",
+        "mailbox.forwarding_external",
+        "mailbox.rule_forwards_external",
+        "mailbox.rule_deletes",
+        "signin.high_risk_country",
+    ] {
+        assert!(
+            seen.contains(id),
+            "{id} never fired on the corpus; fired: {seen:?}"
+        );
+    }
+}
+
+#[test]
+fn transport_rules_sync_access_devices_and_networks() {
+    let rule = exo(
+        "New-TransportRule",
+        "admin@contoso.com",
+        p(&[("Name", "x"), ("BlindCopyTo", "drop@evil.example")]),
+    );
+    audit_fires(
+        "mailbox.transport_rule_external",
+        &[rule.clone(), lowercase_keys(&rule)],
+        &[office_activity_row(&rule)],
+    );
+    audit_silent(
+        "mailbox.transport_rule_external",
+        &exo(
+            "New-TransportRule",
+            "admin@contoso.com",
+            p(&[("Name", "x"), ("BlindCopyTo", "audit@contoso.com")]),
+        ),
+    );
+    let sync = json!({"CreationTime": "2025-03-01T10:00:00", "Id": "s1", "Operation": "MailItemsAccessed", "RecordType": 50, "Workload": "Exchange",
+        "UserId": "a@c.com", "MailboxOwnerUPN": "a@c.com", "OperationProperties": [{"Name": "MailAccessType", "Value": "Sync"}]});
+    audit_fires("mailbox.sync_access", &[sync], &[]);
+    let mut d = Detector::new(DetectorConfig::default()).expect("detector");
+    let with = |t: &str, device: &str, asn: u32| {
+        let mut v = graph(&s("2025-03-01T08:00:00Z", "a@contoso.com", "1.1.1.1"));
+        v["createdDateTime"] = json!(t);
+        v["id"] = json!(t);
+        v["deviceDetail"] = json!({"deviceId": device});
+        v["autonomousSystemNumber"] = json!(asn);
+        parse_value(&v).expect("parse")
+    };
+    for t in [
+        "2025-03-01T08:00:00Z",
+        "2025-03-02T08:00:00Z",
+        "2025-03-03T08:00:00Z",
+    ] {
+        d.observe(&with(t, "laptop", 3320));
+    }
+    let hits = d.observe(&with("2025-03-04T08:00:00Z", "unknown-pc", 12345));
+    assert!(
+        fired(&hits, "signin.new_device") && fired(&hits, "signin.new_network"),
+        "{hits:?}"
+    );
+    assert!(
+        !ward_identity::is_alert(&hits),
+        "new device and network alone are not an alert"
+    );
+}
