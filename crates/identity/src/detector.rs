@@ -360,7 +360,7 @@ impl Detector {
         let mfa_denied = !ok
             && (code == 500121
                 || e.details.iter().any(|(k, v)| {
-                    k == "authenticationStepResultDetail" && {
+                    (k == "authenticationStepResultDetail" || k == "statusDetail") && {
                         let v = v.to_ascii_lowercase();
                         v.contains("denied") || v.contains("declined") || v.contains("fraud")
                     }

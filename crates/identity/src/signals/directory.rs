@@ -131,7 +131,9 @@ fn directory(e: &Event, ctx: &Context<'_>, out: &mut Vec<SignalHit>) {
             format!("{actor} added an owner to an application"),
         ));
     }
-    if op.starts_with("add app role assignment to service principal") {
+    if op.starts_with("add app role assignment to service principal")
+        || op.starts_with("add delegated permission grant")
+    {
         let text = e
             .modified()
             .map(|m| m.new.to_ascii_lowercase())
