@@ -603,6 +603,27 @@ fn consent_credentials_federation_policies_roles_resets_guests() {
         "{hits:?}"
     );
 
+    let grant = graph_audit(
+        "Add delegated permission grant",
+        "a@c.com",
+        "",
+        "ServicePrincipal",
+        "Microsoft Graph",
+        json!([{"displayName": "DelegatedPermissionGrant.Scope", "oldValue": "", "newValue": "\" Mail.ReadWrite offline_access\""}]),
+        json!([]),
+    );
+    let m = mgmt_aad(
+        "Add delegated permission grant",
+        "a@c.com",
+        "",
+        json!([{"Name": "DelegatedPermissionGrant.Scope", "NewValue": "Mail.ReadWrite", "OldValue": ""}]),
+    );
+    audit_fires(
+        "app.permission_granted",
+        &[grant.clone(), diag_audit(&grant), m],
+        &[la_audit(&grant)],
+    );
+
     let g = graph_audit(
         "Add service principal credentials",
         "admin@c.com",
