@@ -217,7 +217,7 @@ fn read_line_capped<R: BufRead>(r: &mut R, buf: &mut Vec<u8>) -> io::Result<bool
 
 fn record(bytes: &[u8]) -> Result<Event, RecordError> {
     let v: Value = serde_json::from_slice(bytes).map_err(|e| RecordError::Json(e.to_string()))?;
-    Ok(adapters::parse_value(&v)?)
+    Ok(adapters::parse_owned(v)?)
 }
 
 struct Lines<R> {

@@ -23,25 +23,37 @@ pub enum AdapterError {
 
 /// Detects the shape of `v` and normalizes it.
 pub fn parse_value(v: &Value) -> Result<Event, AdapterError> {
+    parse(v.clone(), false)
+}
+
+/// Like [`parse_value`], keeping `v` as the event's `raw` without copying it.
+pub fn parse_owned(v: Value) -> Result<Event, AdapterError> {
     parse(v, false)
 }
 
 /// A Log Analytics export row (all values strings, nested objects as JSON text).
 pub fn parse_row(v: &Value) -> Result<Event, AdapterError> {
+    parse(v.clone(), true)
+}
+
+/// Like [`parse_row`], without copying.
+pub fn parse_row_owned(v: Value) -> Result<Event, AdapterError> {
     parse(v, true)
 }
 
-fn parse(v: &Value, row: bool) -> Result<Event, AdapterError> {
+fn parse(v: Value, row: bool) -> Result<Event, AdapterError> {
     if !v.is_object() {
         return Err(AdapterError::NotAnObject);
     }
-    let mut e = detect(v, row)?;
+    let mut e = detect(&v, row)?;
     if row {
         e.source = Source::LogAnalytics;
     }
-    let raw = std::mem::take(&mut e.raw);
-    enrich_from_record(&mut e, &raw);
-    e.raw = raw;
+    enrich_from_record(&mut e, &v);
+    if let Some(inner) = get(&v, &["event"]).filter(|x| x.is_object()) {
+        enrich_from_record(&mut e, inner);
+    }
+    e.raw = v;
     Ok(e)
 }
 
@@ -50,7 +62,8 @@ fn has(v: &Value, k: &str) -> bool {
 }
 
 fn detect(v: &Value, row: bool) -> Result<Event, AdapterError> {
-    let raw = v.clone();
+    // The caller stores the record itself once detection is done.
+    let raw = Value::Null;
     // Purview audit search record: the Management Activity record is in `auditData`.
     if let Some(inner) = get(v, &["auditData"]).filter(|x| x.is_object()) {
         return Ok(mgmt::record(Source::ManagementActivity, inner, raw));
