@@ -177,6 +177,11 @@ impl Detector {
         (self.rules.len(), self.sigma.len(), self.sigma.skipped.len())
     }
 
+    /// Runs every user rule on its `samples`; one message per sample that disagrees.
+    pub fn rule_self_test(&self) -> Vec<String> {
+        self.rules.self_test()
+    }
+
     /// Users, source addresses and sessions currently tracked (each capped by `max_tracked`).
     pub fn tracked(&self) -> (usize, usize, usize) {
         (self.users.len(), self.sources.len(), self.sessions.len())

@@ -110,6 +110,9 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
             "ward hunt: {rules} user rules, {sigma} Sigma rules loaded ({skipped} Sigma files skipped: other products or unsupported)"
         );
     }
+    for failure in detector.rule_self_test() {
+        eprintln!("ward hunt: rule sample failed: {failure}");
+    }
     let mut files = Vec::new();
     for p in &args.paths {
         collect_files(p, &mut files, 0)?;

@@ -113,3 +113,53 @@ fn unreadable_records_get_a_line_and_do_not_stop_the_run() {
     assert_eq!(lines[0]["signals"][0]["id"], "signin.legacy_protocol");
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn user_rules_and_sigma_rules_apply() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("rules");
+    let sigma = dir.path().join("sigma");
+    std::fs::create_dir_all(&rules).expect("mkdir");
+    std::fs::create_dir_all(&sigma).expect("mkdir");
+    std::fs::write(
+        rules.join("vip.yaml"),
+        "id: vip_legacy\nseverity: critical\nwhen: '\"signin.legacy_protocol\" in signals && event.user == \"ceo@contoso.com\"'\n",
+    )
+    .expect("write");
+    std::fs::write(
+        sigma.join("imap.yml"),
+        "title: IMAP sign-in\nid: imap-1\nlogsource:\n  product: azure\n  service: signinlogs\ndetection:\n  sel:\n    ClientAppUsed: IMAP4\n  condition: sel\nlevel: low\n",
+    )
+    .expect("write");
+    let events = dir.path().join("signins.json");
+    std::fs::write(
+        &events,
+        r#"[{"createdDateTime":"2025-01-01T00:00:00Z","userPrincipalName":"ceo@contoso.com","ipAddress":"1.2.3.4","status":{"errorCode":0},"clientAppUsed":"IMAP4"},
+            {"createdDateTime":"2025-01-01T00:00:00Z","userPrincipalName":"bob@contoso.com","ipAddress":"1.2.3.4","status":{"errorCode":0},"clientAppUsed":"Browser"}]"#,
+    )
+    .expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_ward"))
+        .args(["hunt", "--format", "jsonl", "--rules"])
+        .arg(&rules)
+        .arg("--sigma")
+        .arg(&sigma)
+        .arg(&events)
+        .output()
+        .expect("run");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let ids: Vec<&str> = lines[0]["signals"]
+        .as_array()
+        .expect("signals")
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&"rule.vip_legacy") && ids.contains(&"sigma.imap-1"),
+        "{ids:?}"
+    );
+    assert_eq!(lines[1]["verdict"], "clean");
+    assert_eq!(lines[1]["index"], 1);
+}
