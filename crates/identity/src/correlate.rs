@@ -28,8 +28,9 @@ pub struct Step {
 pub struct Incident {
     pub id: String,
     pub user: String,
-    /// `account_takeover`, `mailbox_abuse`, `credential_attack`, `persistence`, `privilege_change`,
-    /// `provider_alert`, `suspicious_activity`.
+    /// `account_takeover` (a sign-in signal plus mailbox or persistence changes), `mailbox_abuse`,
+    /// `persistence` (MFA, apps, federation), `privilege_change`, `credential_attack` (failures
+    /// only), `suspicious_sign_in`, `provider_alert`, `suspicious_activity`.
     pub kind: String,
     /// `low`, `medium`, `high`, `critical`.
     pub severity: String,
