@@ -28,8 +28,9 @@ pub struct Step {
 pub struct Incident {
     pub id: String,
     pub user: String,
-    /// `account_takeover`, `mailbox_abuse`, `credential_attack`, `persistence`, `privilege_change`,
-    /// `provider_alert`, `suspicious_activity`.
+    /// `account_takeover` (a sign-in signal plus mailbox or persistence changes), `mailbox_abuse`,
+    /// `persistence` (MFA, apps, federation), `privilege_change`, `credential_attack` (failures
+    /// only), `suspicious_sign_in`, `provider_alert`, `suspicious_activity`.
     pub kind: String,
     /// `low`, `medium`, `high`, `critical`.
     pub severity: String,
@@ -71,26 +72,46 @@ fn evidence(e: &Event) -> serde_json::Value {
 
 impl Correlator {
     pub fn new(window: Duration) -> Correlator {
-        Correlator { window, open: HashMap::new(), closed: Vec::new(), next: 1, max_steps: 500 }
+        Correlator {
+            window,
+            open: HashMap::new(),
+            closed: Vec::new(),
+            next: 1,
+            max_steps: 500,
+        }
     }
 
     /// Adds an event's hits; returns the id of the incident they joined or opened, if any.
     pub fn add(&mut self, e: &Event, hits: &[SignalHit]) -> Option<String> {
+        let user = e
+            .user
+            .clone()
+            .or_else(|| e.actor.clone())
+            .unwrap_or_else(|| "unknown".into());
+        self.add_hits(&user, e.time, hits, evidence(e))
+    }
+
+    /// Adds hits that do not come from an event (state-diff sensors, pipeline checks) for `user`
+    /// at time `t`, with the given evidence (e.g. the rule or method as read from Graph).
+    pub fn add_hits(
+        &mut self,
+        user: &str,
+        t: Option<DateTime<Utc>>,
+        hits: &[SignalHit],
+        evidence: serde_json::Value,
+    ) -> Option<String> {
         if hits.is_empty() {
             return None;
         }
-        let user = e.user.clone().or_else(|| e.actor.clone()).unwrap_or_else(|| "unknown".into());
-        let t = e.time;
+        let user = user.to_ascii_lowercase();
         // Close the user's incident if this event is well after it.
         if let Some(inc) = self.open.get(&user) {
             let stale = match (inc.last_seen, t) {
                 (Some(last), Some(t)) => t - last > self.window,
                 _ => false,
             };
-            if stale {
-                if let Some(inc) = self.open.remove(&user) {
-                    self.closed.push(inc);
-                }
+            if stale && let Some(inc) = self.open.remove(&user) {
+                self.closed.push(inc);
             }
         }
         let alerting = total_score(hits) >= ALERT_THRESHOLD;
@@ -117,12 +138,23 @@ impl Correlator {
         let max_steps = self.max_steps;
         let inc = self.open.get_mut(&user)?;
         for h in hits {
-            if let Some(s) = inc.steps.iter_mut().find(|s| s.signal == h.id && s.detail == h.detail) {
+            if let Some(s) = inc
+                .steps
+                .iter_mut()
+                .find(|s| s.signal == h.id && s.detail == h.detail)
+            {
                 s.count += 1;
                 continue;
             }
             if inc.steps.len() < max_steps {
-                inc.steps.push(Step { time: t, signal: h.id.clone(), score: h.score, detail: h.detail.clone(), evidence: evidence(e), count: 1 });
+                inc.steps.push(Step {
+                    time: t,
+                    signal: h.id.clone(),
+                    score: h.score,
+                    detail: h.detail.clone(),
+                    evidence: evidence.clone(),
+                    count: 1,
+                });
             }
         }
         if let Some(t) = t {
@@ -137,7 +169,12 @@ impl Correlator {
 
     /// All incidents, open and closed, in order of opening.
     pub fn incidents(&self) -> Vec<Incident> {
-        let mut all: Vec<Incident> = self.closed.iter().chain(self.open.values()).cloned().collect();
+        let mut all: Vec<Incident> = self
+            .closed
+            .iter()
+            .chain(self.open.values())
+            .cloned()
+            .collect();
         all.sort_by(|a, b| a.id.cmp(&b.id));
         all
     }
@@ -156,11 +193,23 @@ fn classify(inc: &mut Incident) {
     let signin = has(inc, "signin.");
     let success_signin = inc.steps.iter().any(|s| {
         s.signal.starts_with("signin.")
-            && !matches!(s.signal.as_str(), "signin.password_spray" | "signin.brute_force" | "signin.account_locked" | "signin.mfa_fatigue")
+            && !matches!(
+                s.signal.as_str(),
+                "signin.password_spray"
+                    | "signin.brute_force"
+                    | "signin.account_locked"
+                    | "signin.mfa_fatigue"
+            )
     });
     let mailbox = has(inc, "mailbox.");
-    let persistence = has(inc, "identity.mfa") || has(inc, "app.") || has(inc, "identity.federation") || has(inc, "identity.external_idp");
-    let privilege = has(inc, "identity.privileged_role") || has(inc, "identity.elevate") || has(inc, "identity.ca_") || has(inc, "identity.policy");
+    let persistence = has(inc, "identity.mfa")
+        || has(inc, "app.")
+        || has(inc, "identity.federation")
+        || has(inc, "identity.external_idp");
+    let privilege = has(inc, "identity.privileged_role")
+        || has(inc, "identity.elevate")
+        || has(inc, "identity.ca_")
+        || has(inc, "identity.policy");
     inc.kind = if success_signin && (mailbox || persistence) {
         "account_takeover"
     } else if mailbox {
@@ -181,7 +230,12 @@ fn classify(inc: &mut Incident) {
     .into();
     let max = inc.steps.iter().map(|s| s.score).max().unwrap_or(0);
     let distinct = {
-        let mut ids: Vec<&str> = inc.steps.iter().filter(|s| s.score >= 30).map(|s| s.signal.as_str()).collect();
+        let mut ids: Vec<&str> = inc
+            .steps
+            .iter()
+            .filter(|s| s.score >= 30)
+            .map(|s| s.signal.as_str())
+            .collect();
         ids.sort_unstable();
         ids.dedup();
         ids.len()
@@ -212,25 +266,69 @@ mod tests {
     fn chain_merges_duplicates_and_attaches_late_events() {
         let mut c = Correlator::default();
         let risky = SignalHit::new("signin.entra_risk", 70, "high risk");
-        let id = c.add(&ev("2025-01-01T10:00:00Z", "a@x.com"), std::slice::from_ref(&risky));
+        let id = c.add(
+            &ev("2025-01-01T10:00:00Z", "a@x.com"),
+            std::slice::from_ref(&risky),
+        );
         assert!(id.is_some());
         // Same hit again: merged.
-        c.add(&ev("2025-01-01T10:05:00Z", "a@x.com"), std::slice::from_ref(&risky));
+        c.add(
+            &ev("2025-01-01T10:05:00Z", "a@x.com"),
+            std::slice::from_ref(&risky),
+        );
         // A weak hit that arrives late (earlier timestamp) joins the open incident.
-        let late = c.add(&ev("2025-01-01T09:50:00Z", "a@x.com"), &[SignalHit::new("signin.new_network", 15, "new AS")]);
+        let late = c.add(
+            &ev("2025-01-01T09:50:00Z", "a@x.com"),
+            &[SignalHit::new("signin.new_network", 15, "new AS")],
+        );
         assert_eq!(late, id);
         let rule = SignalHit::new("mailbox.rule_forwards_external", 75, "forwards out");
         c.add(&ev("2025-01-01T11:30:00Z", "a@x.com"), &[rule]);
         // A weak hit for another user opens nothing.
-        assert!(c.add(&ev("2025-01-01T10:00:00Z", "b@x.com"), &[SignalHit::new("signin.new_network", 15, "x")]).is_none());
+        assert!(
+            c.add(
+                &ev("2025-01-01T10:00:00Z", "b@x.com"),
+                &[SignalHit::new("signin.new_network", 15, "x")]
+            )
+            .is_none()
+        );
         let incs = c.finish();
         assert_eq!(incs.len(), 1);
         let inc = &incs[0];
         assert_eq!(inc.steps.len(), 3);
         assert_eq!(inc.steps[0].signal, "signin.new_network");
-        assert_eq!(inc.steps.iter().find(|s| s.signal == "signin.entra_risk").map(|s| s.count), Some(2));
+        assert_eq!(
+            inc.steps
+                .iter()
+                .find(|s| s.signal == "signin.entra_risk")
+                .map(|s| s.count),
+            Some(2)
+        );
         assert_eq!(inc.kind, "account_takeover");
         assert_eq!(inc.severity, "critical");
+    }
+
+    #[test]
+    fn state_diff_hits_join_the_users_incident() {
+        let mut c = Correlator::default();
+        let id = c.add(
+            &ev("2025-01-01T10:00:00Z", "a@x.com"),
+            &[SignalHit::new("signin.impossible_travel", 70, "far")],
+        );
+        let rules = vec![
+            serde_json::json!({"id": "r", "displayName": ".", "actions": {"forwardTo": [{"emailAddress": {"address": "x@evil.example"}}]}}),
+        ];
+        let hits = crate::statediff::diff_inbox_rules("a@x.com", &[], &rules);
+        let t = crate::adapters::util::parse_time("2025-01-01T10:20:00Z");
+        let joined = c.add_hits("A@x.com", t, &hits, rules[0].clone());
+        assert_eq!(joined, id);
+        let inc = &c.finish()[0];
+        assert_eq!(inc.kind, "account_takeover");
+        assert!(
+            inc.steps
+                .iter()
+                .any(|s| s.signal == "mailbox.rule_forwards_external")
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::bounded::BoundedMap;
 use crate::countries;
 use crate::event::{Event, Kind};
 use crate::geo::{GeoConfig, GeoError, GeoIp, NetworkClass, classify};
@@ -61,7 +62,10 @@ impl Default for DetectorConfig {
             rule_paths: Vec::new(),
             sigma_paths: Vec::new(),
             internal_domains: Vec::new(),
-            high_risk_countries: ["RU", "KP", "IR", "BY", "SY", "CU"].iter().map(|s| s.to_string()).collect(),
+            high_risk_countries: ["RU", "KP", "IR", "BY", "SY", "CU"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             baseline_min_signins: 3,
             spray_users: 5,
             brute_force_failures: 10,
@@ -83,13 +87,18 @@ pub struct UserHistory {
     pub signins: u32,
 }
 
+/// Where and when a user last signed in: time, coordinates, country, coordinates approximate.
+type LastPlace = (DateTime<Utc>, (f64, f64), String, bool);
+
 #[derive(Debug, Default)]
 struct UserState {
     countries: HashSet<String>,
     asns: HashSet<u32>,
     devices: HashSet<String>,
     signins: u32,
-    last: Option<(DateTime<Utc>, (f64, f64), String)>,
+    last: Option<LastPlace>,
+    /// How often a risky-looking but habitual way of signing in succeeded (`signal|country|client`).
+    habits: HashMap<String, u32>,
     failures: VecDeque<DateTime<Utc>>,
     denials: VecDeque<DateTime<Utc>>,
     mail: VecDeque<(DateTime<Utc>, u64)>,
@@ -111,16 +120,19 @@ pub struct Detector {
     geo: Option<GeoIp>,
     rules: RuleSet,
     sigma: SigmaSet,
-    users: HashMap<String, UserState>,
-    sources: HashMap<IpAddr, SourceState>,
-    sessions: HashMap<String, (IpAddr, Option<String>)>,
+    users: BoundedMap<String, UserState>,
+    sources: BoundedMap<IpAddr, SourceState>,
+    sessions: BoundedMap<String, (Option<IpAddr>, Option<String>)>,
     reset_actors: HashSet<String>,
     seen: HashSet<String>,
     seen_order: VecDeque<String>,
 }
 
 fn prune(q: &mut VecDeque<DateTime<Utc>>, now: DateTime<Utc>, window: Duration) {
-    while q.front().is_some_and(|t| now - *t > window || *t - now > window) {
+    while q
+        .front()
+        .is_some_and(|t| now - *t > window || *t - now > window)
+    {
         q.pop_front();
     }
 }
@@ -145,14 +157,15 @@ impl Detector {
         for p in &cfg.sigma_paths {
             sigma.load_dir(p)?;
         }
+        let cap = cfg.max_tracked;
         Ok(Detector {
             cfg,
             geo,
             rules,
             sigma,
-            users: HashMap::new(),
-            sources: HashMap::new(),
-            sessions: HashMap::new(),
+            users: BoundedMap::new(cap),
+            sources: BoundedMap::new(cap),
+            sessions: BoundedMap::new(cap),
             reset_actors: HashSet::new(),
             seen: HashSet::new(),
             seen_order: VecDeque::new(),
@@ -164,6 +177,16 @@ impl Detector {
         (self.rules.len(), self.sigma.len(), self.sigma.skipped.len())
     }
 
+    /// Runs every user rule on its `samples`; one message per sample that disagrees.
+    pub fn rule_self_test(&self) -> Vec<String> {
+        self.rules.self_test()
+    }
+
+    /// Users, source addresses and sessions currently tracked (each capped by `max_tracked`).
+    pub fn tracked(&self) -> (usize, usize, usize) {
+        (self.users.len(), self.sources.len(), self.sessions.len())
+    }
+
     /// Whether GeoIP data is loaded.
     pub fn has_geoip(&self) -> bool {
         self.geo.as_ref().is_some_and(|g| !g.is_empty())
@@ -171,7 +194,7 @@ impl Detector {
 
     /// Seeds a user's baseline from history.
     pub fn preload_user(&mut self, user: &str, h: &UserHistory) {
-        let st = self.users.entry(user.to_ascii_lowercase()).or_default();
+        let st = self.users.entry(user.to_ascii_lowercase());
         for c in &h.countries {
             if let Some(c) = countries::normalize(c) {
                 bounded_insert(&mut st.countries, c);
@@ -193,25 +216,22 @@ impl Detector {
             if e.country.is_none() {
                 e.country = info.country;
             }
+            // The record's own AS number wins; GeoIP's organisation only when it is the same AS.
             if e.asn.is_none() {
                 e.asn = info.asn;
             }
-            if e.asn_org.is_none() {
+            if e.asn_org.is_none() && e.asn == info.asn {
                 e.asn_org = info.asn_org;
             }
         }
         if e.coords.is_none() {
             e.coords = e.country.as_deref().and_then(countries::centroid);
+            e.coords_approx = e.coords.is_some();
         }
     }
 
     fn user_state(&mut self, user: &str) -> &mut UserState {
-        if !self.users.contains_key(user) && self.users.len() >= self.cfg.max_tracked {
-            if let Some(k) = self.users.keys().next().cloned() {
-                self.users.remove(&k);
-            }
-        }
-        self.users.entry(user.to_string()).or_default()
+        self.users.entry(user.to_string())
     }
 
     /// True the first time a record id is seen (duplicates do not count twice in baselines).
@@ -221,10 +241,10 @@ impl Detector {
         if self.seen.contains(&key) {
             return false;
         }
-        if self.seen_order.len() >= MAX_SEEN_IDS {
-            if let Some(old) = self.seen_order.pop_front() {
-                self.seen.remove(&old);
-            }
+        if self.seen_order.len() >= MAX_SEEN_IDS
+            && let Some(old) = self.seen_order.pop_front()
+        {
+            self.seen.remove(&old);
         }
         self.seen.insert(key.clone());
         self.seen_order.push_back(key);
@@ -233,6 +253,11 @@ impl Detector {
 
     /// Analyses one event (enriching a copy) and returns the signals that fired.
     pub fn observe(&mut self, event: &Event) -> Vec<SignalHit> {
+        let needs_geo = self.geo.is_some() && event.ip.is_some();
+        let needs_centroid = event.coords.is_none() && event.country.is_some();
+        if !needs_geo && !needs_centroid {
+            return self.observe_enriched(event);
+        }
         let mut e = event.clone();
         self.enrich(&mut e);
         self.observe_enriched(&e)
@@ -261,8 +286,12 @@ impl Detector {
             .zip(e.time)
             .is_some_and(|(r, t)| (t - r).abs() <= Duration::hours(24));
         let op = e.op_lower();
-        let reset = op.starts_with("reset user password") || op.starts_with("reset password (by admin)");
-        let known_reset_actor = reset && e.actor.as_ref().is_some_and(|a| self.reset_actors.contains(a));
+        let reset =
+            op.starts_with("reset user password") || op.starts_with("reset password (by admin)");
+        let known_reset_actor = reset
+            && e.actor
+                .as_ref()
+                .is_some_and(|a| self.reset_actors.contains(a));
         directory::check(
             e,
             &directory::Context {
@@ -272,22 +301,23 @@ impl Detector {
             },
             &mut out,
         );
-        if reset {
-            if let Some(a) = &e.actor {
-                if self.reset_actors.len() < 10_000 {
-                    self.reset_actors.insert(a.clone());
-                }
-            }
+        if reset
+            && let Some(a) = &e.actor
+            && self.reset_actors.len() < 10_000
+        {
+            self.reset_actors.insert(a.clone());
         }
         self.sigma.evaluate(e, &mut out);
         let prior = out.clone();
         self.rules.evaluate(e, &prior, &mut out);
         // A risky sign-in makes what follows (new MFA method) worse.
-        if e.is_sign_in() && e.success == Some(true) && crate::signals::is_alert(&out) {
-            if let (Some(u), Some(t)) = (&e.user, e.time) {
-                let u = u.clone();
-                self.user_state(&u).last_risky = Some(t);
-            }
+        if e.is_sign_in()
+            && e.success == Some(true)
+            && crate::signals::is_alert(&out)
+            && let (Some(u), Some(t)) = (&e.user, e.time)
+        {
+            let u = u.clone();
+            self.user_state(&u).last_risky = Some(t);
         }
         out
     }
@@ -296,16 +326,30 @@ impl Detector {
         if e.kind != Kind::SignIn {
             return;
         }
-        let Some(class) = classify(e.asn, e.asn_org.as_deref()) else { return };
+        let Some(class) = classify(e.asn, e.asn_org.as_deref()) else {
+            return;
+        };
         let ok = e.success == Some(true);
         let org = e.asn_org.as_deref().unwrap_or("");
         let asn = e.asn.map(|a| format!("AS{a} ")).unwrap_or_default();
         let (id, score, what) = match class {
-            NetworkClass::Anonymizer => ("signin.anonymizer", if ok { 45 } else { 20 }, "a VPN / anonymizer network"),
-            NetworkClass::Hosting => ("signin.hosting_network", if ok { 30 } else { 15 }, "a hosting provider's network"),
+            NetworkClass::Anonymizer => (
+                "signin.anonymizer",
+                if ok { 45 } else { 20 },
+                "a VPN / anonymizer network",
+            ),
+            NetworkClass::Hosting => (
+                "signin.hosting_network",
+                if ok { 30 } else { 15 },
+                "a hosting provider's network",
+            ),
         };
         if !out.iter().any(|h| h.id == id) {
-            out.push(SignalHit::new(id, score, format!("sign-in from {what} ({asn}{org})")));
+            out.push(SignalHit::new(
+                id,
+                score,
+                format!("sign-in from {what} ({asn}{org})"),
+            ));
         }
     }
 
@@ -315,41 +359,49 @@ impl Detector {
         let cfg = self.cfg.clone();
         let ok = e.success == Some(true);
         let code = e.error_code.unwrap_or(0);
-        let password_fail = !ok && (signin::PASSWORD_FAILURE_CODES.contains(&code) || e.op_lower() == "userloginfailed");
+        let password_fail = !ok
+            && (signin::PASSWORD_FAILURE_CODES.contains(&code)
+                || e.op_lower() == "userloginfailed");
         let mfa_denied = !ok
             && (code == 500121
                 || e.details.iter().any(|(k, v)| {
-                    k == "authenticationStepResultDetail" && {
+                    (k == "authenticationStepResultDetail" || k == "statusDetail") && {
                         let v = v.to_ascii_lowercase();
                         v.contains("denied") || v.contains("declined") || v.contains("fraud")
                     }
                 }));
         // Password spray: one source failing against many users.
         if let Some(ip) = e.ip {
-            if !self.sources.contains_key(&ip) && self.sources.len() >= cfg.max_tracked {
-                if let Some(k) = self.sources.keys().next().copied() {
-                    self.sources.remove(&k);
+            // Only failing sources are worth remembering.
+            let src = if password_fail {
+                Some(self.sources.entry(ip))
+            } else {
+                self.sources.get_mut(&ip)
+            };
+            if let Some(src) = src {
+                src.failed_users
+                    .retain(|_, t| (now - *t).abs() <= cfg.window);
+                if password_fail && src.failed_users.len() < 10_000 {
+                    src.failed_users.insert(user.clone(), now);
                 }
-            }
-            let src = self.sources.entry(ip).or_default();
-            src.failed_users.retain(|_, t| (now - *t).abs() <= cfg.window);
-            if password_fail && src.failed_users.len() < 10_000 {
-                src.failed_users.insert(user.clone(), now);
-            }
-            let n = src.failed_users.len();
-            if n >= cfg.spray_users {
-                if ok {
-                    out.push(SignalHit::new(
+                let n = src.failed_users.len();
+                if n >= cfg.spray_users {
+                    if ok {
+                        out.push(SignalHit::new(
                         "signin.password_spray_success",
                         85,
                         format!("{user} signed in from {ip}, which failed passwords against {n} users within {} min", cfg.window.num_minutes()),
                     ));
-                } else if password_fail {
-                    out.push(SignalHit::new(
-                        "signin.password_spray",
-                        if n == cfg.spray_users { 70 } else { 50 },
-                        format!("{ip} failed passwords against {n} different users within {} min", cfg.window.num_minutes()),
-                    ));
+                    } else if password_fail {
+                        out.push(SignalHit::new(
+                            "signin.password_spray",
+                            if n == cfg.spray_users { 70 } else { 50 },
+                            format!(
+                                "{ip} failed passwords against {n} different users within {} min",
+                                cfg.window.num_minutes()
+                            ),
+                        ));
+                    }
                 }
             }
         }
@@ -366,8 +418,15 @@ impl Detector {
             if n >= cfg.brute_force_failures {
                 out.push(SignalHit::new(
                     "signin.brute_force",
-                    if n == cfg.brute_force_failures { 60 } else { 40 },
-                    format!("{n} failed sign-ins for {user} within {} min", cfg.window.num_minutes()),
+                    if n == cfg.brute_force_failures {
+                        60
+                    } else {
+                        40
+                    },
+                    format!(
+                        "{n} failed sign-ins for {user} within {} min",
+                        cfg.window.num_minutes()
+                    ),
                 ));
             }
         }
@@ -389,41 +448,70 @@ impl Detector {
             out.push(SignalHit::new(
                 "signin.success_after_failures",
                 80,
-                format!("{user} signed in after {} failed attempts", st.failures.len()),
+                format!(
+                    "{user} signed in after {} failed attempts",
+                    st.failures.len()
+                ),
             ));
         }
         if st.denials.len() >= cfg.mfa_denials {
             out.push(SignalHit::new(
                 "signin.mfa_fatigue_success",
                 85,
-                format!("{user} approved an MFA prompt after {} denials", st.denials.len()),
+                format!(
+                    "{user} approved an MFA prompt after {} denials",
+                    st.denials.len()
+                ),
             ));
         }
         let baseline = st.signins >= cfg.baseline_min_signins;
-        if let Some(c) = &e.country {
-            if baseline && !st.countries.contains(c) {
-                out.push(SignalHit::new("signin.new_country", 35, format!("first sign-in of {user} from {c}")));
-            }
+        if let Some(c) = &e.country
+            && baseline
+            && !st.countries.contains(c)
+        {
+            out.push(SignalHit::new(
+                "signin.new_country",
+                35,
+                format!("first sign-in of {user} from {c}"),
+            ));
         }
-        if let Some(a) = e.asn {
-            if baseline && !st.asns.contains(&a) && !st.asns.is_empty() {
-                out.push(SignalHit::new(
-                    "signin.new_network",
-                    15,
-                    format!("first sign-in of {user} from network AS{a} {}", e.asn_org.as_deref().unwrap_or("")),
-                ));
-            }
+        if let Some(a) = e.asn
+            && baseline
+            && !st.asns.contains(&a)
+            && !st.asns.is_empty()
+        {
+            out.push(SignalHit::new(
+                "signin.new_network",
+                15,
+                format!(
+                    "first sign-in of {user} from network AS{a} {}",
+                    e.asn_org.as_deref().unwrap_or("")
+                ),
+            ));
         }
-        if let Some(d) = e.device_id.as_deref().filter(|d| !d.is_empty()) {
-            if baseline && !st.devices.contains(d) && !st.devices.is_empty() {
-                out.push(SignalHit::new("signin.new_device", 10, format!("first sign-in of {user} from device {d}")));
-            }
+        if let Some(d) = e.device_id.as_deref().filter(|d| !d.is_empty())
+            && baseline
+            && !st.devices.contains(d)
+            && !st.devices.is_empty()
+        {
+            out.push(SignalHit::new(
+                "signin.new_device",
+                10,
+                format!("first sign-in of {user} from device {d}"),
+            ));
         }
-        if let (Some((t0, c0, k0)), Some(c1)) = (&st.last, e.coords) {
+        if let (Some((t0, c0, k0, approx0)), Some(c1)) = (&st.last, e.coords) {
             let km = countries::distance_km(*c0, c1);
+            // Country centres can be far from where people are (US, RU, CA): allow for it.
+            let slack = if *approx0 || e.coords_approx {
+                800.0
+            } else {
+                0.0
+            };
+            let far = km - slack;
             let hours = ((now - *t0).num_seconds().abs() as f64 / 3600.0).max(1.0 / 60.0);
             let same_country = e.country.as_deref() == Some(k0.as_str());
-            if km > 500.0 && !same_country && km / hours > cfg.max_speed_kmh {
+            if far > 500.0 && !same_country && far / hours > cfg.max_speed_kmh {
                 out.push(SignalHit::new(
                     "signin.impossible_travel",
                     70,
@@ -437,6 +525,30 @@ impl Detector {
                 ));
             }
         }
+        // Legacy protocols, ROPC and scripts a user has long used from the same country are
+        // habits (a mail client on an old phone), not an attack: keep them visible but quiet.
+        for h in out.iter_mut().filter(|h| {
+            matches!(
+                h.id.as_str(),
+                "signin.legacy_protocol" | "signin.ropc" | "signin.scripted_client"
+            )
+        }) {
+            let key = format!(
+                "{}|{}|{}",
+                h.id,
+                e.country.as_deref().unwrap_or(""),
+                e.client_app.as_deref().unwrap_or("")
+            );
+            let n = st.habits.get(&key).copied().unwrap_or(0);
+            if n >= cfg.baseline_min_signins {
+                h.score = h.score.min(20);
+                h.detail
+                    .push_str(&format!(" (habitual: {n} earlier sign-ins like it)"));
+            }
+            if n > 0 || st.habits.len() < 64 {
+                st.habits.insert(key, n.saturating_add(1));
+            }
+        }
         st.signins = st.signins.saturating_add(1);
         if let Some(c) = &e.country {
             bounded_insert(&mut st.countries, c.clone());
@@ -447,45 +559,58 @@ impl Detector {
         if let Some(d) = e.device_id.as_deref().filter(|d| !d.is_empty()) {
             bounded_insert(&mut st.devices, d.to_string());
         }
-        if let Some(c) = e.coords {
-            if st.last.as_ref().is_none_or(|(t0, _, _)| now >= *t0) {
-                st.last = Some((now, c, e.country.clone().unwrap_or_default()));
-            }
+        if let Some(c) = e.coords
+            && st.last.as_ref().is_none_or(|(t0, _, _, _)| now >= *t0)
+        {
+            st.last = Some((
+                now,
+                c,
+                e.country.clone().unwrap_or_default(),
+                e.coords_approx,
+            ));
         }
         // Token replay: one session, two addresses in different countries.
         if let (Some(sid), Some(ip)) = (session, e.ip) {
-            if let Some((ip0, c0)) = self.sessions.get(&sid) {
-                if *ip0 != ip {
-                    let moved = c0.is_some() && e.country.is_some() && *c0 != e.country;
+            let seen = self.sessions.entry(sid);
+            match seen.0 {
+                Some(ip0) if ip0 != ip => {
+                    let moved = seen.1.is_some() && e.country.is_some() && seen.1 != e.country;
                     out.push(SignalHit::new(
                         "signin.session_ip_change",
                         if moved { 60 } else { 25 },
-                        format!("session of {user} used from {ip0} and {ip}{}", if moved { " in different countries" } else { "" }),
+                        format!(
+                            "session of {user} used from {ip0} and {ip}{}",
+                            if moved { " in different countries" } else { "" }
+                        ),
                     ));
                 }
-            } else {
-                if self.sessions.len() >= cfg.max_tracked {
-                    if let Some(k) = self.sessions.keys().next().cloned() {
-                        self.sessions.remove(&k);
-                    }
-                }
-                self.sessions.insert(sid, (ip, e.country.clone()));
+                Some(_) => {}
+                None => *seen = (Some(ip), e.country.clone()),
             }
         }
     }
 
     fn mail_access(&mut self, e: &Event, out: &mut Vec<SignalHit>) {
-        let (Some(user), Some(now)) = (e.user.clone(), e.time) else { return };
+        let (Some(user), Some(now)) = (e.user.clone(), e.time) else {
+            return;
+        };
         let limit = self.cfg.mail_access_burst;
         let st = self.user_state(&user);
-        while st.mail.front().is_some_and(|(t, _)| (now - *t).abs() > Duration::minutes(10)) {
+        while st
+            .mail
+            .front()
+            .is_some_and(|(t, _)| (now - *t).abs() > Duration::minutes(10))
+        {
             st.mail.pop_front();
         }
         if st.mail.len() < 10_000 {
             st.mail.push_back((now, e.item_count.max(1)));
         }
-        let total: u64 = st.mail.iter().map(|(_, n)| n).sum();
-        let before = total - e.item_count.max(1);
+        let total: u64 = st
+            .mail
+            .iter()
+            .fold(0u64, |acc, (_, n)| acc.saturating_add(*n));
+        let before = total.saturating_sub(e.item_count.max(1));
         if total >= limit && before < limit {
             out.push(SignalHit::new(
                 "mailbox.mass_access",
@@ -493,8 +618,14 @@ impl Detector {
                 format!("{total} mail items of {user} accessed within 10 minutes"),
             ));
         }
-        if e.param("MailAccessType").is_some_and(|t| t.eq_ignore_ascii_case("Sync")) {
-            out.push(SignalHit::new("mailbox.sync_access", 30, format!("a client synced whole folders of {user}'s mailbox")));
+        if e.param("MailAccessType")
+            .is_some_and(|t| t.eq_ignore_ascii_case("Sync"))
+        {
+            out.push(SignalHit::new(
+                "mailbox.sync_access",
+                30,
+                format!("a client synced whole folders of {user}'s mailbox"),
+            ));
         }
     }
 }

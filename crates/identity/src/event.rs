@@ -97,6 +97,8 @@ pub struct Event {
     pub city: Option<String>,
     /// Latitude / longitude from the source (Graph `geoCoordinates`) or GeoIP.
     pub coords: Option<(f64, f64)>,
+    /// `coords` is a country's centre, not the sign-in's place (travel checks allow for it).
+    pub coords_approx: bool,
     pub asn: Option<u32>,
     pub asn_org: Option<String>,
     pub app_id: Option<String>,
@@ -155,6 +157,7 @@ impl Event {
             country: None,
             city: None,
             coords: None,
+            coords_approx: false,
             asn: None,
             asn_org: None,
             app_id: None,

@@ -11,7 +11,10 @@ use serde::Deserialize;
 #[derive(Debug, thiserror::Error)]
 pub enum GeoError {
     #[error("cannot open country database {path}: {source}")]
-    Mmdb { path: PathBuf, source: maxminddb::MaxMindDbError },
+    Mmdb {
+        path: PathBuf,
+        source: maxminddb::MaxMindDbError,
+    },
     #[error("cannot read ASN table {path}: {source}")]
     Csv { path: PathBuf, source: csv::Error },
 }
@@ -79,14 +82,20 @@ impl GeoIp {
     pub fn open(config: &GeoConfig) -> Result<GeoIp, GeoError> {
         let mut geo = GeoIp::default();
         if let Some(path) = &config.country_mmdb {
-            geo.country = Some(
-                maxminddb::Reader::open_readfile(path)
-                    .map_err(|source| GeoError::Mmdb { path: path.clone(), source })?,
-            );
+            geo.country =
+                Some(
+                    maxminddb::Reader::open_readfile(path).map_err(|source| GeoError::Mmdb {
+                        path: path.clone(),
+                        source,
+                    })?,
+                );
         }
         let mut interned: HashMap<String, u32> = HashMap::new();
         for path in &config.asn_csv {
-            let csv_err = |source| GeoError::Csv { path: path.clone(), source };
+            let csv_err = |source| GeoError::Csv {
+                path: path.clone(),
+                source,
+            };
             let mut rdr = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .flexible(true)
@@ -97,7 +106,9 @@ impl GeoIp {
                 let (Some(a), Some(b), Some(asn)) = (rec.get(0), rec.get(1), rec.get(2)) else {
                     continue;
                 };
-                let Ok(asn) = asn.trim().parse::<u32>() else { continue };
+                let Ok(asn) = asn.trim().parse::<u32>() else {
+                    continue;
+                };
                 let org = rec.get(3).unwrap_or("").to_string();
                 let next = interned.len() as u32;
                 let idx = *interned.entry(org.clone()).or_insert_with(|| {
@@ -105,8 +116,12 @@ impl GeoIp {
                     next
                 });
                 match (a.parse::<IpAddr>(), b.parse::<IpAddr>()) {
-                    (Ok(IpAddr::V4(a)), Ok(IpAddr::V4(b))) => geo.v4.push((a.into(), b.into(), asn, idx)),
-                    (Ok(IpAddr::V6(a)), Ok(IpAddr::V6(b))) => geo.v6.push((a.into(), b.into(), asn, idx)),
+                    (Ok(IpAddr::V4(a)), Ok(IpAddr::V4(b))) => {
+                        geo.v4.push((a.into(), b.into(), asn, idx))
+                    }
+                    (Ok(IpAddr::V6(a)), Ok(IpAddr::V6(b))) => {
+                        geo.v6.push((a.into(), b.into(), asn, idx))
+                    }
                     _ => {}
                 }
             }
@@ -123,12 +138,13 @@ impl GeoIp {
 
     pub fn lookup(&self, ip: IpAddr) -> IpInfo {
         let mut info = IpInfo::default();
-        if let Some(reader) = &self.country {
-            if let Ok(res) = reader.lookup(ip) {
-                if let Ok(Some(rec)) = res.decode::<CountryRecord>() {
-                    info.country = rec.country_code.or_else(|| rec.country.and_then(|c| c.iso_code));
-                }
-            }
+        if let Some(reader) = &self.country
+            && let Ok(res) = reader.lookup(ip)
+            && let Ok(Some(rec)) = res.decode::<CountryRecord>()
+        {
+            info.country = rec
+                .country_code
+                .or_else(|| rec.country.and_then(|c| c.iso_code));
         }
         let hit = match ip {
             IpAddr::V4(v4) => find(&self.v4, u32::from(v4)),
@@ -136,7 +152,11 @@ impl GeoIp {
         };
         if let Some((asn, org)) = hit {
             info.asn = Some(asn);
-            info.asn_org = self.orgs.get(org as usize).cloned().filter(|o| !o.is_empty());
+            info.asn_org = self
+                .orgs
+                .get(org as usize)
+                .cloned()
+                .filter(|o| !o.is_empty());
         }
         info
     }
@@ -169,14 +189,45 @@ const HOSTING_ASNS: &[u32] = &[
 const ANONYMIZER_ASNS: &[u32] = &[60068, 212238, 9009, 136787, 207990, 208323, 39351, 200651];
 
 const HOSTING_WORDS: &[&str] = &[
-    "hosting", "datacenter", "data center", "vps", "dedicated server", "server", "cloud",
-    "amazon", "digitalocean", "ovh", "hetzner", "linode", "akamai connected cloud", "vultr",
-    "choopa", "leaseweb", "contabo", "alibaba", "tencent", "oracle", "scaleway", "colocation",
+    "hosting",
+    "datacenter",
+    "data center",
+    "vps",
+    "dedicated server",
+    "server",
+    "cloud",
+    "amazon",
+    "digitalocean",
+    "ovh",
+    "hetzner",
+    "linode",
+    "akamai connected cloud",
+    "vultr",
+    "choopa",
+    "leaseweb",
+    "contabo",
+    "alibaba",
+    "tencent",
+    "oracle",
+    "scaleway",
+    "colocation",
 ];
 
 const ANONYMIZER_WORDS: &[&str] = &[
-    "vpn", "proxy", "tor exit", "mullvad", "nordvpn", "proton", "private internet access",
-    "expressvpn", "datacamp", "anonym", "hide", "surfshark", "cyberghost", "ipvanish",
+    "vpn",
+    "proxy",
+    "tor exit",
+    "mullvad",
+    "nordvpn",
+    "proton",
+    "private internet access",
+    "expressvpn",
+    "datacamp",
+    "anonym",
+    "hide",
+    "surfshark",
+    "cyberghost",
+    "ipvanish",
 ];
 
 /// Classifies a network by AS number and organisation name.
@@ -185,13 +236,17 @@ pub fn classify(asn: Option<u32>, org: Option<&str>) -> Option<NetworkClass> {
         return None;
     }
     let org = org.unwrap_or("").to_ascii_lowercase();
-    if asn.is_some_and(|a| ANONYMIZER_ASNS.contains(&a)) || ANONYMIZER_WORDS.iter().any(|w| org.contains(w)) {
+    if asn.is_some_and(|a| ANONYMIZER_ASNS.contains(&a))
+        || ANONYMIZER_WORDS.iter().any(|w| org.contains(w))
+    {
         return Some(NetworkClass::Anonymizer);
     }
     if org.contains("microsoft") {
         return None;
     }
-    if asn.is_some_and(|a| HOSTING_ASNS.contains(&a)) || HOSTING_WORDS.iter().any(|w| org.contains(w)) {
+    if asn.is_some_and(|a| HOSTING_ASNS.contains(&a))
+        || HOSTING_WORDS.iter().any(|w| org.contains(w))
+    {
         return Some(NetworkClass::Hosting);
     }
     None
@@ -207,19 +262,37 @@ mod tests {
         let p = dir.path().join("asn-ipv4.csv");
         std::fs::write(&p, "1.0.0.0,1.0.0.255,13335,\"Cloudflare, Inc.\"\n5.0.0.0,5.0.0.255,14061,DigitalOcean LLC\nbad,row\n")
             .expect("write");
-        let geo = GeoIp::open(&GeoConfig { country_mmdb: None, asn_csv: vec![p] }).expect("open");
+        let geo = GeoIp::open(&GeoConfig {
+            country_mmdb: None,
+            asn_csv: vec![p],
+        })
+        .expect("open");
         let i = geo.lookup("5.0.0.7".parse().expect("ip"));
         assert_eq!(i.asn, Some(14061));
-        assert_eq!(classify(i.asn, i.asn_org.as_deref()), Some(NetworkClass::Hosting));
-        assert_eq!(geo.lookup("1.0.0.255".parse().expect("ip")).asn_org.as_deref(), Some("Cloudflare, Inc."));
+        assert_eq!(
+            classify(i.asn, i.asn_org.as_deref()),
+            Some(NetworkClass::Hosting)
+        );
+        assert_eq!(
+            geo.lookup("1.0.0.255".parse().expect("ip"))
+                .asn_org
+                .as_deref(),
+            Some("Cloudflare, Inc.")
+        );
         assert_eq!(geo.lookup("1.0.1.0".parse().expect("ip")).asn, None);
         assert_eq!(geo.lookup("0.0.0.1".parse().expect("ip")).asn, None);
     }
 
     #[test]
     fn microsoft_is_not_hosting() {
-        assert_eq!(classify(Some(8075), Some("MICROSOFT-CORP-MSN-AS-BLOCK")), None);
-        assert_eq!(classify(Some(9009), Some("M247 Europe SRL")), Some(NetworkClass::Anonymizer));
+        assert_eq!(
+            classify(Some(8075), Some("MICROSOFT-CORP-MSN-AS-BLOCK")),
+            None
+        );
+        assert_eq!(
+            classify(Some(9009), Some("M247 Europe SRL")),
+            Some(NetworkClass::Anonymizer)
+        );
     }
 
     /// Real data when `WARD_GEOIP_DIR` (or `.ward/geoip`) holds it.
@@ -230,7 +303,10 @@ mod tests {
             .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.ward/geoip"));
         let cfg = GeoConfig::from_dir(&dir);
         if cfg.country_mmdb.is_none() {
-            eprintln!("SKIP real_geoip_data: no GeoIP data in {} (run ./scripts/fetch-geoip)", dir.display());
+            eprintln!(
+                "SKIP real_geoip_data: no GeoIP data in {} (run ./scripts/fetch-geoip)",
+                dir.display()
+            );
             return;
         }
         let geo = GeoIp::open(&cfg).expect("open geoip");

@@ -9,6 +9,7 @@
 //! - [`Correlator`] groups hits into per-user [`Incident`]s.
 
 pub mod adapters;
+mod bounded;
 pub mod correlate;
 pub mod countries;
 pub mod detector;

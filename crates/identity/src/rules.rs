@@ -17,7 +17,10 @@ use crate::signals::SignalHit;
 #[derive(Debug, thiserror::Error)]
 pub enum RuleError {
     #[error("cannot read rule file {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("rule file {path} is not valid: {reason}")]
     Format { path: PathBuf, reason: String },
     #[error("rule {id}: `when` does not compile: {reason}")]
@@ -87,7 +90,9 @@ pub struct RuleSet {
 
 impl std::fmt::Debug for RuleSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RuleSet").field("rules", &self.rules.len()).finish()
+        f.debug_struct("RuleSet")
+            .field("rules", &self.rules.len())
+            .finish()
     }
 }
 
@@ -100,7 +105,10 @@ fn env() -> Arc<cel::Env> {
 
 impl RuleSet {
     pub fn new() -> RuleSet {
-        RuleSet { env: Some(env()), rules: Vec::new() }
+        RuleSet {
+            env: Some(env()),
+            rules: Vec::new(),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -113,21 +121,30 @@ impl RuleSet {
 
     pub fn add(&mut self, spec: RuleSpec) -> Result<(), RuleError> {
         let env = self.env.get_or_insert_with(env).clone();
-        let program = env
-            .compile(&spec.when)
-            .map_err(|e| RuleError::Compile { id: spec.id.clone(), reason: e.to_string() })?;
+        let program = env.compile(&spec.when).map_err(|e| RuleError::Compile {
+            id: spec.id.clone(),
+            reason: e.to_string(),
+        })?;
         self.rules.push(Compiled { spec, program });
         Ok(())
     }
 
     /// Loads one `.yaml`/`.yml`/`.toml` file or every such file in a folder (not recursive).
     pub fn load_path(&mut self, path: &Path) -> Result<(), RuleError> {
-        let io = |source| RuleError::Io { path: path.to_path_buf(), source };
+        let io = |source| RuleError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         if path.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(path)
                 .map_err(io)?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml" | "toml")))
+                .filter(|p| {
+                    matches!(
+                        p.extension().and_then(|x| x.to_str()),
+                        Some("yaml" | "yml" | "toml")
+                    )
+                })
                 .collect();
             files.sort();
             for f in files {
@@ -136,7 +153,10 @@ impl RuleSet {
             return Ok(());
         }
         let text = std::fs::read_to_string(path).map_err(io)?;
-        let fmt = |reason: String| RuleError::Format { path: path.to_path_buf(), reason };
+        let fmt = |reason: String| RuleError::Format {
+            path: path.to_path_buf(),
+            reason,
+        };
         let file: RuleFile = if path.extension().and_then(|x| x.to_str()) == Some("toml") {
             toml::from_str(&text).map_err(|e| fmt(e.to_string()))?
         } else {
@@ -155,15 +175,28 @@ impl RuleSet {
         }
         let Some(env) = &self.env else { return };
         let view = event_view(e);
-        let Ok(event) = cel::to_value(&view) else { return };
+        let Ok(event) = cel::to_value(&view) else {
+            return;
+        };
         let signals: Vec<String> = prior.iter().map(|h| h.id.clone()).collect();
         let mut ctx = cel::Context::with_env(env.clone());
         ctx.add_variable_from_value("event", event);
-        ctx.add_variable_from_value("signals", cel::Value::List(Arc::new(signals.into_iter().map(Into::into).collect())));
+        ctx.add_variable_from_value(
+            "signals",
+            cel::Value::List(Arc::new(signals.into_iter().map(Into::into).collect())),
+        );
         for r in &self.rules {
             if let Ok(cel::Value::Bool(true)) = r.program.execute(&ctx) {
-                let why = if r.spec.description.is_empty() { r.spec.id.clone() } else { r.spec.description.clone() };
-                out.push(SignalHit::new(format!("rule.{}", r.spec.id), severity_score(&r.spec.severity), why));
+                let why = if r.spec.description.is_empty() {
+                    r.spec.id.clone()
+                } else {
+                    r.spec.description.clone()
+                };
+                out.push(SignalHit::new(
+                    format!("rule.{}", r.spec.id),
+                    severity_score(&r.spec.severity),
+                    why,
+                ));
             }
         }
     }
@@ -172,7 +205,10 @@ impl RuleSet {
     pub fn self_test(&self) -> Vec<String> {
         let mut failures = Vec::new();
         for r in &self.rules {
-            let single = RuleSet { env: self.env.clone(), rules: Vec::new() };
+            let single = RuleSet {
+                env: self.env.clone(),
+                rules: Vec::new(),
+            };
             let mut single = single;
             if single.add(r.spec.clone()).is_err() {
                 continue;
@@ -188,7 +224,10 @@ impl RuleSet {
                 let mut out = Vec::new();
                 single.evaluate(&e, &[], &mut out);
                 if out.is_empty() == s.matches {
-                    failures.push(format!("{} sample {i}: expected match={}", r.spec.id, s.matches));
+                    failures.push(format!(
+                        "{} sample {i}: expected match={}",
+                        r.spec.id, s.matches
+                    ));
                 }
             }
         }
@@ -203,15 +242,28 @@ pub(crate) fn event_view(e: &Event) -> Value {
         let to_map = |pairs: &[(String, String)]| {
             let mut out = Map::new();
             for (k, val) in pairs {
-                out.entry(k.clone()).or_insert_with(|| Value::String(val.clone()));
+                out.entry(k.clone())
+                    .or_insert_with(|| Value::String(val.clone()));
             }
             Value::Object(out)
         };
         m.insert("params".into(), to_map(&e.parameters));
         m.insert("details".into(), to_map(&e.details));
         m.insert("raw".into(), e.raw.clone());
-        m.insert("ip".into(), e.ip.map(|i| Value::String(i.to_string())).unwrap_or(Value::String(String::new())));
-        for k in ["user", "operation", "country", "app_id", "client_app", "protocol", "user_agent"] {
+        m.insert(
+            "ip".into(),
+            e.ip.map(|i| Value::String(i.to_string()))
+                .unwrap_or(Value::String(String::new())),
+        );
+        for k in [
+            "user",
+            "operation",
+            "country",
+            "app_id",
+            "client_app",
+            "protocol",
+            "user_agent",
+        ] {
             if m.get(k).is_some_and(Value::is_null) {
                 m.insert(k.into(), Value::String(String::new()));
             }
@@ -265,7 +317,11 @@ samples:
             "createdDateTime": "2025-01-01T00:00:00Z", "userPrincipalName": "admin@x.com", "ipAddress": "1.2.3.4",
             "status": {"errorCode": 0}, "clientAppUsed": "IMAP"})).expect("parse");
         let mut out = Vec::new();
-        rs.evaluate(&e, &[SignalHit::new("signin.legacy_protocol", 60, "x")], &mut out);
+        rs.evaluate(
+            &e,
+            &[SignalHit::new("signin.legacy_protocol", 60, "x")],
+            &mut out,
+        );
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].score, 90);
         out.clear();

@@ -13,11 +13,21 @@ use crate::signals::SignalHit;
 #[derive(Debug, thiserror::Error)]
 pub enum SigmaError {
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Products / services whose rules describe the events Ward reads.
-const PRODUCTS: &[&str] = &["azure", "m365", "microsoft365", "office365", "entra", "entra_id"];
+const PRODUCTS: &[&str] = &[
+    "azure",
+    "m365",
+    "microsoft365",
+    "office365",
+    "entra",
+    "entra_id",
+];
 
 /// Loaded Sigma rules, plus what was skipped and why.
 #[derive(Default)]
@@ -29,7 +39,10 @@ pub struct SigmaSet {
 
 impl std::fmt::Debug for SigmaSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigmaSet").field("rules", &self.rules.len()).field("skipped", &self.skipped.len()).finish()
+        f.debug_struct("SigmaSet")
+            .field("rules", &self.rules.len())
+            .field("skipped", &self.skipped.len())
+            .finish()
     }
 }
 
@@ -46,9 +59,16 @@ impl SigmaSet {
     /// not parse.
     pub fn add_yaml(&mut self, text: &str) -> Result<(), String> {
         let rule = sigma_rust::rule_from_yaml(text).map_err(|e| e.to_string())?;
-        let product = rule.logsource.product.clone().unwrap_or_default().to_ascii_lowercase();
+        let product = rule
+            .logsource
+            .product
+            .clone()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         if !PRODUCTS.contains(&product.as_str()) {
-            return Err(format!("logsource product '{product}' is not Microsoft 365 / Azure"));
+            return Err(format!(
+                "logsource product '{product}' is not Microsoft 365 / Azure"
+            ));
         }
         let id = rule.id.clone().unwrap_or_else(|| rule.title.clone());
         self.rules.push((id, rule));
@@ -61,7 +81,10 @@ impl SigmaSet {
     }
 
     fn walk(&mut self, dir: &Path, depth: usize) -> Result<(), SigmaError> {
-        let io = |source| SigmaError::Io { path: dir.to_path_buf(), source };
+        let io = |source| SigmaError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
         if dir.is_file() {
             let text = std::fs::read_to_string(dir).map_err(io)?;
             if let Err(reason) = self.add_yaml(&text) {
@@ -72,10 +95,14 @@ impl SigmaSet {
         if depth > 8 {
             return Ok(());
         }
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).map_err(io)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
         entries.sort();
         for p in entries {
-            if p.is_dir() || matches!(p.extension().and_then(|x| x.to_str()), Some("yml" | "yaml")) {
+            if p.is_dir() || matches!(p.extension().and_then(|x| x.to_str()), Some("yml" | "yaml"))
+            {
                 self.walk(&p, depth + 1)?;
             }
         }
@@ -86,11 +113,21 @@ impl SigmaSet {
         if self.rules.is_empty() {
             return;
         }
-        let Ok(ev) = sigma_rust::Event::try_from(sigma_view(e)) else { return };
+        let Ok(ev) = sigma_rust::Event::try_from(sigma_view(e)) else {
+            return;
+        };
         for (id, rule) in &self.rules {
             if rule.is_match(&ev) {
-                let level = rule.level.as_ref().map(|l| format!("{l:?}")).unwrap_or_default();
-                out.push(SignalHit::new(format!("sigma.{id}"), severity_score(&level), format!("Sigma: {}", rule.title)));
+                let level = rule
+                    .level
+                    .as_ref()
+                    .map(|l| format!("{l:?}"))
+                    .unwrap_or_default();
+                out.push(SignalHit::new(
+                    format!("sigma.{id}"),
+                    severity_score(&level),
+                    format!("Sigma: {}", rule.title),
+                ));
             }
         }
     }
@@ -114,13 +151,17 @@ fn sigma_view(e: &Event) -> Value {
             m.entry(k).or_insert(v);
         }
     }
-    put(&mut m, "ResultType", e.error_code.map(|c| Value::from(c)));
+    put(&mut m, "ResultType", e.error_code.map(Value::from));
     put(&mut m, "ResultDescription", s(&e.failure_reason));
     put(&mut m, "Operation", s(&e.operation));
     put(&mut m, "OperationName", s(&e.operation));
     put(&mut m, "ActivityDisplayName", s(&e.operation));
     put(&mut m, "UserPrincipalName", s(&e.user));
-    put(&mut m, "IPAddress", e.ip.map(|i| Value::String(i.to_string())));
+    put(
+        &mut m,
+        "IPAddress",
+        e.ip.map(|i| Value::String(i.to_string())),
+    );
     put(&mut m, "AppId", s(&e.app_id));
     put(&mut m, "AppDisplayName", s(&e.app_name));
     put(&mut m, "ClientAppUsed", s(&e.client_app));
@@ -132,10 +173,40 @@ fn sigma_view(e: &Event) -> Value {
     put(&mut m, "Category", s(&e.category));
     put(&mut m, "AuthenticationRequirement", s(&e.auth_requirement));
     if let Some(status) = e.error_code {
-        put(&mut m, "Status", Some(Value::String(if status == 0 { "Success".into() } else { "Failure".into() })));
+        put(
+            &mut m,
+            "Status",
+            Some(Value::String(if status == 0 {
+                "Success".into()
+            } else {
+                "Failure".into()
+            })),
+        );
+    }
+    put(&mut m, "ClientApp", s(&e.client_app));
+    put(&mut m, "Username", s(&e.user));
+    // Sigma's M365 rules treat `Parameters` as text (as Log Analytics stores it).
+    for key in ["Parameters", "parameters"] {
+        if let Some(Value::Array(list)) = m.get(key) {
+            let text = Value::String(Value::Array(list.clone()).to_string());
+            m.insert(key.to_string(), text);
+        }
+    }
+    if !e.parameters.is_empty() {
+        let list: Vec<Value> = e
+            .parameters
+            .iter()
+            .map(|(k, v)| serde_json::json!({"Name": k, "Value": v}))
+            .collect();
+        put(
+            &mut m,
+            "Parameters",
+            Some(Value::String(Value::Array(list).to_string())),
+        );
     }
     for (k, v) in &e.parameters {
-        m.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
+        m.entry(k.clone())
+            .or_insert_with(|| Value::String(v.clone()));
     }
     Value::Object(m)
 }
@@ -176,6 +247,27 @@ level: medium
         out.clear();
         set.evaluate(&fine, &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn m365_rules_see_parameters_as_text_in_any_casing() {
+        let mut set = SigmaSet::default();
+        set.add_yaml(
+            "title: Inbox rule forwarding\nid: t1\nlogsource:\n  product: m365\n  service: exchange\ndetection:\n  op:\n    Operation:\n      - New-InboxRule\n  fwd:\n    Parameters|contains: ForwardTo\n  condition: op and fwd\nlevel: high\n",
+        )
+        .expect("rule");
+        for rec in [
+            serde_json::json!({"CreationTime": "2025-01-01T00:00:00", "Operation": "New-InboxRule", "RecordType": 1, "Workload": "Exchange",
+                "UserId": "a@x.com", "Parameters": [{"Name": "ForwardTo", "Value": "b@evil.example"}]}),
+            serde_json::json!({"creationtime": "2025-01-01T00:00:00", "operation": "New-InboxRule", "recordtype": 1, "workload": "Exchange",
+                "userid": "a@x.com", "parameters": [{"Name": "ForwardTo", "Value": "b@evil.example"}]}),
+        ] {
+            let e = crate::adapters::parse_value(&rec).expect("parse");
+            let mut out = Vec::new();
+            set.evaluate(&e, &mut out);
+            assert_eq!(out.len(), 1, "{rec}");
+            assert_eq!(out[0].score, 70);
+        }
     }
 
     #[test]

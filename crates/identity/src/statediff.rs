@@ -29,20 +29,34 @@ fn addresses(v: Option<&Value>) -> Vec<String> {
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array).into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
+    v.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x.as_str().map(str::to_string))
+        .collect()
 }
 
 /// Facts of a Graph `messageRule`.
 fn rule_facts(rule: &Value, folder_names: &dyn Fn(&str) -> String) -> RuleFacts {
     let actions = get(rule, &["actions"]);
     let cond = get(rule, &["conditions"]);
-    let flag = |k: &str| actions.and_then(|a| get(a, &[k])).and_then(Value::as_bool).unwrap_or(false);
+    let flag = |k: &str| {
+        actions
+            .and_then(|a| get(a, &[k]))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    };
     let mut forward_to = Vec::new();
     for k in ["forwardTo", "forwardAsAttachmentTo", "redirectTo"] {
         forward_to.extend(addresses(actions.and_then(|a| get(a, &[k]))));
     }
     let mut words = Vec::new();
-    for k in ["subjectContains", "bodyContains", "bodyOrSubjectContains", "senderContains"] {
+    for k in [
+        "subjectContains",
+        "bodyContains",
+        "bodyOrSubjectContains",
+        "senderContains",
+    ] {
         words.extend(strings(cond.and_then(|c| get(c, &[k]))));
     }
     RuleFacts {
@@ -51,7 +65,9 @@ fn rule_facts(rule: &Value, folder_names: &dyn Fn(&str) -> String) -> RuleFacts 
         delete: flag("delete") || flag("permanentDelete"),
         mark_read: flag("markAsRead"),
         stop: flag("stopProcessingRules"),
-        move_to: actions.and_then(|a| get_str(a, &["moveToFolder"])).map(|f| folder_names(&f)),
+        move_to: actions
+            .and_then(|a| get_str(a, &["moveToFolder"]))
+            .map(|f| folder_names(&f)),
         words,
     }
 }
@@ -87,12 +103,19 @@ pub fn diff_inbox_rules_with(
             // Only what the change made worse.
             let mut old_hits = Vec::new();
             rule_signals(user, &rule_facts(old, folder_names), &own, &mut old_hits);
-            hits.retain(|h| !old_hits.iter().any(|o| o.id == h.id && o.detail == h.detail));
+            hits.retain(|h| {
+                !old_hits
+                    .iter()
+                    .any(|o| o.id == h.id && o.detail == h.detail)
+            });
         } else {
             out.push(SignalHit::new(
                 "state.inbox_rule_created",
                 if hits.is_empty() { 10 } else { 20 },
-                format!("new inbox rule '{}' on {user}", facts.name.as_deref().unwrap_or("")),
+                format!(
+                    "new inbox rule '{}' on {user}",
+                    facts.name.as_deref().unwrap_or("")
+                ),
             ));
         }
         if get(rule, &["isEnabled"]).and_then(Value::as_bool) == Some(false) {
@@ -106,12 +129,16 @@ pub fn diff_inbox_rules_with(
 /// The method kind from `@odata.type` (`#microsoft.graph.phoneAuthenticationMethod` → `phone`).
 fn method_kind(m: &Value) -> String {
     let t = get_str(m, &["@odata.type"]).unwrap_or_default();
-    t.trim_start_matches("#microsoft.graph.").trim_end_matches("AuthenticationMethod").to_string()
+    t.trim_start_matches("#microsoft.graph.")
+        .trim_end_matches("AuthenticationMethod")
+        .to_string()
 }
 
 fn method_label(m: &Value) -> String {
     let kind = method_kind(m);
-    let extra = get_str(m, &["phoneNumber", "displayName", "emailAddress", "model"]).map(|x| format!(" ({x})")).unwrap_or_default();
+    let extra = get_str(m, &["phoneNumber", "displayName", "emailAddress", "model"])
+        .map(|x| format!(" ({x})"))
+        .unwrap_or_default();
     format!("{kind}{extra}")
 }
 
@@ -120,7 +147,11 @@ pub fn diff_auth_methods(user: &str, before: &[Value], after: &[Value]) -> Vec<S
     let ids = |l: &[Value]| l.iter().filter_map(id_of).collect::<HashSet<_>>();
     let (b, a) = (ids(before), ids(after));
     let mut out = Vec::new();
-    for m in after.iter().take(1000).filter(|m| id_of(m).is_some_and(|i| !b.contains(&i))) {
+    for m in after
+        .iter()
+        .take(1000)
+        .filter(|m| id_of(m).is_some_and(|i| !b.contains(&i)))
+    {
         let kind = method_kind(m);
         if kind == "password" {
             continue;
@@ -131,13 +162,25 @@ pub fn diff_auth_methods(user: &str, before: &[Value], after: &[Value]) -> Vec<S
             "phone" | "email" | "softwareOath" | "microsoftAuthenticator" => 45,
             _ => 35,
         };
-        out.push(SignalHit::new("state.mfa_method_added", score, format!("MFA method {} added to {user}", method_label(m))));
+        out.push(SignalHit::new(
+            "state.mfa_method_added",
+            score,
+            format!("MFA method {} added to {user}", method_label(m)),
+        ));
     }
-    for m in before.iter().take(1000).filter(|m| id_of(m).is_some_and(|i| !a.contains(&i))) {
+    for m in before
+        .iter()
+        .take(1000)
+        .filter(|m| id_of(m).is_some_and(|i| !a.contains(&i)))
+    {
         if method_kind(m) == "password" {
             continue;
         }
-        out.push(SignalHit::new("state.mfa_method_removed", 55, format!("MFA method {} removed from {user}", method_label(m))));
+        out.push(SignalHit::new(
+            "state.mfa_method_removed",
+            55,
+            format!("MFA method {} removed from {user}", method_label(m)),
+        ));
     }
     out
 }
@@ -145,7 +188,12 @@ pub fn diff_auth_methods(user: &str, before: &[Value], after: &[Value]) -> Vec<S
 fn credential_ids(app: &Value) -> HashSet<String> {
     ["passwordCredentials", "keyCredentials"]
         .iter()
-        .flat_map(|k| get(app, &[k]).and_then(Value::as_array).into_iter().flatten())
+        .flat_map(|k| {
+            get(app, &[k])
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+        })
         .filter_map(|c| get_str(c, &["keyId"]))
         .collect()
 }
@@ -160,14 +208,18 @@ pub fn diff_apps(before: &[Value], after: &[Value]) -> Vec<SignalHit> {
     let mut out = Vec::new();
     for app in after.iter().take(100_000) {
         let key = app_key(app);
-        let name = get_str(app, &["displayName"]).unwrap_or_else(|| key.clone().unwrap_or_default());
+        let name =
+            get_str(app, &["displayName"]).unwrap_or_else(|| key.clone().unwrap_or_default());
         match before.iter().find(|b| key.is_some() && app_key(b) == key) {
             None => {
                 let creds = credential_ids(app).len();
                 out.push(SignalHit::new(
                     "state.app_added",
                     if creds > 0 { 40 } else { 20 },
-                    format!("application '{name}' appeared{}", if creds > 0 { " with credentials" } else { "" }),
+                    format!(
+                        "application '{name}' appeared{}",
+                        if creds > 0 { " with credentials" } else { "" }
+                    ),
                 ));
             }
             Some(old) => {
@@ -193,14 +245,22 @@ mod tests {
 
     #[test]
     fn new_forwarding_rule_is_seen() {
-        let before = vec![json!({"id": "r1", "displayName": "Receipts", "actions": {"moveToFolder": "AAMk"}})];
+        let before = vec![
+            json!({"id": "r1", "displayName": "Receipts", "actions": {"moveToFolder": "AAMk"}}),
+        ];
         let mut after = before.clone();
         after.push(json!({"id": "r2", "displayName": ".", "isEnabled": true,
             "conditions": {"subjectContains": ["Invoice"]},
             "actions": {"forwardTo": [{"emailAddress": {"address": "drop@evil.example"}}], "delete": true, "stopProcessingRules": true}}));
         let hits = diff_inbox_rules("cfo@contoso.com", &before, &after);
         let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
-        for want in ["state.inbox_rule_created", "mailbox.rule_forwards_external", "mailbox.rule_deletes", "mailbox.rule_payment_words", "mailbox.rule_blank_name"] {
+        for want in [
+            "state.inbox_rule_created",
+            "mailbox.rule_forwards_external",
+            "mailbox.rule_deletes",
+            "mailbox.rule_payment_words",
+            "mailbox.rule_blank_name",
+        ] {
             assert!(ids.contains(&want), "{want} missing from {ids:?}");
         }
         // Unchanged snapshot: nothing.
@@ -209,11 +269,18 @@ mod tests {
 
     #[test]
     fn rule_changed_to_hide_mail_and_redirect_object() {
-        let before = vec![json!({"id": "r1", "displayName": "news", "actions": {"moveToFolder": "Newsletters"}})];
-        let after = vec![json!({"id": "r1", "displayName": "news", "actions": {"moveToFolder": "RSS Feeds",
-            "redirectTo": {"emailAddress": {"address": "x@contoso.com"}}}})];
+        let before = vec![
+            json!({"id": "r1", "displayName": "news", "actions": {"moveToFolder": "Newsletters"}}),
+        ];
+        let after = vec![
+            json!({"id": "r1", "displayName": "news", "actions": {"moveToFolder": "RSS Feeds",
+            "redirectTo": {"emailAddress": {"address": "x@contoso.com"}}}}),
+        ];
         let hits = diff_inbox_rules("a@contoso.com", &before, &after);
-        assert_eq!(hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), vec!["mailbox.rule_hides_mail"]);
+        assert_eq!(
+            hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
+            vec!["mailbox.rule_hides_mail"]
+        );
     }
 
     #[test]
@@ -234,11 +301,18 @@ mod tests {
 
     #[test]
     fn app_credentials_added() {
-        let before = vec![json!({"id": "sp1", "displayName": "Payroll", "passwordCredentials": [{"keyId": "k1"}], "keyCredentials": []})];
-        let after = vec![json!({"id": "sp1", "displayName": "Payroll", "passwordCredentials": [{"keyId": "k1"}, {"keyId": "k2"}]}),
-            json!({"id": "sp2", "displayName": "New"})];
+        let before = vec![
+            json!({"id": "sp1", "displayName": "Payroll", "passwordCredentials": [{"keyId": "k1"}], "keyCredentials": []}),
+        ];
+        let after = vec![
+            json!({"id": "sp1", "displayName": "Payroll", "passwordCredentials": [{"keyId": "k1"}, {"keyId": "k2"}]}),
+            json!({"id": "sp2", "displayName": "New"}),
+        ];
         let hits = diff_apps(&before, &after);
-        assert_eq!(hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), vec!["state.app_credentials_added", "state.app_added"]);
+        assert_eq!(
+            hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
+            vec!["state.app_credentials_added", "state.app_added"]
+        );
         assert!(diff_apps(&after, &after).is_empty());
     }
 }

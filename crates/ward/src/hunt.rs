@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use serde_json::json;
 use ward_identity::reader::read_file;
-use ward_identity::{Correlator, Detector, DetectorConfig, GeoConfig, Incident, SignalHit, is_alert, total_score};
+use ward_identity::{
+    Correlator, Detector, DetectorConfig, GeoConfig, Incident, SignalHit, is_alert, total_score,
+};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -58,7 +60,11 @@ fn collect_files(arg: &Path, out: &mut Vec<PathBuf>, depth: usize) -> anyhow::Re
         for p in entries {
             if p.is_dir() {
                 collect_files(&p, out, depth + 1)?;
-            } else if p.extension().and_then(|x| x.to_str()).is_some_and(|x| EXTENSIONS.contains(&x.to_ascii_lowercase().as_str())) {
+            } else if p
+                .extension()
+                .and_then(|x| x.to_str())
+                .is_some_and(|x| EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()))
+            {
                 out.push(p);
             }
         }
@@ -77,7 +83,11 @@ struct Alert {
 }
 
 pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
-    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() { Format::Table } else { Format::Jsonl });
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Jsonl
+    });
     let geo_dir = args.geoip.clone().or_else(|| {
         let d = PathBuf::from(".ward/geoip");
         d.is_dir().then_some(d)
@@ -86,13 +96,22 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         geoip: geo_dir.as_deref().map(GeoConfig::from_dir),
         rule_paths: args.rules.clone(),
         sigma_paths: args.sigma.clone(),
-        internal_domains: args.domains.iter().map(|d| d.to_ascii_lowercase()).collect(),
+        internal_domains: args
+            .domains
+            .iter()
+            .map(|d| d.to_ascii_lowercase())
+            .collect(),
         ..DetectorConfig::default()
     };
     let mut detector = Detector::new(cfg).context("cannot set up the detector")?;
     let (rules, sigma, skipped) = detector.rule_counts();
     if sigma + skipped > 0 || rules > 0 {
-        eprintln!("ward hunt: {rules} user rules, {sigma} Sigma rules loaded ({skipped} Sigma files skipped: other products or unsupported)");
+        eprintln!(
+            "ward hunt: {rules} user rules, {sigma} Sigma rules loaded ({skipped} Sigma files skipped: other products or unsupported)"
+        );
+    }
+    for failure in detector.rule_self_test() {
+        eprintln!("ward hunt: rule sample failed: {failure}");
     }
     let mut files = Vec::new();
     for p in &args.paths {
@@ -117,8 +136,10 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         let bar = show_progress.then(|| {
             let b = indicatif::ProgressBar::new(reader.progress().1);
             b.set_style(
-                indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} {per_sec} eta {eta}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:40}] {bytes}/{total_bytes} {per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             b.set_message(path.clone());
             b
@@ -127,10 +148,10 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         let mut n = 0u64;
         while let Some((index, item)) = reader.next() {
             n += 1;
-            if let Some(b) = &bar {
-                if n % 4096 == 0 {
-                    b.set_position(reader.progress().0);
-                }
+            if let Some(b) = &bar
+                && n.is_multiple_of(4096)
+            {
+                b.set_position(reader.progress().0);
             }
             events += 1;
             let mut event = match item {
@@ -138,7 +159,10 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
                 Err(err) => {
                     errors += 1;
                     if format == Format::Jsonl {
-                        serde_json::to_writer(&mut out, &json!({"path": path, "index": index, "verdict": "error", "error": err.to_string(), "signals": []}))?;
+                        serde_json::to_writer(
+                            &mut out,
+                            &json!({"path": path, "index": index, "verdict": "error", "error": err.to_string(), "signals": []}),
+                        )?;
                         out.write_all(b"\n")?;
                     }
                     continue;
@@ -162,7 +186,10 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
                 Format::Table if alert && alerts.len() < 10_000 => alerts.push(Alert {
                     path: path.clone(),
                     index,
-                    time: event.time.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default(),
+                    time: event
+                        .time
+                        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                        .unwrap_or_default(),
                     user: event.user.clone().unwrap_or_default(),
                     hits,
                 }),
@@ -189,15 +216,34 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         files.len(),
         incidents.len()
     );
-    Ok(if alerted > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if alerted > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
-fn print_table(out: &mut impl Write, alerts: &[Alert], incidents: &[Incident]) -> anyhow::Result<()> {
+fn print_table(
+    out: &mut impl Write,
+    alerts: &[Alert],
+    incidents: &[Incident],
+) -> anyhow::Result<()> {
     let mut t = comfy_table::Table::new();
     t.set_header(["time", "user", "score", "signals", "where"]);
     for a in alerts {
-        let sig = a.hits.iter().map(|h| format!("{} ({}): {}", h.id, h.score, h.detail)).collect::<Vec<_>>().join("\n");
-        t.add_row([a.time.clone(), a.user.clone(), total_score(&a.hits).to_string(), sig, format!("{}:{}", a.path, a.index)]);
+        let sig = a
+            .hits
+            .iter()
+            .map(|h| format!("{} ({}): {}", h.id, h.score, h.detail))
+            .collect::<Vec<_>>()
+            .join("\n");
+        t.add_row([
+            a.time.clone(),
+            a.user.clone(),
+            total_score(&a.hits).to_string(),
+            sig,
+            format!("{}:{}", a.path, a.index),
+        ]);
     }
     writeln!(out, "{t}")?;
     for inc in incidents {
@@ -212,11 +258,17 @@ fn print_table(out: &mut impl Write, alerts: &[Alert], incidents: &[Incident]) -
             inc.last_seen.map(|t| t.to_rfc3339()).unwrap_or_default()
         )?;
         for s in &inc.steps {
-            let times = if s.count > 1 { format!(" ×{}", s.count) } else { String::new() };
+            let times = if s.count > 1 {
+                format!(" ×{}", s.count)
+            } else {
+                String::new()
+            };
             writeln!(
                 out,
                 "  {}  {:<36} {:>3}  {}{times}",
-                s.time.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "-".repeat(19)),
+                s.time
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_else(|| "-".repeat(19)),
                 s.signal,
                 s.score,
                 s.detail

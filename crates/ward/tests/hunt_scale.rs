@@ -8,7 +8,13 @@ use std::time::{Duration, Instant};
 /// Peak resident set size of a running process (kB), from /proc.
 fn peak_rss_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 fn generate(path: &std::path::Path, lines: usize) {
@@ -18,7 +24,13 @@ fn generate(path: &std::path::Path, lines: usize) {
         let user = i % 5000;
         let ip = format!("10.{}.{}.{}", (i / 65536) % 256, (i / 256) % 256, i % 256);
         let secs = i / 10;
-        let t = format!("2025-03-{:02}T{:02}:{:02}:{:02}Z", 1 + (secs / 86400) % 28, (secs / 3600) % 24, (secs / 60) % 60, secs % 60);
+        let t = format!(
+            "2025-03-{:02}T{:02}:{:02}:{:02}Z",
+            1 + (secs / 86400) % 28,
+            (secs / 3600) % 24,
+            (secs / 60) % 60,
+            secs % 60
+        );
         let (code, client) = match i % 100 {
             0 => (0, "IMAP4"),
             1..=9 => (50126, "Browser"),
@@ -81,8 +93,13 @@ fn run_scale(lines: usize, max_rss_mb: u64) {
         peak as f64 / 1024.0
     );
     assert_eq!(n, lines, "one output line per event");
-    assert!(alerts >= lines / 100, "the IMAP sign-ins alert");
-    assert!(peak == 0 || peak / 1024 < max_rss_mb, "peak RSS {} MB over {max_rss_mb} MB", peak / 1024);
+    // 50 users sign in over IMAP again and again: the first three times alert, then it is a habit.
+    assert!(alerts >= 150, "the IMAP sign-ins alert ({alerts})");
+    assert!(
+        peak == 0 || peak / 1024 < max_rss_mb,
+        "peak RSS {} MB over {max_rss_mb} MB",
+        peak / 1024
+    );
 }
 
 #[test]

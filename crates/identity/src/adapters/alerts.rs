@@ -10,17 +10,30 @@ use crate::event::{AlertInfo, Event, Kind, Modified, Source, Target};
 /// Graph `security/alerts_v2` (or legacy `security/alerts`).
 pub(crate) fn graph_alert(a: &Value, raw: Value) -> Event {
     let mut e = Event::new(Source::ProviderAlert, Kind::Alert, raw);
-    e.time = get_time(a, &["firstActivityDateTime", "createdDateTime", "eventDateTime"]);
+    e.time = get_time(
+        a,
+        &["firstActivityDateTime", "createdDateTime", "eventDateTime"],
+    );
     e.id = get_str(a, &["id"]);
     e.alert = Some(AlertInfo {
         title: get_str(a, &["title"]).unwrap_or_default(),
-        severity: get_str(a, &["severity"]).unwrap_or_default().to_ascii_lowercase(),
-        status: get_str(a, &["status"]).unwrap_or_default().to_ascii_lowercase(),
+        severity: get_str(a, &["severity"])
+            .unwrap_or_default()
+            .to_ascii_lowercase(),
+        status: get_str(a, &["status"])
+            .unwrap_or_default()
+            .to_ascii_lowercase(),
         category: get_str(a, &["category"]).unwrap_or_default(),
-        product: get_str(a, &["productName", "serviceSource", "vendorInformation"]).unwrap_or_default(),
+        product: get_str(a, &["productName", "serviceSource", "vendorInformation"])
+            .unwrap_or_default(),
     });
     e.operation = e.alert.as_ref().map(|a| a.title.clone());
-    for ev in get(a, &["evidence"]).and_then(Value::as_array).into_iter().flatten().take(64) {
+    for ev in get(a, &["evidence"])
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .take(64)
+    {
         if e.user.is_none() {
             e.user = lower(path_str(ev, &["userAccount", "userPrincipalName"]));
         }
@@ -44,7 +57,11 @@ pub(crate) fn graph_alert(a: &Value, raw: Value) -> Event {
 /// Defender XDR advanced hunting records (`AdvancedHunting-*` categories).
 pub(crate) fn defender(category: &str, p: &Value, outer: &Value, raw: Value) -> Event {
     let is_alert = category.eq_ignore_ascii_case("AdvancedHunting-AlertInfo");
-    let mut e = Event::new(Source::ProviderAlert, if is_alert { Kind::Alert } else { Kind::Other }, raw);
+    let mut e = Event::new(
+        Source::ProviderAlert,
+        if is_alert { Kind::Alert } else { Kind::Other },
+        raw,
+    );
     e.time = get_time(p, &["Timestamp"]).or_else(|| get_time(outer, &["time"]));
     e.id = get_str(p, &["AlertId"]);
     e.category = Some(category.to_string());
@@ -52,7 +69,9 @@ pub(crate) fn defender(category: &str, p: &Value, outer: &Value, raw: Value) -> 
     if is_alert {
         e.alert = Some(AlertInfo {
             title: get_str(p, &["Title"]).unwrap_or_default(),
-            severity: get_str(p, &["Severity"]).unwrap_or_default().to_ascii_lowercase(),
+            severity: get_str(p, &["Severity"])
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
             status: String::new(),
             category: get_str(p, &["Category"]).unwrap_or_default(),
             product: get_str(p, &["ServiceSource", "DetectionSource"]).unwrap_or_default(),
@@ -87,9 +106,23 @@ pub(crate) fn intune(category: &str, p: &Value, outer: &Value, raw: Value) -> Ev
         .flatten()
         .filter_map(scalar_string)
         .collect();
-    for (i, t) in get(p, &["Targets"]).and_then(Value::as_array).into_iter().flatten().take(64).enumerate() {
-        let mut target = Target { name: names.get(i).cloned(), ..Target::default() };
-        for m in get(t, &["ModifiedProperties"]).and_then(Value::as_array).into_iter().flatten().take(512) {
+    for (i, t) in get(p, &["Targets"])
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .take(64)
+        .enumerate()
+    {
+        let mut target = Target {
+            name: names.get(i).cloned(),
+            ..Target::default()
+        };
+        for m in get(t, &["ModifiedProperties"])
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .take(512)
+        {
             target.modified.push(Modified {
                 name: get_str(m, &["Name"]).unwrap_or_default(),
                 old: get_str(m, &["Old"]).unwrap_or_default(),

@@ -24,7 +24,11 @@ pub(crate) fn sign_in(source: Source, p: &Value, outer: &Value, raw: Value) -> E
         || (upn.is_none() && sp_name.is_some());
     let mut e = Event::new(
         source,
-        if is_sp { Kind::ServicePrincipalSignIn } else { Kind::SignIn },
+        if is_sp {
+            Kind::ServicePrincipalSignIn
+        } else {
+            Kind::SignIn
+        },
         raw,
     );
     e.time = get_time(p, &["createdDateTime", "CreatedDateTime", "TimeGenerated"])
@@ -34,7 +38,15 @@ pub(crate) fn sign_in(source: Source, p: &Value, outer: &Value, raw: Value) -> E
     e.ip = get_str(p, &["ipAddress", "IPAddress"])
         .or_else(|| get_str(outer, &["callerIpAddress"]))
         .and_then(|s| parse_ip(&s));
-    let loc = get_json(p, &["location", "LocationDetails_dynamic", "LocationDetails_string", "LocationDetails"]);
+    let loc = get_json(
+        p,
+        &[
+            "location",
+            "LocationDetails_dynamic",
+            "LocationDetails_string",
+            "LocationDetails",
+        ],
+    );
     if let Some(loc) = loc.as_deref().filter(|l| l.is_object()) {
         e.country = get_str(loc, &["countryOrRegion"]);
         e.city = get_str(loc, &["city"]);
@@ -52,7 +64,8 @@ pub(crate) fn sign_in(source: Source, p: &Value, outer: &Value, raw: Value) -> E
             .and_then(Value::as_str)
             .map(str::to_string);
     }
-    e.asn = get_i64(p, &["autonomousSystemNumber", "AutonomousSystemNumber"]).and_then(|n| u32::try_from(n).ok());
+    e.asn = get_i64(p, &["autonomousSystemNumber", "AutonomousSystemNumber"])
+        .and_then(|n| u32::try_from(n).ok());
     e.app_id = get_str(p, &["appId", "AppId"]);
     e.app_name = get_str(p, &["appDisplayName", "AppDisplayName"]);
     e.resource = get_str(p, &["resourceDisplayName", "ResourceDisplayName"]);
@@ -64,23 +77,39 @@ pub(crate) fn sign_in(source: Source, p: &Value, outer: &Value, raw: Value) -> E
     e.interactive = get_bool(p, &["isInteractive", "IsInteractive"]);
     e.session_id = get_str(p, &["sessionId", "SessionId"]);
     e.correlation_id = get_str(p, &["correlationId", "CorrelationId"]);
-    e.auth_requirement = get_str(p, &["authenticationRequirement", "AuthenticationRequirement"]);
+    e.auth_requirement = get_str(
+        p,
+        &["authenticationRequirement", "AuthenticationRequirement"],
+    );
     e.risk_level_during = get_str(p, &["riskLevelDuringSignIn", "RiskLevelDuringSignIn"]);
     e.risk_level_aggregated = get_str(p, &["riskLevelAggregated", "RiskLevelAggregated"]);
     e.risk_state = get_str(p, &["riskState", "RiskState"]);
     e.risk_detail = get_str(p, &["riskDetail", "RiskDetail"]);
-    for key in ["riskEventTypes_v2", "riskEventTypes", "RiskEventTypes_V2", "RiskEventTypes"] {
+    for key in [
+        "riskEventTypes_v2",
+        "riskEventTypes",
+        "RiskEventTypes_V2",
+        "RiskEventTypes",
+    ] {
         if let Some(list) = get_json(p, &[key]) {
             for t in list.as_array().into_iter().flatten().take(64) {
-                if let Some(t) = t.as_str() {
-                    if !e.risk_event_types.iter().any(|x| x.eq_ignore_ascii_case(t)) {
-                        e.risk_event_types.push(t.to_string());
-                    }
+                if let Some(t) = t.as_str()
+                    && !e.risk_event_types.iter().any(|x| x.eq_ignore_ascii_case(t))
+                {
+                    e.risk_event_types.push(t.to_string());
                 }
             }
         }
     }
-    if let Some(dev) = get_json(p, &["deviceDetail", "DeviceDetail_dynamic", "DeviceDetail_string", "DeviceDetail"]) {
+    if let Some(dev) = get_json(
+        p,
+        &[
+            "deviceDetail",
+            "DeviceDetail_dynamic",
+            "DeviceDetail_string",
+            "DeviceDetail",
+        ],
+    ) {
         e.device_id = get_str(&dev, &["deviceId"]);
         e.device_os = get_str(&dev, &["operatingSystem"]);
     }
@@ -147,10 +176,11 @@ pub(crate) fn directory_audit(source: Source, p: &Value, outer: &Value, raw: Val
             e.actor = lower(get_str(u, &["userPrincipalName"]));
             e.ip = get_str(u, &["ipAddress"]).and_then(|s| parse_ip(&s));
         }
-        if e.actor.is_none() {
-            if let Some(a) = get(&init, &["app"]) {
-                e.actor = get_str(a, &["displayName", "servicePrincipalName", "appId"]).map(|n| format!("app:{n}"));
-            }
+        if e.actor.is_none()
+            && let Some(a) = get(&init, &["app"])
+        {
+            e.actor = get_str(a, &["displayName", "servicePrincipalName", "appId"])
+                .map(|n| format!("app:{n}"));
         }
     }
     if e.ip.is_none() {
@@ -166,21 +196,38 @@ pub(crate) fn directory_audit(source: Source, p: &Value, outer: &Value, raw: Val
                 kind: get_str(t, &["type"]),
                 modified: Vec::new(),
             };
-            for m in get(t, &["modifiedProperties"]).and_then(Value::as_array).into_iter().flatten().take(256) {
+            for m in get(t, &["modifiedProperties"])
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .take(256)
+            {
                 target.modified.push(Modified {
                     name: get_str(m, &["displayName"]).unwrap_or_default(),
-                    old: get(m, &["oldValue"]).and_then(scalar_string).unwrap_or_default(),
-                    new: get(m, &["newValue"]).and_then(scalar_string).unwrap_or_default(),
+                    old: get(m, &["oldValue"])
+                        .and_then(scalar_string)
+                        .unwrap_or_default(),
+                    new: get(m, &["newValue"])
+                        .and_then(scalar_string)
+                        .unwrap_or_default(),
                 });
             }
             e.targets.push(target);
         }
     }
-    e.details.extend(name_value_list(get_json(p, &["additionalDetails", "AdditionalDetails"])));
+    e.details.extend(name_value_list(get_json(
+        p,
+        &["additionalDetails", "AdditionalDetails"],
+    )));
     e.user = e
         .targets
         .iter()
-        .find(|t| t.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("user")) && t.upn.is_some())
+        .find(|t| {
+            t.kind
+                .as_deref()
+                .is_some_and(|k| k.eq_ignore_ascii_case("user"))
+                && t.upn.is_some()
+        })
         .and_then(|t| t.upn.clone())
         .or_else(|| e.actor.clone());
     e

@@ -9,9 +9,14 @@ use crate::event::{Event, Kind, Modified, Source, Target};
 
 pub(crate) fn record(source: Source, r: &Value, raw: Value) -> Event {
     let workload = get_str(r, &["Workload", "OfficeWorkload"]).unwrap_or_default();
-    let operation = get_str(r, &["Operation"]).map(|s| clean_operation(&s)).unwrap_or_default();
+    let operation = get_str(r, &["Operation"])
+        .map(|s| clean_operation(&s))
+        .unwrap_or_default();
     let op = operation.to_ascii_lowercase();
-    let logon = matches!(op.as_str(), "userloggedin" | "userloginfailed" | "passwordlogoninitialauthusingpassword");
+    let logon = matches!(
+        op.as_str(),
+        "userloggedin" | "userloginfailed" | "passwordlogoninitialauthusingpassword"
+    );
     let kind = if logon {
         Kind::SignIn
     } else {
@@ -31,14 +36,28 @@ pub(crate) fn record(source: Source, r: &Value, raw: Value) -> Event {
     e.workload = Some(workload).filter(|s| !s.is_empty());
     e.category = get_str(r, &["RecordType"]);
     e.actor = lower(get_str(r, &["UserId"]));
-    e.ip = get_str(r, &["ClientIP", "ClientIPAddress", "Client_IPAddress", "ActorIpAddress"]).and_then(|s| parse_ip(&s));
+    e.ip = get_str(
+        r,
+        &[
+            "ClientIP",
+            "ClientIPAddress",
+            "Client_IPAddress",
+            "ActorIpAddress",
+        ],
+    )
+    .and_then(|s| parse_ip(&s));
     e.app_id = get_str(r, &["ApplicationId", "ClientAppId", "AppId"]);
     e.user_agent = get_str(r, &["UserAgent"]);
-    e.session_id = get_str(r, &["SessionId"]).or_else(|| path_str(r, &["AppAccessContext", "AADSessionId"]));
+    e.session_id =
+        get_str(r, &["SessionId"]).or_else(|| path_str(r, &["AppAccessContext", "AADSessionId"]));
     e.parameters = name_value_list(get_json(r, &["Parameters"]));
-    e.parameters.extend(name_value_list(get_json(r, &["OperationProperties"])));
+    e.parameters
+        .extend(name_value_list(get_json(r, &["OperationProperties"])));
     for (k, names) in [
-        ("TargetUserOrGroupName", &["TargetUserOrGroupName", "UserSharedWith"][..]),
+        (
+            "TargetUserOrGroupName",
+            &["TargetUserOrGroupName", "UserSharedWith"][..],
+        ),
         ("TargetUserOrGroupType", &["TargetUserOrGroupType"][..]),
         ("ObjectId", &["ObjectId", "OfficeObjectId"][..]),
         ("MailAccessType", &["MailAccessType"][..]),
@@ -61,8 +80,12 @@ pub(crate) fn record(source: Source, r: &Value, raw: Value) -> Event {
         for m in mods.as_array().into_iter().flatten().take(256) {
             target.modified.push(Modified {
                 name: get_str(m, &["Name"]).unwrap_or_default(),
-                old: get(m, &["OldValue"]).and_then(scalar_string).unwrap_or_default(),
-                new: get(m, &["NewValue"]).and_then(scalar_string).unwrap_or_default(),
+                old: get(m, &["OldValue"])
+                    .and_then(scalar_string)
+                    .unwrap_or_default(),
+                new: get(m, &["NewValue"])
+                    .and_then(scalar_string)
+                    .unwrap_or_default(),
             });
         }
         e.targets.push(target);
@@ -75,12 +98,15 @@ pub(crate) fn record(source: Source, r: &Value, raw: Value) -> Event {
         .filter(|t| get_i64(t, &["Type"]) == Some(5))
         .find_map(|t| lower(get_str(t, &["ID"])));
     let status = get_str(r, &["ResultStatus"]).map(|s| s.to_ascii_lowercase());
-    e.success = status.as_deref().map(|s| matches!(s, "success" | "succeeded" | "true" | "partiallysucceeded"));
+    e.success = status
+        .as_deref()
+        .map(|s| matches!(s, "success" | "succeeded" | "true" | "partiallysucceeded"));
     match kind {
         Kind::SignIn => {
             e.user = e.actor.clone();
             e.error_code = get_i64(r, &["ErrorCode"]);
-            e.failure_reason = get_str(r, &["LogonError"]).or_else(|| e.detail("LoginError").map(str::to_string));
+            e.failure_reason =
+                get_str(r, &["LogonError"]).or_else(|| e.detail("LoginError").map(str::to_string));
             e.success = Some(match op.as_str() {
                 "userloggedin" => e.error_code.unwrap_or(0) == 0,
                 "userloginfailed" => false,
@@ -100,7 +126,11 @@ pub(crate) fn record(source: Source, r: &Value, raw: Value) -> Event {
             )
             .or_else(|| lower(get_str(r, &["MailboxOwnerUPN"])))
             .or_else(|| e.actor.clone());
-            e.item_count = get_i64(r, &["OperationCount"]).and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+            // Capped: a hostile count must not overflow the burst arithmetic.
+            e.item_count = get_i64(r, &["OperationCount"])
+                .and_then(|n| u64::try_from(n).ok())
+                .unwrap_or(0)
+                .min(1_000_000_000);
             if e.item_count == 0 && op == "mailitemsaccessed" {
                 let folders = get_json(r, &["Folders"]);
                 e.item_count = folders
@@ -117,6 +147,9 @@ pub(crate) fn record(source: Source, r: &Value, raw: Value) -> Event {
         _ => {
             e.user = target_upn
                 .or_else(|| e.targets.first().and_then(|t| t.upn.clone()))
+                .or_else(|| {
+                    lower(get_str(r, &["ObjectId"]).filter(|o| o.contains('@') && !o.contains('/')))
+                })
                 .or_else(|| e.actor.clone());
         }
     }

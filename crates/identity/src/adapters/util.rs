@@ -20,10 +20,10 @@ fn norm_key_eq(key: &str, want: &str) -> bool {
 pub(crate) fn get<'a>(v: &'a Value, names: &[&str]) -> Option<&'a Value> {
     let obj = v.as_object()?;
     for name in names {
-        if let Some(x) = obj.get(*name) {
-            if !x.is_null() {
-                return Some(x);
-            }
+        if let Some(x) = obj.get(*name)
+            && !x.is_null()
+        {
+            return Some(x);
         }
     }
     for name in names {
@@ -46,10 +46,11 @@ pub(crate) fn get_json<'a>(v: &'a Value, names: &[&str]) -> Option<Cow<'a, Value
 pub(crate) fn decode_embedded(x: &Value) -> Cow<'_, Value> {
     if let Value::String(s) = x {
         let t = s.trim_start();
-        if (t.starts_with('{') || t.starts_with('[')) && s.len() <= MAX_EMBEDDED_JSON {
-            if let Ok(parsed) = serde_json::from_str::<Value>(s) {
-                return Cow::Owned(parsed);
-            }
+        if (t.starts_with('{') || t.starts_with('['))
+            && s.len() <= MAX_EMBEDDED_JSON
+            && let Ok(parsed) = serde_json::from_str::<Value>(s)
+        {
+            return Cow::Owned(parsed);
         }
     }
     Cow::Borrowed(x)
@@ -67,7 +68,11 @@ pub(crate) fn scalar_string(x: &Value) -> Option<String> {
         Value::Bool(b) => b.to_string(),
         _ => return None,
     };
-    if s.is_empty() || s == "<null>" { None } else { Some(s) }
+    if s.is_empty() || s == "<null>" {
+        None
+    } else {
+        Some(s)
+    }
 }
 
 /// Nested path of object keys, each matched like [`get`].
@@ -144,10 +149,11 @@ pub(crate) fn parse_ip(s: &str) -> Option<IpAddr> {
     if let Some(rest) = s.strip_prefix('[') {
         return rest.split(']').next()?.parse().ok();
     }
-    if let Some((host, port)) = s.rsplit_once(':') {
-        if port.chars().all(|c| c.is_ascii_digit()) && host.contains('.') {
-            return host.parse().ok();
-        }
+    if let Some((host, port)) = s.rsplit_once(':')
+        && port.chars().all(|c| c.is_ascii_digit())
+        && host.contains('.')
+    {
+        return host.parse().ok();
     }
     None
 }
@@ -222,7 +228,8 @@ mod tests {
 
     #[test]
     fn keys_ignore_case_and_utc_suffix() {
-        let v: Value = serde_json::json!({"clientip": "1.2.3.4", "TimeGenerated [UTC]": "2025-01-01"});
+        let v: Value =
+            serde_json::json!({"clientip": "1.2.3.4", "TimeGenerated [UTC]": "2025-01-01"});
         assert_eq!(get_str(&v, &["ClientIP"]).as_deref(), Some("1.2.3.4"));
         assert!(get_time(&v, &["TimeGenerated"]).is_some());
     }

@@ -7,14 +7,39 @@ use crate::event::{Event, Kind};
 
 /// Folders BEC actors move mail to so the victim never sees replies.
 pub(crate) const HIDING_FOLDERS: &[&str] = &[
-    "rss feeds", "rss subscriptions", "archive", "conversation history", "deleted items", "junk email",
+    "rss feeds",
+    "rss subscriptions",
+    "archive",
+    "conversation history",
+    "deleted items",
+    "junk email",
 ];
 
 /// Words that rules of invoice-fraud and cover-up actors key on.
 pub(crate) const RULE_WORDS: &[&str] = &[
-    "invoice", "payment", "wire", "bank", "transfer", "remittance", "swift", "iban", "ach",
-    "payroll", "direct deposit", "w-2", "w2", "statement", "overdue", "hack", "phish", "suspicious",
-    "compromise", "security", "password", "fraud", "spam",
+    "invoice",
+    "payment",
+    "wire",
+    "bank",
+    "transfer",
+    "remittance",
+    "swift",
+    "iban",
+    "ach",
+    "payroll",
+    "direct deposit",
+    "w-2",
+    "w2",
+    "statement",
+    "overdue",
+    "hack",
+    "phish",
+    "suspicious",
+    "compromise",
+    "security",
+    "password",
+    "fraud",
+    "spam",
 ];
 
 /// What an inbox rule does, from whichever source described it.
@@ -42,11 +67,18 @@ pub(crate) fn rule_signals(user: &str, r: &RuleFacts, own: &[String], out: &mut 
         out.push(SignalHit::new(
             "mailbox.rule_forwards_external",
             75,
-            format!("inbox rule '{label}' of {user} forwards mail outside the organisation to {}", list.join(", ")),
+            format!(
+                "inbox rule '{label}' of {user} forwards mail outside the organisation to {}",
+                list.join(", ")
+            ),
         ));
     }
     if r.delete {
-        out.push(SignalHit::new("mailbox.rule_deletes", 55, format!("inbox rule '{label}' of {user} deletes incoming mail")));
+        out.push(SignalHit::new(
+            "mailbox.rule_deletes",
+            55,
+            format!("inbox rule '{label}' of {user} deletes incoming mail"),
+        ));
     }
     if r.mark_read && r.stop {
         out.push(SignalHit::new(
@@ -58,24 +90,36 @@ pub(crate) fn rule_signals(user: &str, r: &RuleFacts, own: &[String], out: &mut 
     if let Some(folder) = &r.move_to {
         let f = folder.to_ascii_lowercase();
         let f = f.trim_start_matches(['\\', '/', ':']);
-        if HIDING_FOLDERS.iter().any(|h| f == *h || f.ends_with(&format!("\\{h}")) || f.ends_with(&format!("/{h}"))) {
+        if HIDING_FOLDERS
+            .iter()
+            .any(|h| f == *h || f.ends_with(&format!("\\{h}")) || f.ends_with(&format!("/{h}")))
+        {
             out.push(SignalHit::new(
                 "mailbox.rule_hides_mail",
                 50,
-                format!("inbox rule '{label}' of {user} moves mail to '{folder}', a folder nobody reads"),
+                format!(
+                    "inbox rule '{label}' of {user} moves mail to '{folder}', a folder nobody reads"
+                ),
             ));
         }
     }
     let hits: Vec<&str> = RULE_WORDS
         .iter()
         .copied()
-        .filter(|w| r.words.iter().any(|x| contains_word(&x.to_ascii_lowercase(), w)))
+        .filter(|w| {
+            r.words
+                .iter()
+                .any(|x| contains_word(&x.to_ascii_lowercase(), w))
+        })
         .collect();
     if !hits.is_empty() {
         out.push(SignalHit::new(
             "mailbox.rule_payment_words",
             35,
-            format!("inbox rule '{label}' of {user} acts on mail mentioning {}", hits.join(", ")),
+            format!(
+                "inbox rule '{label}' of {user} acts on mail mentioning {}",
+                hits.join(", ")
+            ),
         ));
     }
     let blank = r.name.as_deref().is_none_or(|n| {
@@ -86,7 +130,10 @@ pub(crate) fn rule_signals(user: &str, r: &RuleFacts, own: &[String], out: &mut 
         out.push(SignalHit::new(
             "mailbox.rule_blank_name",
             35,
-            format!("inbox rule of {user} has a blank or punctuation-only name ('{}')", r.name.as_deref().unwrap_or("")),
+            format!(
+                "inbox rule of {user} has a blank or punctuation-only name ('{}')",
+                r.name.as_deref().unwrap_or("")
+            ),
         ));
     }
 }
@@ -95,7 +142,8 @@ fn contains_word(text: &str, word: &str) -> bool {
     text.match_indices(word).any(|(i, _)| {
         let before = text[..i].chars().next_back();
         let after = text[i + word.len()..].chars().next();
-        before.is_none_or(|c| !c.is_alphanumeric()) && after.is_none_or(|c| !c.is_alphabetic() || c == 's')
+        before.is_none_or(|c| !c.is_alphanumeric())
+            && after.is_none_or(|c| !c.is_alphabetic() || c == 's')
     })
 }
 
@@ -113,7 +161,11 @@ pub(crate) fn recipients(v: &str) -> Vec<String> {
                 _ => s.to_string(),
             }
         })
-        .map(|s| s.trim_start_matches("SMTP:").trim_start_matches("smtp:").to_string())
+        .map(|s| {
+            s.trim_start_matches("SMTP:")
+                .trim_start_matches("smtp:")
+                .to_string()
+        })
         .filter(|s| !s.is_empty())
         .collect()
 }
@@ -122,7 +174,15 @@ pub(crate) fn recipients(v: &str) -> Vec<String> {
 /// the tenant name, and the configured ones.
 pub(crate) fn own_domains(e: &Event, configured: &[String]) -> Vec<String> {
     let mut own: Vec<String> = configured.to_vec();
-    for a in [e.user.as_deref(), e.actor.as_deref(), e.param("Mailbox"), e.param("Identity")].into_iter().flatten() {
+    for a in [
+        e.user.as_deref(),
+        e.actor.as_deref(),
+        e.param("Mailbox"),
+        e.param("Identity"),
+    ]
+    .into_iter()
+    .flatten()
+    {
         if let Some(d) = domain_of(a) {
             own.push(d);
         }
@@ -143,13 +203,19 @@ pub(crate) fn check(e: &Event, configured: &[String], out: &mut Vec<SignalHit>) 
     match op.as_str() {
         "set-mailbox" => {
             for key in ["ForwardingSmtpAddress", "ForwardingAddress"] {
-                let Some(target) = e.param(key).filter(|t| !t.trim().is_empty()) else { continue };
+                let Some(target) = e.param(key).filter(|t| !t.trim().is_empty()) else {
+                    continue;
+                };
                 let external = match domain_of(target) {
                     Some(d) => !same_org(&d, &own),
                     None => false,
                 };
                 if external {
-                    let keep = if truthy(e.param("DeliverToMailboxAndForward")) { "" } else { " and keeps no copy" };
+                    let keep = if truthy(e.param("DeliverToMailboxAndForward")) {
+                        ""
+                    } else {
+                        " and keeps no copy"
+                    };
                     out.push(SignalHit::new(
                         "mailbox.forwarding_external",
                         80,
@@ -158,13 +224,18 @@ pub(crate) fn check(e: &Event, configured: &[String], out: &mut Vec<SignalHit>) 
                 }
             }
             if e.param("GrantSendOnBehalfTo").is_some() {
-                out.push(SignalHit::new("mailbox.permission_grant", 40, format!("send-on-behalf rights on {user} granted")));
+                out.push(SignalHit::new(
+                    "mailbox.permission_grant",
+                    40,
+                    format!("send-on-behalf rights on {user} granted"),
+                ));
             }
         }
         "new-inboxrule" | "set-inboxrule" | "enable-inboxrule" => {
             let mut r = RuleFacts {
                 name: e.param("Name").map(str::to_string).or_else(|| {
-                    e.param("Identity").map(|i| i.rsplit('\\').next().unwrap_or(i).to_string())
+                    e.param("Identity")
+                        .map(|i| i.rsplit('\\').next().unwrap_or(i).to_string())
                 }),
                 ..RuleFacts::default()
             };
@@ -177,7 +248,12 @@ pub(crate) fn check(e: &Event, configured: &[String], out: &mut Vec<SignalHit>) 
             r.mark_read = truthy(e.param("MarkAsRead"));
             r.stop = truthy(e.param("StopProcessingRules"));
             r.move_to = e.param("MoveToFolder").map(str::to_string);
-            for key in ["SubjectContainsWords", "SubjectOrBodyContainsWords", "BodyContainsWords", "FromAddressContainsWords"] {
+            for key in [
+                "SubjectContainsWords",
+                "SubjectOrBodyContainsWords",
+                "BodyContainsWords",
+                "FromAddressContainsWords",
+            ] {
                 if let Some(v) = e.param(key) {
                     r.words.push(v.to_string());
                 }
@@ -185,41 +261,69 @@ pub(crate) fn check(e: &Event, configured: &[String], out: &mut Vec<SignalHit>) 
             rule_signals(user, &r, &own, out);
         }
         "updateinboxrules" => {
-            let text = e.parameters.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ").to_ascii_lowercase();
+            let text = e
+                .parameters
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_ascii_lowercase();
             let forwards = text.contains("forward") || text.contains("redirect");
             out.push(SignalHit::new(
                 "mailbox.outlook_rule_change",
                 if forwards { 60 } else { 30 },
                 format!(
                     "inbox rules of {user} changed from an Outlook client{}",
-                    if forwards { " to forward or redirect mail" } else { "" }
+                    if forwards {
+                        " to forward or redirect mail"
+                    } else {
+                        ""
+                    }
                 ),
             ));
         }
         "add-mailboxpermission" | "add-recipientpermission" => {
             let rights = e.param("AccessRights").unwrap_or("");
-            let grantee = e.param("User").or_else(|| e.param("Trustee")).unwrap_or("someone");
+            let grantee = e
+                .param("User")
+                .or_else(|| e.param("Trustee"))
+                .unwrap_or("someone");
             out.push(SignalHit::new(
                 "mailbox.permission_grant",
                 45,
-                format!("{grantee} was granted {} on mailbox {user}", if rights.is_empty() { "access" } else { rights }),
+                format!(
+                    "{grantee} was granted {} on mailbox {user}",
+                    if rights.is_empty() { "access" } else { rights }
+                ),
             ));
         }
         "add-mailboxfolderpermission" | "set-mailboxfolderpermission" => {
-            out.push(SignalHit::new("mailbox.permission_grant", 30, format!("folder permission changed on mailbox {user}")));
+            out.push(SignalHit::new(
+                "mailbox.permission_grant",
+                30,
+                format!("folder permission changed on mailbox {user}"),
+            ));
         }
         "new-transportrule" | "set-transportrule" => {
-            let redirect = ["RedirectMessageTo", "BlindCopyTo", "CopyTo", "AddToRecipients"]
-                .iter()
-                .filter_map(|k| e.param(k))
-                .flat_map(recipients)
-                .filter(|a| domain_of(a).is_some_and(|d| !same_org(&d, &own)))
-                .collect::<Vec<_>>();
+            let redirect = [
+                "RedirectMessageTo",
+                "BlindCopyTo",
+                "CopyTo",
+                "AddToRecipients",
+            ]
+            .iter()
+            .filter_map(|k| e.param(k))
+            .flat_map(recipients)
+            .filter(|a| domain_of(a).is_some_and(|d| !same_org(&d, &own)))
+            .collect::<Vec<_>>();
             if !redirect.is_empty() {
                 out.push(SignalHit::new(
                     "mailbox.transport_rule_external",
                     70,
-                    format!("mail flow rule copies or redirects the organisation's mail to {}", redirect.join(", ")),
+                    format!(
+                        "mail flow rule copies or redirects the organisation's mail to {}",
+                        redirect.join(", ")
+                    ),
                 ));
             }
         }
@@ -234,7 +338,10 @@ mod tests {
     #[test]
     fn recipients_forms() {
         assert_eq!(recipients("a@x.com;b@y.com"), vec!["a@x.com", "b@y.com"]);
-        assert_eq!(recipients("\"Eve\" [SMTP:eve@evil.com]"), vec!["eve@evil.com"]);
+        assert_eq!(
+            recipients("\"Eve\" [SMTP:eve@evil.com]"),
+            vec!["eve@evil.com"]
+        );
     }
 
     #[test]

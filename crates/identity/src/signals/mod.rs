@@ -20,13 +20,20 @@ pub struct SignalHit {
 
 impl SignalHit {
     pub fn new(id: impl Into<String>, score: u8, detail: impl Into<String>) -> Self {
-        SignalHit { id: id.into(), score: score.min(100), detail: detail.into() }
+        SignalHit {
+            id: id.into(),
+            score: score.min(100),
+            detail: detail.into(),
+        }
     }
 }
 
 /// Sum of the scores, capped at 100.
 pub fn total_score(hits: &[SignalHit]) -> u32 {
-    hits.iter().map(|h| u32::from(h.score)).sum::<u32>().min(100)
+    hits.iter()
+        .map(|h| u32::from(h.score))
+        .sum::<u32>()
+        .min(100)
 }
 
 /// Whether the hits make the event an alert.
@@ -36,17 +43,35 @@ pub fn is_alert(hits: &[SignalHit]) -> bool {
 
 /// Domain part of an address, lower-cased, without `smtp:` prefixes or brackets.
 pub(crate) fn domain_of(addr: &str) -> Option<String> {
-    let a = addr.trim().trim_matches(|c| c == '"' || c == '\'' || c == '<' || c == '>' || c == '[' || c == ']');
-    let a = a.strip_prefix("smtp:").or_else(|| a.strip_prefix("SMTP:")).unwrap_or(a);
+    let a = addr
+        .trim()
+        .trim_matches(|c| c == '"' || c == '\'' || c == '<' || c == '>' || c == '[' || c == ']');
+    let a = a
+        .strip_prefix("smtp:")
+        .or_else(|| a.strip_prefix("SMTP:"))
+        .unwrap_or(a);
     let (_, d) = a.rsplit_once('@')?;
-    let d = d.trim().trim_end_matches(['>', ']', '"', '.']).to_ascii_lowercase();
+    let d = d
+        .trim()
+        .trim_end_matches(['>', ']', '"', '.'])
+        .to_ascii_lowercase();
     (!d.is_empty() && d.contains('.')).then_some(d)
 }
 
 /// Registrable domains shared by unrelated tenants or people: never proof of "same organisation".
 const SHARED_SUFFIXES: &[&str] = &[
-    "onmicrosoft.com", "gmail.com", "outlook.com", "hotmail.com", "live.com", "yahoo.com",
-    "icloud.com", "proton.me", "protonmail.com", "gmx.com", "mail.com", "aol.com",
+    "onmicrosoft.com",
+    "gmail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "yahoo.com",
+    "icloud.com",
+    "proton.me",
+    "protonmail.com",
+    "gmx.com",
+    "mail.com",
+    "aol.com",
 ];
 
 /// Whether `d` belongs to the same organisation as any of `own`: equal, a subdomain, or the same
@@ -70,7 +95,10 @@ mod tests {
 
     #[test]
     fn domains_and_orgs() {
-        assert_eq!(domain_of("smtp:Peter@FamilyGuy.com").as_deref(), Some("familyguy.com"));
+        assert_eq!(
+            domain_of("smtp:Peter@FamilyGuy.com").as_deref(),
+            Some("familyguy.com")
+        );
         assert_eq!(domain_of("\"Bob\" <bob@x.org>").as_deref(), Some("x.org"));
         let own = vec!["simpsons.com".to_string()];
         assert!(same_org("springfield.simpsons.com", &own));

@@ -8,9 +8,20 @@ use crate::event::{Event, Kind};
 
 /// `clientAppUsed` values of protocols that cannot do modern authentication (no MFA).
 const LEGACY_CLIENTS: &[&str] = &[
-    "imap", "imap4", "pop", "pop3", "smtp", "authenticated smtp", "exchange activesync",
-    "exchange web services", "other clients", "mapi over http", "offline address book",
-    "outlook anywhere (rpc over http)", "autodiscover", "reporting web services",
+    "imap",
+    "imap4",
+    "pop",
+    "pop3",
+    "smtp",
+    "authenticated smtp",
+    "exchange activesync",
+    "exchange web services",
+    "other clients",
+    "mapi over http",
+    "offline address book",
+    "outlook anywhere (rpc over http)",
+    "autodiscover",
+    "reporting web services",
     "exchange online powershell",
 ];
 
@@ -24,28 +35,49 @@ const DEV_TOOL_APPS: &[&str] = &[
 /// First-party public clients attackers ask victims to authorise in device-code and OAuth
 /// phishing (Storm-2372, "ConsentFix"-style lures): their tokens reach mail and files.
 const PHISHED_FIRST_PARTY: &[(&str, &str)] = &[
-    ("29d9ed98-a469-4536-ade2-f981bc1d605e", "Microsoft Authentication Broker"),
+    (
+        "29d9ed98-a469-4536-ade2-f981bc1d605e",
+        "Microsoft Authentication Broker",
+    ),
     ("d3590ed6-52b3-4102-aeff-aad2292ab01c", "Microsoft Office"),
     ("1fec8e78-bce4-4aaf-ab1b-5451cc387264", "Microsoft Teams"),
     ("27922004-5251-4030-b22d-91ecd9a37ea4", "Outlook Mobile"),
 ];
 
 /// First-party developer clients abused to mint Microsoft Graph tokens (VS Code OAuth phishing).
-const GRAPH_ABUSED_CLIENTS: &[(&str, &str)] = &[("aebc6443-996d-45c2-90f0-388ff96faa56", "Visual Studio Code")];
+const GRAPH_ABUSED_CLIENTS: &[(&str, &str)] =
+    &[("aebc6443-996d-45c2-90f0-388ff96faa56", "Visual Studio Code")];
 
 /// User agents of HTTP libraries and command-line tools, not people.
 const SCRIPTED_AGENTS: &[&str] = &[
-    "python-requests", "python-urllib", "python-httpx", "aiohttp", "curl/", "wget/",
-    "go-http-client", "okhttp", "axios/", "node-fetch", "libwww-perl", "java/", "apache-httpclient",
-    "postmanruntime", "insomnia", "httpie",
+    "python-requests",
+    "python-urllib",
+    "python-httpx",
+    "aiohttp",
+    "curl/",
+    "wget/",
+    "go-http-client",
+    "okhttp",
+    "axios/",
+    "node-fetch",
+    "libwww-perl",
+    "java/",
+    "apache-httpclient",
+    "postmanruntime",
+    "insomnia",
+    "httpie",
 ];
 
 /// AADSTS codes of a wrong password or a locked account: what guessing produces.
 pub(crate) const PASSWORD_FAILURE_CODES: &[i64] = &[50126, 50053, 50055, 50056, 50034, 50057];
 
 fn is_graph(e: &Event) -> bool {
-    e.resource.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("Microsoft Graph"))
-        || e.resource_id.as_deref().is_some_and(|r| r.starts_with("00000003-0000-0000-c000-"))
+    e.resource
+        .as_deref()
+        .is_some_and(|r| r.eq_ignore_ascii_case("Microsoft Graph"))
+        || e.resource_id
+            .as_deref()
+            .is_some_and(|r| r.starts_with("00000003-0000-0000-c000-"))
 }
 
 fn is_mail_or_graph(e: &Event) -> bool {
@@ -57,12 +89,16 @@ fn is_mail_or_graph(e: &Event) -> bool {
 }
 
 fn app_is(e: &Event, list: &[&str]) -> bool {
-    e.app_id.as_deref().is_some_and(|a| list.iter().any(|x| x.eq_ignore_ascii_case(a)))
+    e.app_id
+        .as_deref()
+        .is_some_and(|a| list.iter().any(|x| x.eq_ignore_ascii_case(a)))
 }
 
 fn app_name_of<'a>(e: &Event, list: &'a [(&str, &str)]) -> Option<&'a str> {
     let id = e.app_id.as_deref()?;
-    list.iter().find(|(x, _)| x.eq_ignore_ascii_case(id)).map(|(_, n)| *n)
+    list.iter()
+        .find(|(x, _)| x.eq_ignore_ascii_case(id))
+        .map(|(_, n)| *n)
 }
 
 fn who(e: &Event) -> &str {
@@ -71,7 +107,9 @@ fn who(e: &Event) -> &str {
 
 pub(crate) fn is_scripted(ua: &str) -> bool {
     let ua = ua.to_ascii_lowercase();
-    SCRIPTED_AGENTS.iter().any(|s| ua.starts_with(s) || ua.contains(&format!(" {s}")))
+    SCRIPTED_AGENTS
+        .iter()
+        .any(|s| ua.starts_with(s) || ua.contains(&format!(" {s}")))
 }
 
 /// The stateless sign-in checks.
@@ -87,7 +125,11 @@ pub(crate) fn check(e: &Event, high_risk_countries: &[String], out: &mut Vec<Sig
         out.push(SignalHit::new(
             "signin.legacy_protocol",
             60,
-            format!("{} signed in with a legacy protocol ({}) that bypasses MFA", who(e), e.client_app.as_deref().unwrap_or("")),
+            format!(
+                "{} signed in with a legacy protocol ({}) that bypasses MFA",
+                who(e),
+                e.client_app.as_deref().unwrap_or("")
+            ),
         ));
     }
     if ok && user_signin && ropc {
@@ -116,14 +158,15 @@ pub(crate) fn check(e: &Event, high_risk_countries: &[String], out: &mut Vec<Sig
             ),
         ));
     }
-    if ok && is_graph(e) {
-        if let Some(name) = app_name_of(e, GRAPH_ABUSED_CLIENTS) {
-            out.push(SignalHit::new(
+    if ok
+        && is_graph(e)
+        && let Some(name) = app_name_of(e, GRAPH_ABUSED_CLIENTS)
+    {
+        out.push(SignalHit::new(
                 "signin.oauth_first_party_client",
                 65,
                 format!("{} gave {name} (a first-party client abused in OAuth phishing) a Microsoft Graph token", who(e)),
             ));
-        }
     }
     if user_signin && !ua.is_empty() && is_scripted(ua) && !app_is(e, DEV_TOOL_APPS) && !ropc {
         let score = match (ok, e.interactive) {
@@ -134,31 +177,47 @@ pub(crate) fn check(e: &Event, high_risk_countries: &[String], out: &mut Vec<Sig
         out.push(SignalHit::new(
             "signin.scripted_client",
             score,
-            format!("{} sign-in {} from a script or HTTP library ({ua})", who(e), if ok { "succeeded" } else { "attempted" }),
+            format!(
+                "{} sign-in {} from a script or HTTP library ({ua})",
+                who(e),
+                if ok { "succeeded" } else { "attempted" }
+            ),
         ));
     }
     if e.error_code == Some(50053) {
         out.push(SignalHit::new(
             "signin.account_locked",
             40,
-            format!("{} was locked out by Entra smart lockout after repeated wrong passwords", who(e)),
+            format!(
+                "{} was locked out by Entra smart lockout after repeated wrong passwords",
+                who(e)
+            ),
         ));
     }
     if e.kind == Kind::ServicePrincipalSignIn && matches!(e.error_code, Some(7000215 | 700027)) {
         out.push(SignalHit::new(
             "signin.sp_invalid_credential",
             30,
-            format!("service principal {} presented an invalid secret or certificate", who(e)),
+            format!(
+                "service principal {} presented an invalid secret or certificate",
+                who(e)
+            ),
         ));
     }
-    if let Some(c) = e.country.as_deref() {
-        if high_risk_countries.iter().any(|h| h.eq_ignore_ascii_case(c)) {
-            out.push(SignalHit::new(
-                "signin.high_risk_country",
-                if ok { 50 } else { 20 },
-                format!("{} sign-in {} from {c}, a country on the high-risk list", who(e), if ok { "succeeded" } else { "attempted" }),
-            ));
-        }
+    if let Some(c) = e.country.as_deref()
+        && high_risk_countries
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(c))
+    {
+        out.push(SignalHit::new(
+            "signin.high_risk_country",
+            if ok { 50 } else { 20 },
+            format!(
+                "{} sign-in {} from {c}, a country on the high-risk list",
+                who(e),
+                if ok { "succeeded" } else { "attempted" }
+            ),
+        ));
     }
 }
 
@@ -197,7 +256,10 @@ fn risk(e: &Event, out: &mut Vec<SignalHit>) {
         out.push(SignalHit::new(
             "signin.entra_risk",
             score,
-            format!("Entra ID Protection rates this sign-in by {} {what}{types}", who(e)),
+            format!(
+                "Entra ID Protection rates this sign-in by {} {what}{types}",
+                who(e)
+            ),
         ));
     }
     if e.risk_event_types.iter().any(|t| {
@@ -207,7 +269,10 @@ fn risk(e: &Event, out: &mut Vec<SignalHit>) {
         out.push(SignalHit::new(
             "signin.anonymizer",
             40,
-            format!("{} signed in through an anonymizing network (Tor / VPN), per Entra", who(e)),
+            format!(
+                "{} signed in through an anonymizing network (Tor / VPN), per Entra",
+                who(e)
+            ),
         ));
     }
 }
