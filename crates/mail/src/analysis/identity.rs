@@ -68,6 +68,50 @@ fn token_at_boundary(host: &str, token: &str) -> bool {
     false
 }
 
+/// The brands' main domains with their labels and confusable skeletons, computed once.
+static BRAND_PROTECTED: std::sync::LazyLock<Vec<(String, String, String)>> =
+    std::sync::LazyLock::new(|| {
+        BRANDS
+            .iter()
+            .filter_map(|b| b.domains.first())
+            .map(|d| {
+                let reg = registrable_domain(d);
+                let label = domain_label(&reg).to_string();
+                let sk = skeleton_of(&label);
+                (reg, label, sk)
+            })
+            .collect()
+    });
+
+/// Lookalike of a well-known brand's main domain (see [`lookalike_of`]).
+pub fn lookalike_of_brand(reg: &str) -> Option<String> {
+    let label = domain_label(reg);
+    if label.len() < 4 {
+        return None;
+    }
+    let sk = skeleton_of(label);
+    for (p_reg, pl, psk) in BRAND_PROTECTED.iter() {
+        if p_reg == reg || pl.len() < 4 || pl == label {
+            continue;
+        }
+        if *psk == sk {
+            return Some(p_reg.clone());
+        }
+        let d = damerau_levenshtein(label, pl);
+        let limit = if pl.len() >= 8 {
+            2
+        } else if pl.len() >= 5 {
+            1
+        } else {
+            0
+        };
+        if d > 0 && d <= limit {
+            return Some(p_reg.clone());
+        }
+    }
+    None
+}
+
 /// Lookalike of a protected domain: same confusable skeleton, or one or two edits away.
 pub fn lookalike_of<'d>(reg: &str, protected: impl Iterator<Item = &'d str>) -> Option<String> {
     let label = domain_label(reg);
@@ -435,9 +479,7 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
                 "identity.lookalike_partner_domain",
                 format!("the sender's domain {reg} imitates the partner domain {p}"),
             );
-        } else if let Some(b) =
-            lookalike_of(&reg, BRANDS.iter().flat_map(|b| b.domains.first().copied()))
-        {
+        } else if let Some(b) = lookalike_of_brand(&reg) {
             ctx.add(
                 "identity.lookalike_brand_domain",
                 format!("the sender's domain {reg} imitates {b}"),
@@ -456,6 +498,18 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
             format!(
                 "the sender's domain {} borrows the name {} but does not belong to it",
                 from.domain, b.name
+            ),
+        );
+    }
+    if super::links::FREE_HOSTING
+        .iter()
+        .any(|d| from.domain == *d || from.domain.ends_with(&format!(".{d}")))
+    {
+        ctx.add(
+            "identity.sender_free_hosting",
+            format!(
+                "the mail comes from a free hosting platform's domain ({})",
+                from.domain
             ),
         );
     }
