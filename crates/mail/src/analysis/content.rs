@@ -12,12 +12,12 @@ use crate::lexicon::Topic;
 use crate::text::{fold, quote};
 
 static IBAN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b").ok()
+    Regex::new(r"(?-u:\b)[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?(?-u:\b)").ok()
 });
 static GLUED_TOKEN: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"[a-z]([A-Z0-9]{8,16})|([A-Z0-9]{8,16})[a-z]").ok());
 static PHONE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?:\+?\d{1,3}[ .\-]?)?\(?\d{3}\)?[ .\-]\d{3}[ .\-]\d{4}\b|\+\d{2,3}[ \d]{8,14}\d")
+    Regex::new(r"(?:\+?[0-9]{1,3}[ .\-]?)?\(?[0-9]{3}\)?[ .\-][0-9]{3}[ .\-][0-9]{4}(?-u:\b)|\+[0-9]{2,3}[ 0-9]{8,14}[0-9]")
         .ok()
 });
 

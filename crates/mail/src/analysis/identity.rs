@@ -97,7 +97,6 @@ pub fn lookalike_of_brand(reg: &str) -> Option<String> {
         if *psk == sk {
             return Some(p_reg.clone());
         }
-        let d = damerau_levenshtein(label, pl);
         let limit = if pl.len() >= 8 {
             2
         } else if pl.len() >= 5 {
@@ -105,6 +104,11 @@ pub fn lookalike_of_brand(reg: &str) -> Option<String> {
         } else {
             0
         };
+        // Lengths further apart than the limit cannot be within it: skip the costly distance.
+        if limit == 0 || label.len().abs_diff(pl.len()) > limit {
+            continue;
+        }
+        let d = damerau_levenshtein(label, pl);
         if d > 0 && d <= limit {
             return Some(p_reg.clone());
         }
@@ -131,7 +135,6 @@ pub fn lookalike_of<'d>(reg: &str, protected: impl Iterator<Item = &'d str>) -> 
         if skeleton_of(pl) == sk {
             return Some(p_reg);
         }
-        let d = damerau_levenshtein(label, pl);
         let limit = if pl.len() >= 8 {
             2
         } else if pl.len() >= 5 {
@@ -139,6 +142,11 @@ pub fn lookalike_of<'d>(reg: &str, protected: impl Iterator<Item = &'d str>) -> 
         } else {
             0
         };
+        // Lengths further apart than the limit cannot be within it: skip the costly distance.
+        if limit == 0 || label.len().abs_diff(pl.len()) > limit {
+            continue;
+        }
+        let d = damerau_levenshtein(label, pl);
         if d > 0 && d <= limit {
             return Some(p_reg);
         }
