@@ -28,18 +28,54 @@ pub fn brand_owns(brand: &Brand, reg: &str) -> bool {
 /// The brand a display name (or subject) claims, if any.
 pub fn claimed_brand(text: &str) -> Option<(&'static Brand, &'static str)> {
     let f = fold(text);
-    for b in BRANDS {
-        for n in b.names {
-            if contains_word(&f, n) {
-                return Some((b, n));
-            }
+    let (ac, index) = BRAND_NAMES.as_ref()?;
+    let b = f.as_bytes();
+    let mut best: Option<(usize, usize)> = None;
+    for m in ac.find_overlapping_iter(&f) {
+        let (s, e) = (m.start(), m.end());
+        let left = s == 0 || !b[s - 1].is_ascii_alphanumeric();
+        let right = e >= b.len() || !b[e].is_ascii_alphanumeric();
+        if left && right {
+            let at = index[m.pattern().as_usize()];
+            best = Some(best.map_or(at, |x: (usize, usize)| x.min(at)));
         }
     }
-    None
+    best.map(|(bi, ni)| (&BRANDS[bi], BRANDS[bi].names[ni]))
 }
+
+/// Every brand name in one automaton, with (brand index, name index) per pattern: one pass
+/// over a display name instead of one search per name.
+static BRAND_NAMES: std::sync::LazyLock<Option<(aho_corasick::AhoCorasick, Vec<(usize, usize)>)>> =
+    std::sync::LazyLock::new(|| {
+        let mut pats = Vec::new();
+        let mut index = Vec::new();
+        for (bi, b) in BRANDS.iter().enumerate() {
+            for (ni, n) in b.names.iter().enumerate() {
+                pats.push(*n);
+                index.push((bi, ni));
+            }
+        }
+        aho_corasick::AhoCorasick::new(&pats)
+            .ok()
+            .map(|ac| (ac, index))
+    });
+
+/// Distinctive brand tokens in one automaton, as a cheap pre-check for [`brand_token_in`].
+static BRAND_TOKENS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+    std::sync::LazyLock::new(|| {
+        let toks: Vec<&str> = BRANDS
+            .iter()
+            .flat_map(|b| b.tokens.iter().copied())
+            .filter(|t| t.len() >= 5)
+            .collect();
+        aho_corasick::AhoCorasick::new(toks).ok()
+    });
 
 /// A brand whose distinctive token appears inside `host` without the brand owning it.
 pub fn brand_token_in(host: &str) -> Option<&'static Brand> {
+    if BRAND_TOKENS.as_ref().is_some_and(|ac| !ac.is_match(host)) {
+        return None;
+    }
     let reg = registrable_domain(host);
     BRANDS.iter().find(|b| {
         b.tokens
@@ -104,8 +140,13 @@ pub fn lookalike_of_brand(reg: &str) -> Option<String> {
         } else {
             0
         };
-        // Lengths further apart than the limit cannot be within it: skip the costly distance.
-        if limit == 0 || label.len().abs_diff(pl.len()) > limit {
+        // Lengths further apart than the limit cannot be within it, and typo-squats keep the
+        // first or the last letter: skip the costly distance otherwise.
+        if limit == 0
+            || label.len().abs_diff(pl.len()) > limit
+            || (label.as_bytes().first() != pl.as_bytes().first()
+                && label.as_bytes().last() != pl.as_bytes().last())
+        {
             continue;
         }
         let d = damerau_levenshtein(label, pl);
@@ -142,8 +183,13 @@ pub fn lookalike_of<'d>(reg: &str, protected: impl Iterator<Item = &'d str>) -> 
         } else {
             0
         };
-        // Lengths further apart than the limit cannot be within it: skip the costly distance.
-        if limit == 0 || label.len().abs_diff(pl.len()) > limit {
+        // Lengths further apart than the limit cannot be within it, and typo-squats keep the
+        // first or the last letter: skip the costly distance otherwise.
+        if limit == 0
+            || label.len().abs_diff(pl.len()) > limit
+            || (label.as_bytes().first() != pl.as_bytes().first()
+                && label.as_bytes().last() != pl.as_bytes().last())
+        {
             continue;
         }
         let d = damerau_levenshtein(label, pl);
