@@ -45,20 +45,22 @@ pub fn claimed_brand(text: &str) -> Option<(&'static Brand, &'static str)> {
 
 /// Every brand name in one automaton, with (brand index, name index) per pattern: one pass
 /// over a display name instead of one search per name.
-static BRAND_NAMES: std::sync::LazyLock<Option<(aho_corasick::AhoCorasick, Vec<(usize, usize)>)>> =
-    std::sync::LazyLock::new(|| {
-        let mut pats = Vec::new();
-        let mut index = Vec::new();
-        for (bi, b) in BRANDS.iter().enumerate() {
-            for (ni, n) in b.names.iter().enumerate() {
-                pats.push(*n);
-                index.push((bi, ni));
-            }
+/// (automaton over every brand name, (brand index, name index) per pattern)
+type NameIndex = (aho_corasick::AhoCorasick, Vec<(usize, usize)>);
+
+static BRAND_NAMES: std::sync::LazyLock<Option<NameIndex>> = std::sync::LazyLock::new(|| {
+    let mut pats = Vec::new();
+    let mut index = Vec::new();
+    for (bi, b) in BRANDS.iter().enumerate() {
+        for (ni, n) in b.names.iter().enumerate() {
+            pats.push(*n);
+            index.push((bi, ni));
         }
-        aho_corasick::AhoCorasick::new(&pats)
-            .ok()
-            .map(|ac| (ac, index))
-    });
+    }
+    aho_corasick::AhoCorasick::new(&pats)
+        .ok()
+        .map(|ac| (ac, index))
+});
 
 /// Distinctive brand tokens in one automaton, as a cheap pre-check for [`brand_token_in`].
 static BRAND_TOKENS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
