@@ -211,7 +211,7 @@ impl Analyzer {
         cats.sort_by_key(|c| std::cmp::Reverse(c.0));
         let mut categories: Vec<String> = cats.into_iter().map(|(_, c)| c).collect();
         if verdict != VerdictKind::Clean && categories.is_empty() {
-            categories.push("suspicious".into());
+            categories.push("unclassified".into());
         }
         if verdict == VerdictKind::Clean {
             categories.clear();

@@ -26,7 +26,7 @@ pub const ZIP_BOMB_RATIO: u64 = 200;
 /// Declared uncompressed total above which an archive counts as a bomb.
 pub const ZIP_BOMB_TOTAL: u64 = 1024 * 1024 * 1024;
 /// Images decoded for QR codes per message, and their maximum pixel size.
-pub const MAX_QR_IMAGES: usize = 6;
+pub const MAX_QR_IMAGES: usize = 4;
 pub const MAX_IMAGE_PIXELS: u64 = 4_000_000;
 pub const MAX_IMAGE_BYTES: usize = 4 * 1024 * 1024;
 /// PDF files larger than this are not parsed (only their name and type count).

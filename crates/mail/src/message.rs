@@ -98,35 +98,37 @@ fn address_in(raw: &str) -> Option<String> {
     cands.last().cloned()
 }
 
-/// Counts case-insensitive occurrences of `needle` in `hay`, stopping at `cap`.
-fn count_ci(hay: &[u8], needle: &[u8], cap: usize) -> usize {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return 0;
-    }
-    let first = needle[0].to_ascii_lowercase();
-    let mut n = 0;
-    let mut i = 0;
-    while i + needle.len() <= hay.len() {
-        if hay[i].to_ascii_lowercase() == first
-            && hay[i..i + needle.len()].eq_ignore_ascii_case(needle)
-        {
-            n += 1;
-            if n >= cap {
-                return n;
-            }
-            i += needle.len();
+static MARKERS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+    std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(["message/rfc822", "content-type:"])
+            .ok()
+    });
+
+/// Counts `message/rfc822` and `Content-Type:` occurrences (case-insensitive), each capped.
+fn count_markers(raw: &[u8], cap_nested: usize, cap_parts: usize) -> (usize, usize) {
+    let Some(ac) = MARKERS.as_ref() else {
+        return (0, 0);
+    };
+    let (mut nested, mut parts) = (0, 0);
+    for m in ac.find_iter(raw) {
+        if m.pattern().as_usize() == 0 {
+            nested += 1;
         } else {
-            i += 1;
+            parts += 1;
+        }
+        if nested >= cap_nested || parts >= cap_parts {
+            break;
         }
     }
-    n
+    (nested, parts)
 }
 
 /// Parses `raw`. Messages whose structure is beyond the bounds (thousands of parts, deep
 /// `message/rfc822` nesting) are parsed for headers only; the returned flag says so.
 pub fn parse(raw: &[u8]) -> Option<(Message<'_>, bool)> {
-    let nested = count_ci(raw, b"message/rfc822", MAX_MESSAGE_DEPTH * 8 + 1);
-    let parts = count_ci(raw, b"content-type:", MAX_RAW_PART_MARKERS + 1);
+    let (nested, parts) = count_markers(raw, MAX_MESSAGE_DEPTH * 8 + 1, MAX_RAW_PART_MARKERS + 1);
     if nested > MAX_MESSAGE_DEPTH * 8 || parts > MAX_RAW_PART_MARKERS {
         return MessageParser::default()
             .parse_headers(raw)

@@ -12,10 +12,12 @@ use crate::lexicon::Topic;
 use crate::text::{fold, quote};
 
 static IBAN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b").ok()
+    Regex::new(r"(?-u:\b)[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?(?-u:\b)").ok()
 });
+static GLUED_TOKEN: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"[a-z]([A-Z0-9]{8,16})|([A-Z0-9]{8,16})[a-z]").ok());
 static PHONE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?:\+?\d{1,3}[ .\-]?)?\(?\d{3}\)?[ .\-]\d{3}[ .\-]\d{4}\b|\+\d{2,3}[ \d]{8,14}\d")
+    Regex::new(r"(?:\+?[0-9]{1,3}[ .\-]?)?\(?[0-9]{3}\)?[ .\-][0-9]{3}[ .\-][0-9]{4}(?-u:\b)|\+[0-9]{2,3}[ 0-9]{8,14}[0-9]")
         .ok()
 });
 
@@ -293,6 +295,39 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
             "content.recipient_in_subject",
             format!("the subject quotes the recipient's address ({a})"),
         );
+    }
+
+    // The same random token inserted again and again ("MemIJMXD2EVWLbership"), to break
+    // keyword filters.
+    if let Some(re) = GLUED_TOKEN.as_ref() {
+        let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let plain: String = ctx
+            .mail
+            .text_bodies
+            .iter()
+            .map(|t| crate::text::truncate(t, 100_000))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let hay = format!("{}\n{plain}", crate::text::truncate(&ctx.text, 100_000));
+        for c in re.captures_iter(&hay).take(10_000) {
+            if let Some(m) = c.get(1).or_else(|| c.get(2)) {
+                let t = m.as_str();
+                let digits = t.chars().filter(|c| c.is_ascii_digit()).count();
+                if digits >= 1 && digits <= t.len() - 4 {
+                    *counts.entry(t.to_string()).or_default() += 1;
+                }
+            }
+        }
+        if let Some((t, n)) = counts
+            .into_iter()
+            .filter(|(_, n)| *n >= 3)
+            .max_by_key(|(_, n)| *n)
+        {
+            let d = format!(
+                "the junk token \"{t}\" is glued inside words {n} times to break keyword filters"
+            );
+            ctx.add("content.keyword_breaking", d);
+        }
     }
 
     // Words broken up by invisible characters inside the visible text.

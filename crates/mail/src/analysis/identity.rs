@@ -28,18 +28,56 @@ pub fn brand_owns(brand: &Brand, reg: &str) -> bool {
 /// The brand a display name (or subject) claims, if any.
 pub fn claimed_brand(text: &str) -> Option<(&'static Brand, &'static str)> {
     let f = fold(text);
-    for b in BRANDS {
-        for n in b.names {
-            if contains_word(&f, n) {
-                return Some((b, n));
-            }
+    let (ac, index) = BRAND_NAMES.as_ref()?;
+    let b = f.as_bytes();
+    let mut best: Option<(usize, usize)> = None;
+    for m in ac.find_overlapping_iter(&f) {
+        let (s, e) = (m.start(), m.end());
+        let left = s == 0 || !b[s - 1].is_ascii_alphanumeric();
+        let right = e >= b.len() || !b[e].is_ascii_alphanumeric();
+        if left && right {
+            let at = index[m.pattern().as_usize()];
+            best = Some(best.map_or(at, |x: (usize, usize)| x.min(at)));
         }
     }
-    None
+    best.map(|(bi, ni)| (&BRANDS[bi], BRANDS[bi].names[ni]))
 }
+
+/// Every brand name in one automaton, with (brand index, name index) per pattern: one pass
+/// over a display name instead of one search per name.
+/// (automaton over every brand name, (brand index, name index) per pattern)
+type NameIndex = (aho_corasick::AhoCorasick, Vec<(usize, usize)>);
+
+static BRAND_NAMES: std::sync::LazyLock<Option<NameIndex>> = std::sync::LazyLock::new(|| {
+    let mut pats = Vec::new();
+    let mut index = Vec::new();
+    for (bi, b) in BRANDS.iter().enumerate() {
+        for (ni, n) in b.names.iter().enumerate() {
+            pats.push(*n);
+            index.push((bi, ni));
+        }
+    }
+    aho_corasick::AhoCorasick::new(&pats)
+        .ok()
+        .map(|ac| (ac, index))
+});
+
+/// Distinctive brand tokens in one automaton, as a cheap pre-check for [`brand_token_in`].
+static BRAND_TOKENS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+    std::sync::LazyLock::new(|| {
+        let toks: Vec<&str> = BRANDS
+            .iter()
+            .flat_map(|b| b.tokens.iter().copied())
+            .filter(|t| t.len() >= 5)
+            .collect();
+        aho_corasick::AhoCorasick::new(toks).ok()
+    });
 
 /// A brand whose distinctive token appears inside `host` without the brand owning it.
 pub fn brand_token_in(host: &str) -> Option<&'static Brand> {
+    if BRAND_TOKENS.as_ref().is_some_and(|ac| !ac.is_match(host)) {
+        return None;
+    }
     let reg = registrable_domain(host);
     BRANDS.iter().find(|b| {
         b.tokens
@@ -68,6 +106,59 @@ fn token_at_boundary(host: &str, token: &str) -> bool {
     false
 }
 
+/// The brands' main domains with their labels and confusable skeletons, computed once.
+static BRAND_PROTECTED: std::sync::LazyLock<Vec<(String, String, String)>> =
+    std::sync::LazyLock::new(|| {
+        BRANDS
+            .iter()
+            .filter_map(|b| b.domains.first())
+            .map(|d| {
+                let reg = registrable_domain(d);
+                let label = domain_label(&reg).to_string();
+                let sk = skeleton_of(&label);
+                (reg, label, sk)
+            })
+            .collect()
+    });
+
+/// Lookalike of a well-known brand's main domain (see [`lookalike_of`]).
+pub fn lookalike_of_brand(reg: &str) -> Option<String> {
+    let label = domain_label(reg);
+    if label.len() < 4 {
+        return None;
+    }
+    let sk = skeleton_of(label);
+    for (p_reg, pl, psk) in BRAND_PROTECTED.iter() {
+        if p_reg == reg || pl.len() < 4 || pl == label {
+            continue;
+        }
+        if *psk == sk {
+            return Some(p_reg.clone());
+        }
+        let limit = if pl.len() >= 8 {
+            2
+        } else if pl.len() >= 5 {
+            1
+        } else {
+            0
+        };
+        // Lengths further apart than the limit cannot be within it, and typo-squats keep the
+        // first or the last letter: skip the costly distance otherwise.
+        if limit == 0
+            || label.len().abs_diff(pl.len()) > limit
+            || (label.as_bytes().first() != pl.as_bytes().first()
+                && label.as_bytes().last() != pl.as_bytes().last())
+        {
+            continue;
+        }
+        let d = damerau_levenshtein(label, pl);
+        if d > 0 && d <= limit {
+            return Some(p_reg.clone());
+        }
+    }
+    None
+}
+
 /// Lookalike of a protected domain: same confusable skeleton, or one or two edits away.
 pub fn lookalike_of<'d>(reg: &str, protected: impl Iterator<Item = &'d str>) -> Option<String> {
     let label = domain_label(reg);
@@ -87,7 +178,6 @@ pub fn lookalike_of<'d>(reg: &str, protected: impl Iterator<Item = &'d str>) -> 
         if skeleton_of(pl) == sk {
             return Some(p_reg);
         }
-        let d = damerau_levenshtein(label, pl);
         let limit = if pl.len() >= 8 {
             2
         } else if pl.len() >= 5 {
@@ -95,6 +185,16 @@ pub fn lookalike_of<'d>(reg: &str, protected: impl Iterator<Item = &'d str>) -> 
         } else {
             0
         };
+        // Lengths further apart than the limit cannot be within it, and typo-squats keep the
+        // first or the last letter: skip the costly distance otherwise.
+        if limit == 0
+            || label.len().abs_diff(pl.len()) > limit
+            || (label.as_bytes().first() != pl.as_bytes().first()
+                && label.as_bytes().last() != pl.as_bytes().last())
+        {
+            continue;
+        }
+        let d = damerau_levenshtein(label, pl);
         if d > 0 && d <= limit {
             return Some(p_reg);
         }
@@ -435,9 +535,7 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
                 "identity.lookalike_partner_domain",
                 format!("the sender's domain {reg} imitates the partner domain {p}"),
             );
-        } else if let Some(b) =
-            lookalike_of(&reg, BRANDS.iter().flat_map(|b| b.domains.first().copied()))
-        {
+        } else if let Some(b) = lookalike_of_brand(&reg) {
             ctx.add(
                 "identity.lookalike_brand_domain",
                 format!("the sender's domain {reg} imitates {b}"),
@@ -456,6 +554,18 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
             format!(
                 "the sender's domain {} borrows the name {} but does not belong to it",
                 from.domain, b.name
+            ),
+        );
+    }
+    if super::links::FREE_HOSTING
+        .iter()
+        .any(|d| from.domain == *d || from.domain.ends_with(&format!(".{d}")))
+    {
+        ctx.add(
+            "identity.sender_free_hosting",
+            format!(
+                "the mail comes from a free hosting platform's domain ({})",
+                from.domain
             ),
         );
     }

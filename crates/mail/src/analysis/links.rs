@@ -4,7 +4,7 @@
 
 use url::Url;
 
-use super::identity::{brand_token_in, lookalike_of};
+use super::identity::{brand_token_in, lookalike_of_brand};
 use crate::context::Ctx;
 use crate::text::{quote, registrable_domain};
 
@@ -45,7 +45,7 @@ const SHORTENERS: &[&str] = &[
     "linktr.ee",
 ];
 
-const FREE_HOSTING: &[&str] = &[
+pub const FREE_HOSTING: &[&str] = &[
     "firebaseapp.com",
     "web.app",
     "weebly.com",
@@ -127,6 +127,8 @@ const FILE_SHARE: &[&str] = &[
     "zippyshare.com",
 ];
 
+/// Top-level domains with the highest abuse rates in public reports (Spamhaus, Interisle):
+/// cheap, bulk-registered, throw-away. Broad business endings (.pro, .club, .life...) are left out.
 pub const SUSPICIOUS_TLDS: &[&str] = &[
     "click",
     "shop",
@@ -155,9 +157,6 @@ pub const SUSPICIOUS_TLDS: &[&str] = &[
     "work",
     "site",
     "store",
-    "fun",
-    "space",
-    "website",
     "pw",
     "cam",
     "bond",
@@ -186,25 +185,7 @@ pub const SUSPICIOUS_TLDS: &[&str] = &[
     "accountant",
     "cricket",
     "science",
-    "kim",
-    "country",
-    "surf",
-    "link",
-    "tokyo",
-    "casa",
-    "uno",
-    "pics",
-    "help",
-    "support",
-    "digital",
-    "life",
-    "world",
-    "today",
-    "vip",
-    "pro",
-    "club",
     "su",
-    "ru.com",
 ];
 
 /// The host of a URL, lower-cased (None for mailto:, tel:, cid:, fragments, junk).
@@ -272,15 +253,21 @@ fn embedded_target(u: &Url) -> Option<String> {
 
 /// Follows Safe Links and redirectors embedded in a URL (up to three levels), offline.
 pub fn unwrap_url(u: &str) -> String {
-    let mut cur = u.trim().to_string();
+    unwrap_chain(u).pop().unwrap_or_default()
+}
+
+/// The URL and every URL embedded in it, outermost first (at most four).
+pub fn unwrap_chain(u: &str) -> Vec<String> {
+    let mut chain = vec![u.trim().to_string()];
     for _ in 0..3 {
-        let Ok(parsed) = Url::parse(&cur) else { break };
+        let Some(cur) = chain.last() else { break };
+        let Ok(parsed) = Url::parse(cur) else { break };
         match embedded_target(&parsed) {
-            Some(t) if t != cur => cur = t,
+            Some(t) if !chain.contains(&t) => chain.push(t),
             _ => break,
         }
     }
-    cur
+    chain
 }
 
 fn is_safelinks(host: &str) -> bool {
@@ -290,30 +277,44 @@ fn is_safelinks(host: &str) -> bool {
 }
 
 pub fn analyze(ctx: &mut Ctx<'_>) {
-    let links = ctx.links.clone();
+    // Every URL embedded in a link (redirectors, Safe Links) is judged as well as the link.
+    let mut links = Vec::new();
+    let originals = ctx.links.clone();
+    for l in &originals {
+        let chain = unwrap_chain(&l.url);
+        if let (Some(first), Some(last)) = (chain.first(), chain.last())
+            && let (Some(w), Some(t)) = (host_of(first), host_of(last))
+            && chain.len() > 1
+            && !is_safelinks(&w)
+            && registrable_domain(&w) != registrable_domain(&t)
+        {
+            let where_ = l.source.words();
+            ctx.add(
+                "links.redirector",
+                format!("a link {where_} passes through {w} to reach {}", quote(&t)),
+            );
+        }
+        for (i, u) in chain.into_iter().enumerate() {
+            let wrapper = i == 0 && host_of(&u).is_some_and(|h| is_safelinks(&h));
+            if !wrapper {
+                links.push(crate::context::Link {
+                    url: u,
+                    text: None,
+                    source: l.source,
+                });
+            }
+        }
+    }
     let mut flagged_hosts = 0usize;
+    let mut seen_hosts = std::collections::HashSet::new();
     for l in &links {
-        let Some(wrapper_host) = host_of(&l.url) else {
+        let Some(host) = host_of(&l.url) else {
             continue;
         };
-        let target = unwrap_url(&l.url);
-        let host = host_of(&target).unwrap_or_else(|| wrapper_host.clone());
+        let target = l.url.clone();
         let reg = registrable_domain(&host);
         let where_ = l.source.words();
         let before = ctx.hits.len();
-        if target != l.url.trim()
-            && !is_safelinks(&wrapper_host)
-            && registrable_domain(&wrapper_host) != reg
-        {
-            ctx.add(
-                "links.redirector",
-                format!(
-                    "a link {where_} passes through {} to reach {}",
-                    wrapper_host,
-                    quote(&host)
-                ),
-            );
-        }
         if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
             ctx.add(
                 "links.ip_literal",
@@ -354,7 +355,9 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
         if SUSPICIOUS_TLDS.contains(&tld) {
             ctx.add("links.suspicious_tld", format!("a link {where_} uses the .{tld} domain ending, common in throw-away sites ({host})"));
         }
-        if let Some(b) = brand_token_in(&host) {
+        // Brand and look-alike checks are the costly ones: once per host.
+        let first_time = seen_hosts.insert(host.clone());
+        if first_time && let Some(b) = brand_token_in(&host) {
             ctx.add(
                 "links.brand_in_host",
                 format!(
@@ -362,12 +365,7 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
                     b.name
                 ),
             );
-        } else if let Some(b) = lookalike_of(
-            &reg,
-            super::brands::BRANDS
-                .iter()
-                .flat_map(|b| b.domains.first().copied()),
-        ) {
+        } else if first_time && let Some(b) = lookalike_of_brand(&reg) {
             ctx.add(
                 "links.lookalike_host",
                 format!("a link {where_} goes to {reg}, a look-alike of {b}"),
