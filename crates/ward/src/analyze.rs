@@ -12,8 +12,20 @@ use crate::config::AnalysisSection;
 
 /// Job titles whose holders are worth impersonating (CEO fraud targets their names).
 const VIP_TITLES: &[&str] = &[
-    "chief", "ceo", "cfo", "coo", "cto", "ciso", "president", "founder", "owner", "managing director",
-    "director", "treasurer", "controller", "head of",
+    "chief",
+    "ceo",
+    "cfo",
+    "coo",
+    "cto",
+    "ciso",
+    "president",
+    "founder",
+    "owner",
+    "managing director",
+    "director",
+    "treasurer",
+    "controller",
+    "head of",
 ];
 
 /// Builds the analyzer context from the directory: accepted domains (the users' mail domains)
@@ -37,7 +49,12 @@ pub fn analyzer_config(users: &[User], analysis: &AnalysisSection) -> AnalyzerCo
         .filter_map(|u| {
             Some(Vip {
                 name: u.display_name.clone()?,
-                addresses: u.mail.iter().cloned().chain(std::iter::once(u.upn.clone())).collect(),
+                addresses: u
+                    .mail
+                    .iter()
+                    .cloned()
+                    .chain(std::iter::once(u.upn.clone()))
+                    .collect(),
             })
         })
         .collect();
@@ -78,8 +95,11 @@ pub async fn for_tenant(
     tenant_id: &str,
     analysis: &AnalysisSection,
 ) -> Result<Arc<MailStage>> {
-    let users = store.list_users(tenant_id).await.context("cannot read the directory from the store")?;
-    let analyzer =
-        Analyzer::new(analyzer_config(&users, analysis)).context("cannot load the mail analysis rules")?;
+    let users = store
+        .list_users(tenant_id)
+        .await
+        .context("cannot read the directory from the store")?;
+    let analyzer = Analyzer::new(analyzer_config(&users, analysis))
+        .context("cannot load the mail analysis rules")?;
     Ok(Arc::new(MailStage(analyzer)))
 }

@@ -156,7 +156,9 @@ impl Config {
     /// Loads `path` (or the default path, which may be absent) and applies the environment.
     pub fn load(path: Option<&Path>, database_flag: Option<&str>) -> Result<Self> {
         let explicit = path.is_some();
-        let path = path.map(Path::to_path_buf).unwrap_or_else(default_config_path);
+        let path = path
+            .map(Path::to_path_buf)
+            .unwrap_or_else(default_config_path);
         let (file, found) = match std::fs::read_to_string(&path) {
             Ok(text) => {
                 let file: FileConfig = toml::from_str(&text).with_context(|| {
@@ -202,9 +204,8 @@ impl Config {
             .map(PathBuf::from)
             .or_else(|| t.certificate.clone());
         let credential = if let Some(cert_path) = certificate {
-            let certificate_pem = std::fs::read_to_string(&cert_path).with_context(|| {
-                format!("cannot read the certificate {}", cert_path.display())
-            })?;
+            let certificate_pem = std::fs::read_to_string(&cert_path)
+                .with_context(|| format!("cannot read the certificate {}", cert_path.display()))?;
             let private_key_pem = match env("WARD_PRIVATE_KEY") {
                 Some(pem) => pem,
                 None => {
@@ -361,7 +362,12 @@ mod tests {
     #[test]
     fn unknown_keys_are_errors() {
         let dir = tempfile::tempdir().unwrap();
-        let cfg = write(dir.path(), "ward.toml", "[tenant]\nclient_secret = \"x\"\n", 0o644);
+        let cfg = write(
+            dir.path(),
+            "ward.toml",
+            "[tenant]\nclient_secret = \"x\"\n",
+            0o644,
+        );
         let err = Config::load(Some(&cfg), None).unwrap_err();
         assert!(format!("{err:#}").contains("not a valid Ward configuration"));
     }

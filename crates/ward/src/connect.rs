@@ -41,7 +41,10 @@ pub fn run(args: ConnectArgs) -> Result<ExitCode> {
     if args.format == "json" {
         println!("{}", serde_json::to_string_pretty(&statuses)?);
     } else {
-        println!("Connected to tenant {} as application {}.\n", tenant.tenant_id, tenant.client_id);
+        println!(
+            "Connected to tenant {} as application {}.\n",
+            tenant.tenant_id, tenant.client_id
+        );
         for s in &statuses {
             let mark = match s.status {
                 "granted" => "granted  ",
@@ -63,15 +66,18 @@ pub fn run(args: ConnectArgs) -> Result<ExitCode> {
             );
         }
     }
-    Ok(if missing == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if missing == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Gets a token for each resource and compares its `roles` claim with the permission table.
 pub async fn check(client: &ward_graph::GraphClient) -> Result<Vec<PermissionStatus>> {
-    let graph = client
-        .token_roles(Resource::Graph)
-        .await
-        .context("cannot get a Microsoft Graph token (check the tenant id, client id and credential)")?;
+    let graph = client.token_roles(Resource::Graph).await.context(
+        "cannot get a Microsoft Graph token (check the tenant id, client id and credential)",
+    )?;
     let manage = client
         .token_roles(Resource::Management)
         .await
@@ -85,12 +91,19 @@ pub async fn check(client: &ward_graph::GraphClient) -> Result<Vec<PermissionSta
             };
             let status = match p.kind {
                 PermissionType::Delegated => "delegated",
-                PermissionType::Application if roles.iter().any(|r| r.eq_ignore_ascii_case(p.identifier)) => {
+                PermissionType::Application
+                    if roles.iter().any(|r| r.eq_ignore_ascii_case(p.identifier)) =>
+                {
                     "granted"
                 }
                 PermissionType::Application => "missing",
             };
-            PermissionStatus { permission: p.identifier, display: p.display, status, without_it: p.without_it }
+            PermissionStatus {
+                permission: p.identifier,
+                display: p.display,
+                status,
+                without_it: p.without_it,
+            }
         })
         .collect())
 }

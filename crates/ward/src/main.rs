@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 mod analyze;
 mod config;
 mod connect;
+mod demo;
+mod detect;
 mod hunt;
 mod progress;
 mod scan;
@@ -25,6 +27,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run Ward end to end against the simulated tenant and report what it caught.
+    Demo(demo::DemoArgs),
     /// Check the credentials and show which of the 14 permissions are granted.
     Connect(connect::ConnectArgs),
     /// Sync the configured tenant into the store (first or incremental; resumable).
@@ -35,6 +39,15 @@ enum Command {
     Scan(scan::ScanArgs),
     /// Analyze audit and sign-in event files offline and print alerts and incidents.
     Hunt(hunt::HuntArgs),
+    /// Detection rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Run every mail rule's samples (built-in pack plus the given rule files or folders).
+    Test(scan::RulesTestArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,11 +60,13 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => demo::run(args),
         Command::Connect(args) => connect::run(args),
         Command::Sync(args) => sync::run(args),
         Command::Sim(args) => sim::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Hunt(args) => hunt::run(args),
+        Command::Rules(RulesCommand::Test(args)) => scan::run_rules_test(args),
     };
     match result {
         Ok(code) => code,

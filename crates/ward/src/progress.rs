@@ -19,7 +19,10 @@ impl Bars {
         } else {
             ProgressDrawTarget::hidden()
         };
-        Self { multi: MultiProgress::with_draw_target(target), bars: Mutex::new(HashMap::new()) }
+        Self {
+            multi: MultiProgress::with_draw_target(target),
+            bars: Mutex::new(HashMap::new()),
+        }
     }
 }
 

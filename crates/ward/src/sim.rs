@@ -69,11 +69,16 @@ pub struct Registration {
 /// Generates Ward's app registration: a fresh self-signed certificate (the private key never
 /// leaves this process and the files it writes) and every application role.
 pub fn registration() -> Result<Registration> {
-    let cert = ward_graph::generate_self_signed_cert("ward-sim", 30).context("cannot generate a certificate")?;
+    let cert = ward_graph::generate_self_signed_cert("ward-sim", 30)
+        .context("cannot generate a certificate")?;
     let mut app = RegisteredApp::ward_default();
     app.secret = None;
     app.certificate = Some(cert.cert_pem.clone().into_bytes());
-    Ok(Registration { app, cert_pem: cert.cert_pem, key_pem: cert.key_pem })
+    Ok(Registration {
+        app,
+        cert_pem: cert.cert_pem,
+        key_pem: cert.key_pem,
+    })
 }
 
 pub fn scenario_config(args: &SimArgs) -> ScenarioConfig {
@@ -91,7 +96,12 @@ pub fn scenario_config(args: &SimArgs) -> ScenarioConfig {
 }
 
 pub fn sim_config(args: &SimArgs, app: RegisteredApp) -> SimConfig {
-    let mut cfg = SimConfig { bind: args.listen, apps: vec![app], live_speed: args.speed, ..SimConfig::default() };
+    let mut cfg = SimConfig {
+        bind: args.listen,
+        apps: vec![app],
+        live_speed: args.speed,
+        ..SimConfig::default()
+    };
     cfg.audit_lag = Duration::from_secs_f64(args.audit_lag.max(0.0));
     cfg.audit_lag_jitter = cfg.audit_lag / 2;
     cfg.faults.p_429 = args.fault_429;
@@ -104,11 +114,17 @@ pub fn sim_config(args: &SimArgs, app: RegisteredApp) -> SimConfig {
 }
 
 /// Writes `ward.toml`, `ward-cert.pem` and `ward-key.pem` (mode 600) into `dir`.
-pub fn write_config(dir: &Path, sim: &SimHandle, reg: &Registration, database: Option<&str>) -> Result<PathBuf> {
+pub fn write_config(
+    dir: &Path,
+    sim: &SimHandle,
+    reg: &Registration,
+    database: Option<&str>,
+) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let cert = dir.join("ward-cert.pem");
     let key = dir.join("ward-key.pem");
-    std::fs::write(&cert, &reg.cert_pem).with_context(|| format!("cannot write {}", cert.display()))?;
+    std::fs::write(&cert, &reg.cert_pem)
+        .with_context(|| format!("cannot write {}", cert.display()))?;
     write_private(&key, reg.key_pem.expose_secret())?;
     let base = sim.base_url();
     let mut toml = format!(
@@ -137,8 +153,11 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).with_context(|| format!("cannot write {}", path.display()))?;
-    f.write_all(text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 pub fn run(args: SimArgs) -> Result<ExitCode> {
@@ -154,13 +173,19 @@ pub fn run(args: SimArgs) -> Result<ExitCode> {
         let sim = Simulator::start(sim_config(&args, reg.app.clone()), seed)
             .await
             .context("cannot start the simulated tenant")?;
-        println!("simulated tenant {} ({users} users) at {}", sim.tenant_id(), sim.base_url());
+        println!(
+            "simulated tenant {} ({users} users) at {}",
+            sim.tenant_id(),
+            sim.base_url()
+        );
         if let Some(dir) = &args.write_config {
             let path = write_config(dir, &sim, &reg, None)?;
             println!("wrote {} — try: ward connect --config {0}", path.display());
         }
         println!("press Ctrl-C to stop");
-        tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot wait for Ctrl-C")?;
         sim.shutdown().await;
         Ok(ExitCode::SUCCESS)
     })

@@ -64,7 +64,12 @@ pub async fn sync_tenant(
     analysis: &crate::config::AnalysisSection,
 ) -> Result<SyncSummary> {
     let progress = Arc::new(crate::progress::Bars::new());
-    let directory_only = SyncOptions { mail: false, state: false, events: false, ..opts.clone() };
+    let directory_only = SyncOptions {
+        mail: false,
+        state: false,
+        events: false,
+        ..opts.clone()
+    };
     let resume = "sync failed; run `ward sync` again to resume where it stopped";
     Syncer::new(client.clone(), store.clone())
         .with_progress(progress.clone())

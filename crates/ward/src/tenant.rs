@@ -1,7 +1,9 @@
 //! Turning the configuration into a connected client and store.
 
 use anyhow::{Context, Result};
-use ward_graph::{AssertionAlg, CertificateCredential, ClientConfig, Credential, Endpoints, GraphClient};
+use ward_graph::{
+    AssertionAlg, CertificateCredential, ClientConfig, Credential, Endpoints, GraphClient,
+};
 use ward_store::Store;
 
 use crate::config::{CredentialConfig, SyncSection, TenantConfig};
@@ -10,19 +12,28 @@ use crate::config::{CredentialConfig, SyncSection, TenantConfig};
 pub fn client(t: &TenantConfig, sync: &SyncSection) -> Result<GraphClient> {
     let credential = match &t.credential {
         CredentialConfig::Secret(s) => Credential::Secret(s.clone()),
-        CredentialConfig::Certificate { certificate_pem, private_key_pem, pss } => {
-            let alg = if *pss { AssertionAlg::Ps256X5tS256 } else { AssertionAlg::Rs256X5t };
+        CredentialConfig::Certificate {
+            certificate_pem,
+            private_key_pem,
+            pss,
+        } => {
+            let alg = if *pss {
+                AssertionAlg::Ps256X5tS256
+            } else {
+                AssertionAlg::Rs256X5t
+            };
             Credential::Certificate(
                 CertificateCredential::from_pem(private_key_pem, certificate_pem, alg)
                     .context("the configured certificate or private key cannot be used")?,
             )
         }
     };
-    let mut cfg = ClientConfig::new(&t.tenant_id, &t.client_id, credential).with_endpoints(Endpoints {
-        login: t.login.clone(),
-        graph: t.graph.clone(),
-        manage: t.manage.clone(),
-    });
+    let mut cfg =
+        ClientConfig::new(&t.tenant_id, &t.client_id, credential).with_endpoints(Endpoints {
+            login: t.login.clone(),
+            graph: t.graph.clone(),
+            manage: t.manage.clone(),
+        });
     cfg.publisher_identifier = Some(t.publisher_identifier.clone());
     if let Some(n) = sync.mailbox_concurrency {
         // Microsoft rejects a fifth concurrent request per mailbox: never go above 4.
@@ -36,7 +47,9 @@ pub fn client(t: &TenantConfig, sync: &SyncSection) -> Result<GraphClient> {
 
 /// Opens (creating and migrating if needed) the store.
 pub async fn store(location: &str) -> Result<Store> {
-    Store::connect(location).await.with_context(|| format!("cannot open the store {}", redact(location)))
+    Store::connect(location)
+        .await
+        .with_context(|| format!("cannot open the store {}", redact(location)))
 }
 
 /// A database location with any password hidden, for messages.

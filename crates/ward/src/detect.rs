@@ -1,0 +1,244 @@
+//! The detect stage: turns what a sync stored into findings and incidents.
+//!
+//! Mail: every new message was analysed on its way in; flagged ones become findings, grouped
+//! by `internetMessageId` into campaigns. Identity: new sign-in and audit events go through the
+//! identity detector in time order, and changed snapshots (inbox rules, MFA methods, apps)
+//! through the state-diff sensors; the correlator groups both into one incident per user.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::Value;
+use ward_identity::{Correlator, Detector, DetectorConfig, GeoConfig, Incident};
+use ward_ingest::SyncSummary;
+use ward_store::{EventKind, Finding, MessageKey, SnapshotKind, Store};
+
+/// A flagged message, first time Ward saw it flagged.
+#[derive(Debug, Clone)]
+pub struct FlaggedMail {
+    pub internet_message_id: String,
+    pub mailboxes: Vec<String>,
+    pub verdict: String,
+    pub first_flagged: DateTime<Utc>,
+}
+
+pub struct DetectStage {
+    store: Store,
+    tenant: String,
+    detector: Detector,
+    correlator: Correlator,
+    seen_events: HashSet<String>,
+    watermark: Option<DateTime<Utc>>,
+    /// User id → UPN (lower-case), the key incidents are filed under.
+    upn_of: HashMap<String, String>,
+    /// Flagged mail by internetMessageId.
+    pub flagged: BTreeMap<String, FlaggedMail>,
+    /// When Ward first saw an incident for a user (wall clock).
+    pub incident_seen: BTreeMap<String, DateTime<Utc>>,
+}
+
+/// Where GeoIP data is looked for: the config, `$WARD_GEOIP_DIR`, then `./.ward/geoip`.
+pub fn geoip_dir(configured: Option<&PathBuf>) -> Option<PathBuf> {
+    configured
+        .cloned()
+        .or_else(|| std::env::var_os("WARD_GEOIP_DIR").map(PathBuf::from))
+        .or_else(|| Some(PathBuf::from(".ward/geoip")))
+        .filter(|d| d.join("country.mmdb").exists())
+}
+
+impl DetectStage {
+    pub async fn new(store: Store, tenant: &str, geoip: Option<PathBuf>) -> Result<Self> {
+        let users = store
+            .list_users(tenant)
+            .await
+            .context("cannot read the directory")?;
+        let mut domains: Vec<String> = users
+            .iter()
+            .filter_map(|u| u.upn.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()))
+            .collect();
+        domains.sort();
+        domains.dedup();
+        let detector = Detector::new(DetectorConfig {
+            geoip: geoip.map(|d| GeoConfig::from_dir(&d)),
+            internal_domains: domains,
+            ..DetectorConfig::default()
+        })
+        .context("cannot start the identity detector")?;
+        Ok(Self {
+            store,
+            tenant: tenant.to_owned(),
+            detector,
+            correlator: Correlator::default(),
+            seen_events: HashSet::new(),
+            watermark: None,
+            upn_of: users
+                .into_iter()
+                .map(|u| (u.id, u.upn.to_ascii_lowercase()))
+                .collect(),
+            flagged: BTreeMap::new(),
+            incident_seen: BTreeMap::new(),
+        })
+    }
+
+    /// The key incidents are filed under for a user id (its lower-case UPN), or the id itself.
+    pub fn subject_of(&self, user_id: &str) -> String {
+        self.upn_of
+            .get(user_id)
+            .cloned()
+            .unwrap_or_else(|| user_id.to_ascii_lowercase())
+    }
+
+    pub fn incidents(&self) -> Vec<Incident> {
+        self.correlator.incidents()
+    }
+
+    /// Processes what one sync run added.
+    pub async fn process(&mut self, summary: &SyncSummary) -> Result<()> {
+        self.mail(summary).await?;
+        self.events().await?;
+        self.state(summary).await?;
+        let now = Utc::now();
+        for inc in self.correlator.incidents() {
+            self.incident_seen.entry(inc.user.clone()).or_insert(now);
+        }
+        Ok(())
+    }
+
+    async fn mail(&mut self, summary: &SyncSummary) -> Result<()> {
+        let now = Utc::now();
+        for (mailbox, graph_id) in &summary.new_messages {
+            let key = MessageKey {
+                tenant_id: self.tenant.clone(),
+                mailbox_id: mailbox.clone(),
+                graph_id: graph_id.clone(),
+            };
+            let Some(analysis) = self.store.get_analysis(&key).await? else {
+                continue;
+            };
+            if analysis.verdict != "malicious" && analysis.verdict != "suspicious" {
+                continue;
+            }
+            let Some(message) = self.store.get_message(&key).await? else {
+                continue;
+            };
+            let imid = message
+                .internet_message_id
+                .clone()
+                .unwrap_or_else(|| graph_id.clone());
+            self.store
+                .insert_finding(&Finding {
+                    tenant_id: self.tenant.clone(),
+                    id: format!("mail:{mailbox}:{graph_id}"),
+                    kind: format!("mail_{}", analysis.verdict),
+                    user_id: Some(mailbox.clone()),
+                    mailbox_id: Some(mailbox.clone()),
+                    graph_id: Some(graph_id.clone()),
+                    score: analysis.score,
+                    evidence: serde_json::json!({
+                        "internet_message_id": imid,
+                        "categories": analysis.categories,
+                        "signals": analysis.signals,
+                    }),
+                    time: now,
+                })
+                .await?;
+            let entry = self
+                .flagged
+                .entry(imid.clone())
+                .or_insert_with(|| FlaggedMail {
+                    internet_message_id: imid,
+                    mailboxes: vec![],
+                    verdict: analysis.verdict.clone(),
+                    first_flagged: now,
+                });
+            entry.mailboxes.push(mailbox.clone());
+            if analysis.verdict == "malicious" {
+                entry.verdict = analysis.verdict.clone();
+            }
+        }
+        Ok(())
+    }
+
+    /// New sign-ins and audit events, oldest first. The audit stream delivers late, so the
+    /// window reaches back two hours behind the newest event seen; ids already seen are skipped.
+    async fn events(&mut self) -> Result<()> {
+        let from = self
+            .watermark
+            .map(|w| w - Duration::hours(2))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let to = Utc::now() + Duration::days(1);
+        let mut batch = Vec::new();
+        for kind in [EventKind::SignIn, EventKind::Audit] {
+            batch.extend(
+                self.store
+                    .events_between(&self.tenant, kind, from, to, 1_000_000)
+                    .await?,
+            );
+        }
+        batch.retain(|e| {
+            self.seen_events
+                .insert(format!("{}:{}", e.kind.as_str(), e.id))
+        });
+        batch.sort_by_key(|e| e.time);
+        for stored in batch {
+            self.watermark = self.watermark.max(Some(stored.time));
+            let Ok(event) = ward_identity::parse_value(&stored.raw) else {
+                continue;
+            };
+            let hits = self.detector.observe(&event);
+            if !hits.is_empty() {
+                self.correlator.add(&event, &hits);
+            }
+        }
+        Ok(())
+    }
+
+    /// Diffs every snapshot that changed in this run against the one before it.
+    async fn state(&mut self, summary: &SyncSummary) -> Result<()> {
+        let now = Utc::now();
+        for (kind_name, objects) in &summary.changed {
+            let kind = match kind_name.as_str() {
+                "inbox_rules" => SnapshotKind::InboxRules,
+                "auth_methods" => SnapshotKind::AuthMethods,
+                _ => SnapshotKind::App,
+            };
+            for object in objects {
+                let snaps = self
+                    .store
+                    .recent_snapshots(&self.tenant, kind, object, 2)
+                    .await?;
+                let [after, before] = snaps.as_slice() else {
+                    continue;
+                };
+                let list = |v: &Value| v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]);
+                let (b, a) = (list(&before.data), list(&after.data));
+                let user = self
+                    .upn_of
+                    .get(object)
+                    .cloned()
+                    .unwrap_or_else(|| object.clone());
+                let hits = match kind {
+                    SnapshotKind::InboxRules => ward_identity::diff_inbox_rules(&user, &b, &a),
+                    SnapshotKind::AuthMethods => ward_identity::diff_auth_methods(&user, &b, &a),
+                    SnapshotKind::App => ward_identity::diff_apps(&b, &a),
+                };
+                if hits.is_empty() {
+                    continue;
+                }
+                let evidence = serde_json::json!({"source": "state-diff", "snapshot": kind.as_str(), "object": object,
+                    "versions": [before.version, after.version]});
+                // App changes are not a user's: file them under the app.
+                let subject = if kind == SnapshotKind::App {
+                    object.clone()
+                } else {
+                    user
+                };
+                self.correlator
+                    .add_hits(&subject, Some(now), &hits, evidence);
+            }
+        }
+        Ok(())
+    }
+}
