@@ -107,3 +107,55 @@ pub async fn check(client: &ward_graph::GraphClient) -> Result<Vec<PermissionSta
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use ward_graph::{ClientConfig, Credential, Endpoints, GraphClient};
+    use ward_sim::testkit::SeedBuilder;
+    use ward_sim::{RegisteredApp, SimConfig, Simulator};
+
+    /// A tenant that granted all but two permissions: exactly those two are reported missing.
+    #[tokio::test]
+    async fn names_exactly_the_missing_permissions() {
+        let mut app = RegisteredApp::ward_default();
+        app.roles
+            .retain(|r| r != "MailboxSettings.ReadWrite" && r != "ActivityFeed.Read");
+        let sim = Simulator::start(
+            SimConfig {
+                apps: vec![app.clone()],
+                ..SimConfig::fast_test()
+            },
+            SeedBuilder::new(2, 1).build(),
+        )
+        .await
+        .expect("sim");
+        let cfg = ClientConfig::new(
+            sim.tenant_id(),
+            app.client_id,
+            Credential::secret(app.secret.unwrap_or_default()),
+        )
+        .with_endpoints(Endpoints::single(sim.base_url()));
+        let client = GraphClient::new(cfg).expect("client");
+        let statuses = super::check(&client).await.expect("check");
+        let missing: Vec<&str> = statuses
+            .iter()
+            .filter(|s| s.status == "missing")
+            .map(|s| s.permission)
+            .collect();
+        assert_eq!(
+            missing,
+            vec!["MailboxSettings.ReadWrite", "ActivityFeed.Read"]
+        );
+        assert_eq!(statuses.len(), 14);
+        assert_eq!(
+            statuses.iter().filter(|s| s.status == "granted").count(),
+            11
+        );
+        assert!(
+            statuses
+                .iter()
+                .any(|s| s.permission == "User.Read" && s.status == "delegated")
+        );
+        sim.shutdown().await;
+    }
+}

@@ -1,0 +1,57 @@
+//! `ward demo --headless --report json`, run the way a user runs it.
+
+use std::process::Command;
+
+#[test]
+fn headless_demo_prints_one_report_and_detects_every_scenario() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ward"))
+        .args([
+            "demo",
+            "--headless",
+            "--report",
+            "json",
+            "--users",
+            "20",
+            "--speed",
+            "3",
+            "--history-days",
+            "2",
+        ])
+        .output()
+        .expect("run ward demo");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "ward demo failed: {stderr}");
+    let stdout = String::from_utf8(out.stdout).expect("utf-8 stdout");
+    // Only the JSON object on stdout.
+    let report: serde_json::Value =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(stdout.trim().lines().count(), 1);
+    let scenarios = report["scenarios"].as_array().expect("scenarios");
+    assert_eq!(scenarios.len(), 7, "{report}");
+    for s in scenarios {
+        for key in [
+            "id",
+            "kind",
+            "detected",
+            "contained",
+            "detect_ms",
+            "contain_ms",
+        ] {
+            assert!(s.get(key).is_some(), "{key} missing in {s}");
+        }
+        assert_eq!(s["detected"], true, "not detected: {s}\n{report:#}");
+    }
+    for key in [
+        "false_incidents",
+        "messages_analyzed",
+        "graph_requests",
+        "throttled_responses",
+    ] {
+        assert!(report[key].is_u64(), "{key} in {report}");
+    }
+    assert_eq!(report["false_incidents"], 0, "{report:#}");
+    assert!(
+        report["messages_analyzed"].as_u64().unwrap_or(0) > 100,
+        "{report}"
+    );
+}
