@@ -125,6 +125,7 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
         history_days: args.history_days,
         messages_per_day: 6.0,
         no_attacks: false,
+        no_live: false,
         speed: args.speed,
         audit_lag: 5.0,
         write_config: None,

@@ -30,6 +30,9 @@ pub struct SimArgs {
     /// Do not inject the attack scenarios.
     #[arg(long)]
     pub no_attacks: bool,
+    /// Do not play the live timeline (attacks and background traffic): the tenant stays as seeded.
+    #[arg(long)]
+    pub no_live: bool,
     /// Live timeline speed (1 = real time).
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
@@ -102,6 +105,7 @@ pub fn sim_config(args: &SimArgs, app: RegisteredApp) -> SimConfig {
         live_speed: args.speed,
         ..SimConfig::default()
     };
+    cfg.play_timeline = !args.no_live;
     cfg.audit_lag = Duration::from_secs_f64(args.audit_lag.max(0.0));
     cfg.audit_lag_jitter = cfg.audit_lag / 2;
     cfg.faults.p_429 = args.fault_429;
