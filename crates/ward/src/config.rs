@@ -92,12 +92,11 @@ pub struct SyncSection {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // read by the detect stage
 pub struct GeoipSection {
-    /// An MMDB file mapping IPs to countries (GeoLite2, DB-IP Lite, ip-location-db…).
-    pub country_mmdb: Option<PathBuf>,
-    /// A folder with `asn-ipv4.csv` / `asn-ipv6.csv` (range, AS number, organisation).
-    pub asn_dir: Option<PathBuf>,
+    /// A folder with `country.mmdb` (any MMDB mapping IPs to countries: GeoLite2, DB-IP Lite,
+    /// ip-location-db…) and optionally `asn-ipv4.csv` / `asn-ipv6.csv` (range, AS number,
+    /// organisation). `scripts/fetch-geoip` fills one. Or `WARD_GEOIP_DIR`.
+    pub dir: Option<PathBuf>,
 }
 
 /// How Ward proves who it is to the identity platform.

@@ -7,7 +7,6 @@
 //! whether and how fast Ward detected it. Response (containment) is not built yet, so every
 //! scenario reports `contained: false` — honestly.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -192,15 +191,7 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
     let mut detect = DetectStage::new(
         store.clone(),
         &tenant.tenant_id,
-        crate::detect::geoip_dir(
-            config
-                .file
-                .geoip
-                .country_mmdb
-                .as_ref()
-                .and_then(|p| p.parent().map(PathBuf::from))
-                .as_ref(),
-        ),
+        crate::detect::geoip_dir(config.file.geoip.dir.as_ref()),
     )
     .await?;
     detect.process(&first).await?;
@@ -273,22 +264,28 @@ fn score(
         .scenarios
         .iter()
         .map(|s| {
-            let first = detection_time(s, detect);
+            let start = started.get(&s.id);
+            let first = detection_time(s, detect, start);
             ScenarioReport {
                 id: s.id.clone(),
                 kind: s.kind.clone(),
                 detected: first.is_some(),
                 contained: false,
-                detect_ms: first.and_then(|t| ms_since(started.get(&s.id), t)),
+                detect_ms: first.and_then(|t| ms_since(start, t)),
                 contain_ms: None,
             }
         })
         .collect()
 }
 
-/// When Ward first flagged this scenario: a flagged copy of its mail for mail attacks, an
-/// incident on a targeted user for identity attacks.
-fn detection_time(s: &ScenarioTruth, detect: &DetectStage) -> Option<DateTime<Utc>> {
+/// When Ward first flagged this scenario: a flagged copy of its mail for mail attacks; for
+/// identity attacks, the first incident step about a targeted user that Ward saw after the
+/// scenario began (an incident already open from an earlier attack does not count).
+fn detection_time(
+    s: &ScenarioTruth,
+    detect: &DetectStage,
+    start: Option<&DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
     if MAIL_KINDS.contains(&s.kind.as_str()) {
         s.internet_message_ids
             .iter()
@@ -301,9 +298,9 @@ fn detection_time(s: &ScenarioTruth, detect: &DetectStage) -> Option<DateTime<Ut
             .map(|u| detect.subject_of(u))
             .collect();
         detect
-            .incident_seen
+            .signal_seen
             .iter()
-            .filter(|(u, _)| users.iter().any(|t| t == *u))
+            .filter(|((u, _), t)| users.contains(u) && start.is_none_or(|s| *t >= s))
             .map(|(_, t)| *t)
             .min()
     }

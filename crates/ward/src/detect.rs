@@ -35,8 +35,8 @@ pub struct DetectStage {
     upn_of: HashMap<String, String>,
     /// Flagged mail by internetMessageId.
     pub flagged: BTreeMap<String, FlaggedMail>,
-    /// When Ward first saw an incident for a user (wall clock).
-    pub incident_seen: BTreeMap<String, DateTime<Utc>>,
+    /// When Ward first saw each (user, signal) pair in an incident (wall clock).
+    pub signal_seen: BTreeMap<(String, String), DateTime<Utc>>,
 }
 
 /// Where GeoIP data is looked for: the config, `$WARD_GEOIP_DIR`, then `./.ward/geoip`.
@@ -78,7 +78,7 @@ impl DetectStage {
                 .map(|u| (u.id, u.upn.to_ascii_lowercase()))
                 .collect(),
             flagged: BTreeMap::new(),
-            incident_seen: BTreeMap::new(),
+            signal_seen: BTreeMap::new(),
         })
     }
 
@@ -101,7 +101,11 @@ impl DetectStage {
         self.state(summary).await?;
         let now = Utc::now();
         for inc in self.correlator.incidents() {
-            self.incident_seen.entry(inc.user.clone()).or_insert(now);
+            for step in &inc.steps {
+                self.signal_seen
+                    .entry((inc.user.clone(), step.signal.clone()))
+                    .or_insert(now);
+            }
         }
         Ok(())
     }
