@@ -35,7 +35,7 @@ pub enum IngestError {
     Graph {
         stream: String,
         #[source]
-        source: GraphError,
+        source: Box<GraphError>,
     },
     #[error("{stream}: {source}")]
     Store {
@@ -53,7 +53,7 @@ impl IngestError {
     pub(crate) fn graph(stream: &str) -> impl FnOnce(GraphError) -> IngestError + '_ {
         move |source| IngestError::Graph {
             stream: stream.to_owned(),
-            source,
+            source: Box::new(source),
         }
     }
     pub(crate) fn store(stream: &str) -> impl FnOnce(StoreError) -> IngestError + '_ {
