@@ -47,6 +47,8 @@ struct Gate {
     in_flight: usize,
     window: VecDeque<Instant>,
     retry_not_before: Option<Instant>,
+    /// When that Retry-After was given: only requests that arrived after it can violate it.
+    retry_issued: Option<Instant>,
 }
 
 /// Recent (time, cost) entries and their sum.
@@ -104,6 +106,7 @@ impl Stats {
         mailbox: &str,
         app: &str,
         l: &MailboxLimits,
+        arrived: Instant,
     ) -> Result<MailboxSlot<'a>, (f64, MailboxLimit)> {
         let key = format!("{app}/{}", mailbox.to_ascii_lowercase());
         let now = Instant::now();
@@ -113,7 +116,9 @@ impl Stats {
         *s.per_mailbox_requests
             .entry(mailbox.to_string())
             .or_default() += 1;
-        if g.retry_not_before.is_some_and(|t| now < t) {
+        if g.retry_issued.is_some_and(|issued| issued <= arrived)
+            && g.retry_not_before.is_some_and(|t| arrived < t)
+        {
             s.violations += 1;
             *s.violations_per_mailbox
                 .entry(mailbox.to_string())
@@ -126,6 +131,7 @@ impl Stats {
                 1.0
             };
             g.retry_not_before = Some(now + Duration::from_secs_f64(secs));
+            g.retry_issued = Some(now);
             s.throttled_429 += 1;
             Err((secs, which))
         };

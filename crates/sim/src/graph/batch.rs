@@ -153,6 +153,7 @@ pub async fn handle(sim: &Arc<Sim>, g: GReq) -> GResp {
                 .any(|d| results.get(d).is_some_and(|r| !r.is_success()));
             let claims = g.claims.clone();
             let beta = g.beta;
+            let arrived = g.arrived;
             async move {
                 if failed_dep {
                     return (
@@ -178,7 +179,7 @@ pub async fn handle(sim: &Arc<Sim>, g: GReq) -> GResp {
                         GResp::bad_request("Nested batch requests are not supported."),
                     );
                 }
-                let req = GReq::new(
+                let mut req = GReq::new(
                     item.method,
                     beta,
                     &item.path,
@@ -187,6 +188,8 @@ pub async fn handle(sim: &Arc<Sim>, g: GReq) -> GResp {
                     &item.body,
                     claims,
                 );
+                // Items of one batch arrive together, with the batch.
+                req.arrived = arrived;
                 let r = super::dispatch(sim, req).await;
                 (item.id, r)
             }

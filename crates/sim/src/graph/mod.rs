@@ -37,6 +37,9 @@ pub struct GReq {
     pub body: Option<Value>,
     pub body_invalid: bool,
     pub claims: AccessClaims,
+    /// When the HTTP request carrying this one arrived (a `$batch` item: the batch's arrival).
+    /// Throttling accounting compares it with the Retry-After the simulator gave out.
+    pub arrived: std::time::Instant,
 }
 
 pub fn split_segments_pub(path: &str) -> Vec<String> {
@@ -102,6 +105,7 @@ impl GReq {
             body,
             body_invalid,
             claims,
+            arrived: std::time::Instant::now(),
         }
     }
 
@@ -202,7 +206,10 @@ pub async fn dispatch(sim: &Arc<Sim>, g: GReq) -> GResp {
             window: cfg.throttle.mailbox_window,
             retry_after: cfg.throttle.mailbox_retry_after,
         };
-        let slot = match sim.stats.enter_mailbox(&key, &g.claims.appid, &limits) {
+        let slot = match sim
+            .stats
+            .enter_mailbox(&key, &g.claims.appid, &limits, g.arrived)
+        {
             Ok(s) => s,
             Err((ra, which)) => return GResp::mailbox_throttled(ra, which),
         };
