@@ -118,6 +118,23 @@ async fn first_and_incremental_sync() {
             .unwrap()
             .expect("analysis");
         assert_eq!(analysis.verdict, "suspicious");
+
+        // The user deletes it (moves it to Deleted Items, through Graph): the inbox delta reports
+        // it `@removed`, and the store says it left the watched folders.
+        let client = client_for(&sim);
+        client
+            .move_message(&uid, &stored[0].graph_id, "deleteditems")
+            .await
+            .expect("move");
+        let fourth = syncer.sync(&opts).await.expect("fourth sync");
+        assert_eq!(fourth.messages_removed, 1, "{fourth:?}");
+        let after = store
+            .get_message(&stored[0].key())
+            .await
+            .unwrap()
+            .expect("still recorded");
+        assert_eq!(after.folder, "(removed)");
+        assert_eq!(analyzer.0.load(std::sync::atomic::Ordering::SeqCst), 121);
         sim.shutdown().await;
         cleanup(db).await;
     }
