@@ -125,6 +125,8 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
         messages_per_day: 6.0,
         no_attacks: false,
         no_live: false,
+        rate: 0,
+        live_minutes: 0,
         speed: args.speed,
         audit_lag: 5.0,
         write_config: None,

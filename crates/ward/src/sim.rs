@@ -33,6 +33,13 @@ pub struct SimArgs {
     /// Do not play the live timeline (attacks and background traffic): the tenant stays as seeded.
     #[arg(long)]
     pub no_live: bool,
+    /// Live mode: background mail deliveries, sign-ins and internal mail per minute, after the
+    /// scenario's own timeline (0 = none).
+    #[arg(long, default_value_t = 20)]
+    pub rate: u32,
+    /// How long live mode keeps producing traffic, in minutes.
+    #[arg(long, default_value_t = 60)]
+    pub live_minutes: u32,
     /// Live timeline speed (1 = real time).
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
@@ -168,7 +175,18 @@ pub fn run(args: SimArgs) -> Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let reg = registration()?;
-        let seed = ward_scenario::generate(&scenario_config(&args));
+        let scenario = scenario_config(&args);
+        let mut seed = ward_scenario::generate(&scenario);
+        if args.rate > 0 && !args.no_live {
+            // Live mode: more normal traffic at the set rate after the scenario's own timeline.
+            let from = seed.timeline.iter().map(|e| e.offset_ms).max().unwrap_or(0) + 1;
+            let count = usize::try_from(u64::from(args.rate) * u64::from(args.live_minutes))
+                .unwrap_or(usize::MAX);
+            seed.timeline.extend(ward_scenario::live_events(
+                &scenario, from, args.rate, count,
+            ));
+            seed.timeline.sort_by_key(|e| e.offset_ms);
+        }
         if let Some(path) = &args.ground_truth {
             std::fs::write(path, ward_scenario::export_ground_truth(&seed.ground_truth))
                 .with_context(|| format!("cannot write {}", path.display()))?;
