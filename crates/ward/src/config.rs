@@ -86,7 +86,8 @@ pub struct SyncSection {
     pub global_concurrency: Option<usize>,
     /// Mailboxes synced at once.
     pub parallel_mailboxes: Option<usize>,
-    /// Days of mail, sign-ins and audits fetched on the first sync.
+    /// Days of sign-ins, directory audits and unified audit fetched on the first sync (mail:
+    /// the watched folders whole).
     pub backfill_days: Option<u32>,
 }
 
