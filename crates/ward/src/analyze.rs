@@ -28,16 +28,28 @@ const VIP_TITLES: &[&str] = &[
     "head of",
 ];
 
-/// Builds the analyzer context from the directory: accepted domains (the users' mail domains)
-/// and VIPs (executives and finance leaders by job title).
-pub fn analyzer_config(users: &[User], analysis: &AnalysisSection) -> AnalyzerConfig {
+/// The tenant's own domains, as its users' mail addresses and UPNs show them (lower-case,
+/// sorted, once each).
+pub fn tenant_domains(users: &[User]) -> Vec<String> {
     let mut domains: Vec<String> = users
         .iter()
-        .filter_map(|u| u.mail.as_deref().or(Some(u.upn.as_str())))
+        .flat_map(|u| {
+            u.mail
+                .iter()
+                .map(String::as_str)
+                .chain(std::iter::once(u.upn.as_str()))
+        })
         .filter_map(|m| m.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()))
         .collect();
     domains.sort();
     domains.dedup();
+    domains
+}
+
+/// Builds the analyzer context from the directory: accepted domains (the users' mail domains)
+/// and VIPs (executives and finance leaders by job title).
+pub fn analyzer_config(users: &[User], analysis: &AnalysisSection) -> AnalyzerConfig {
+    let domains = tenant_domains(users);
     let vips = users
         .iter()
         .filter(|u| {

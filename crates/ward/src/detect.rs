@@ -54,12 +54,7 @@ impl DetectStage {
             .list_users(tenant)
             .await
             .context("cannot read the directory")?;
-        let mut domains: Vec<String> = users
-            .iter()
-            .filter_map(|u| u.upn.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()))
-            .collect();
-        domains.sort();
-        domains.dedup();
+        let domains = crate::analyze::tenant_domains(&users);
         let detector = Detector::new(DetectorConfig {
             geoip: geoip.map(|d| GeoConfig::from_dir(&d)),
             internal_domains: domains,
