@@ -91,6 +91,13 @@ store_api! {
     read fn get_message(key: &MessageKey) -> Option<Message>;
     /// Every stored copy of one internet message id (campaign pull).
     read fn messages_by_internet_id(tenant_id: &str, internet_message_id: &str) -> Vec<Message>;
+    /// Messages from one sender received in `[from, to]` (campaign variants).
+    read fn messages_from_sender(
+        tenant_id: &str,
+        sender: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<Message>;
     /// Messages not analysed yet, oldest first.
     read fn unanalyzed_messages(tenant_id: &str, limit: i64) -> Vec<Message>;
     /// Stores or replaces the analysis of a stored message; true when it is the first.

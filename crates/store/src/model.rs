@@ -305,6 +305,8 @@ pub enum ActionStatus {
     Rejected,
     Done,
     Failed,
+    /// Observe mode: recorded what would have been done, did nothing (terminal).
+    Observed,
 }
 
 impl ActionStatus {
@@ -315,16 +317,18 @@ impl ActionStatus {
             ActionStatus::Rejected => "rejected",
             ActionStatus::Done => "done",
             ActionStatus::Failed => "failed",
+            ActionStatus::Observed => "observed",
         }
     }
 
-    /// The approval workflow: pending → approved | rejected | done | failed (auto mode runs
-    /// without approval); approved → done | failed; failed → approved (retry).
+    /// The approval workflow: pending → approved | rejected | done | failed | observed (auto
+    /// mode runs without approval; observe mode only records); approved → done | failed;
+    /// failed → approved (retry).
     pub fn can_become(self, to: ActionStatus) -> bool {
         use ActionStatus::*;
         matches!(
             (self, to),
-            (Pending, Approved | Rejected | Done | Failed)
+            (Pending, Approved | Rejected | Done | Failed | Observed)
                 | (Approved, Done | Failed)
                 | (Failed, Approved)
         )
@@ -340,6 +344,7 @@ impl TryFrom<String> for ActionStatus {
             "rejected" => Ok(ActionStatus::Rejected),
             "done" => Ok(ActionStatus::Done),
             "failed" => Ok(ActionStatus::Failed),
+            "observed" => Ok(ActionStatus::Observed),
             _ => Err(StoreError::Corrupt {
                 table: "actions",
                 detail: format!("unknown action status {s:?}"),

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::client::{GraphClient, Request};
 use crate::error::{GraphError, Result};
@@ -124,6 +124,25 @@ impl GraphClient {
         self.execute(Request::new(Method::DELETE, url))
             .await
             .map(|_| ())
+    }
+
+    /// Registers a method for a user through its typed collection (`phoneMethods` with
+    /// `phoneNumber`/`phoneType`, `emailMethods` with `emailAddress`): the kinds an
+    /// administrator may add. Returns the created method (201).
+    pub async fn add_auth_method(
+        &self,
+        user: &str,
+        collection: &str,
+        body: &Value,
+    ) -> Result<AuthenticationMethod> {
+        let url = format!(
+            "{}/users/{}/authentication/{}",
+            self.v1(),
+            seg(user),
+            seg(collection)
+        );
+        let req = Request::new(Method::POST, url).json(body)?;
+        self.get_json(req).await
     }
 
     /// Forces a password change at next sign-in (optionally setting a new password).

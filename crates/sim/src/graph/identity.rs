@@ -114,6 +114,16 @@ pub fn auth_methods(sim: &Arc<Sim>, g: &GReq) -> GResp {
                 Some(m) => entity(sim, g, m, &format!("{ctx_base}/$entity")),
                 None => not_found(),
             },
+            (&Method::POST, None) if matches!(*odata_type, "phoneAuthenticationMethod" | "emailAuthenticationMethod") => {
+                match add_method(t, &uid, odata_type, registered_name, g.body.as_ref(), &actor) {
+                    Ok(m) => {
+                        let mut r = entity(sim, g, &m, &format!("{ctx_base}/$entity"));
+                        r.status = StatusCode::CREATED;
+                        r
+                    }
+                    Err(resp) => resp,
+                }
+            }
             (&Method::DELETE, Some(id)) => {
                 if !typed.iter().any(|m| m["id"].as_str() == Some(id)) {
                     return not_found();
@@ -148,6 +158,100 @@ fn not_found() -> GResp {
         "itemNotFound",
         "The requested authentication method was not found.",
     )
+}
+
+/// Fixed method ids Microsoft uses per phone type, and for the email method.
+fn fixed_method_id(odata_type: &str, phone_type: &str) -> &'static str {
+    match (odata_type, phone_type) {
+        ("emailAuthenticationMethod", _) => "3ddfcfc8-9383-446f-83cc-3ab9be4be18f",
+        (_, "alternateMobile") => "b6332ec1-7057-4abe-9331-3d72feddfe41",
+        (_, "office") => "e37fc753-ff3b-4958-9484-eaa9425c82bc",
+        _ => "3179e48a-750b-4051-897c-87b9720928f7",
+    }
+}
+
+/// `POST .../phoneMethods` (`phoneNumber`, `phoneType`) or `.../emailMethods` (`emailAddress`):
+/// the method kinds an administrator may register for a user.
+fn add_method(
+    t: &mut Tenant,
+    uid: &str,
+    odata_type: &str,
+    registered_name: &str,
+    body: Option<&Value>,
+    actor: &crate::state::audit::Actor,
+) -> Result<Value, GResp> {
+    let bad = |m: &str| GResp::error(StatusCode::BAD_REQUEST, "badRequest", m);
+    let body = body.ok_or_else(|| bad("Empty Payload. JSON content expected."))?;
+    let mut m = serde_json::Map::new();
+    m.insert(
+        "@odata.type".into(),
+        json!(format!("#microsoft.graph.{odata_type}")),
+    );
+    let phone_type = if odata_type == "phoneAuthenticationMethod" {
+        let number = body["phoneNumber"]
+            .as_str()
+            .filter(|n| n.starts_with('+') && n.len() >= 8)
+            .ok_or_else(|| bad("Invalid phone number. Use the format +{country code} {number}."))?;
+        let pt = body["phoneType"].as_str().unwrap_or("mobile");
+        if !matches!(pt, "mobile" | "alternateMobile" | "office") {
+            return Err(bad("Invalid phoneType."));
+        }
+        m.insert("phoneNumber".into(), json!(number));
+        m.insert("phoneType".into(), json!(pt));
+        m.insert("smsSignInState".into(), json!("notSupported"));
+        pt
+    } else {
+        let addr = body["emailAddress"]
+            .as_str()
+            .filter(|a| a.contains('@'))
+            .ok_or_else(|| bad("Invalid email address."))?;
+        m.insert("emailAddress".into(), json!(addr));
+        ""
+    };
+    let id = fixed_method_id(odata_type, phone_type);
+    let methods = t.auth_methods.entry(uid.to_owned()).or_default();
+    if methods.iter().any(|x| x["id"].as_str() == Some(id)) {
+        return Err(bad(
+            "A method of this type is already registered for the user.",
+        ));
+    }
+    m.insert("id".into(), json!(id));
+    let v = Value::Object(m);
+    methods.push(v.clone());
+    let now = Utc::now();
+    for r in t
+        .registration_details
+        .iter_mut()
+        .filter(|r| r["id"].as_str() == Some(uid))
+    {
+        if let Some(list) = r["methodsRegistered"].as_array_mut()
+            && !list.iter().any(|x| x.as_str() == Some(registered_name))
+        {
+            list.push(json!(registered_name));
+        }
+        r["lastUpdatedDateTime"] = json!(crate::util::graph_time(now));
+    }
+    let upn = t.upn_of(uid);
+    t.audit_directory(
+        actor,
+        DirChange {
+            activity: "Admin registered security info",
+            category: "UserManagement",
+            service: "Authentication Methods",
+            operation_type: "Add",
+            target_id: uid,
+            target_upn: Some(&upn),
+            target_type: "User",
+            target_name: None,
+            modified: vec![(
+                "StrongAuthenticationMethod",
+                "[]".to_string(),
+                format!("[\"{odata_type}\"]"),
+            )],
+        },
+        now,
+    );
+    Ok(v)
 }
 
 fn delete_method(

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
 use crate::canonical::{clean, clean_json, clean_opt, ts};
@@ -148,6 +148,31 @@ pub(crate) async fn messages_by_internet_id(
     .fetch_all(x)
     .await)
     .map_err(q("messages", "select"))
+}
+
+/// Messages from one sender (case-insensitive) received in `[from, to]`: the candidates for
+/// variants of a campaign (same sender, reworded subject or new links).
+pub(crate) async fn messages_from_sender(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+    sender: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Message>, StoreError> {
+    on_conn!(c, |x| sqlx::query_as::<_, Message>(
+        "SELECT tenant_id, mailbox_id, graph_id, internet_message_id, folder, sender, subject,
+             received_at, size_bytes, mime_sha256, NULL AS body
+         FROM messages WHERE tenant_id = $1 AND received_at >= $2 AND received_at <= $3
+             AND LOWER(sender) = LOWER($4)
+         ORDER BY received_at, mailbox_id, graph_id LIMIT 100000"
+    )
+    .bind(tenant_id)
+    .bind(ts(from))
+    .bind(ts(to))
+    .bind(sender)
+    .fetch_all(x)
+    .await)
+    .map_err(q("messages", "select by sender"))
 }
 
 /// Messages of a tenant not analysed yet, oldest first (the analyser's work list).
