@@ -29,6 +29,10 @@ pub struct FileConfig {
     pub geoip: GeoipSection,
     #[serde(default)]
     pub analysis: AnalysisSection,
+    /// Containment: modes per action, quarantine target, password channel, playbooks
+    /// (`ward_respond::RespondConfig`; every key optional).
+    #[serde(default)]
+    pub respond: ward_respond::RespondConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -173,6 +177,15 @@ impl Config {
                 return Err(e).with_context(|| format!("cannot read {}", path.display()));
             }
         };
+        let mut file = file;
+        // A relative password-channel folder is relative to the configuration file.
+        if let (ward_respond::PasswordChannel::Directory { path: dir }, Some(cfg)) =
+            (&mut file.respond.password_channel, &found)
+            && dir.is_relative()
+            && let Some(parent) = cfg.parent()
+        {
+            *dir = parent.join(&*dir);
+        }
         let database = database_flag
             .map(str::to_owned)
             .or_else(|| env("WARD_DATABASE"))

@@ -11,6 +11,7 @@ mod demo;
 mod detect;
 mod hunt;
 mod progress;
+mod respond;
 mod scan;
 mod sim;
 mod sync;
@@ -42,6 +43,10 @@ enum Command {
     /// Detection rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Containment: the action queue, explicit actions, campaign pull, playbooks.
+    Respond(respond::RespondArgs),
+    /// Revert an action Ward took (or every reversible action of an incident).
+    Undo(respond::UndoArgs),
 }
 
 #[derive(Subcommand)]
@@ -67,6 +72,8 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Hunt(args) => hunt::run(args),
         Command::Rules(RulesCommand::Test(args)) => scan::run_rules_test(args),
+        Command::Respond(args) => respond::run(args),
+        Command::Undo(args) => respond::run_undo(args),
     };
     match result {
         Ok(code) => code,
