@@ -253,6 +253,7 @@ impl DetectStage {
         let reasons: Vec<&str> = signals
             .iter()
             .filter_map(|s| s.get("detail").and_then(Value::as_str))
+            .map(|d| d.trim_end_matches('.'))
             .collect();
         if !reasons.is_empty() {
             detail.push_str(": ");
