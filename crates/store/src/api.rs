@@ -103,6 +103,8 @@ store_api! {
     /// Stores or replaces the analysis of a stored message; true when it is the first.
     write fn put_analysis(analysis: &Analysis) -> bool;
     read fn get_analysis(key: &MessageKey) -> Option<Analysis>;
+    /// Analyses with this verdict (`malicious`, `suspicious`), by mailbox and message id.
+    read fn analyses_with_verdict(tenant_id: &str, verdict: &str) -> Vec<Analysis>;
     read fn count_messages(tenant_id: &str) -> i64;
     read fn count_analyzed(tenant_id: &str) -> i64;
     /// (verdict, messages) pairs, by verdict.
@@ -155,6 +157,8 @@ store_api! {
     read fn get_incident(tenant_id: &str, id: &str) -> Option<Incident>;
     /// The most recently active, not closed incident of this kind and subject.
     read fn find_active_incident(tenant_id: &str, kind: &str, subject_key: &str) -> Option<Incident>;
+    /// The most recently active, not closed incident about this subject, of any kind.
+    read fn find_open_incident_for_subject(tenant_id: &str, subject_key: &str) -> Option<Incident>;
     read fn incidents_with_status(tenant_id: &str, status: IncidentStatus) -> Vec<Incident>;
     /// (status, incidents) pairs, by status.
     read fn incident_counts(tenant_id: &str) -> Vec<(String, i64)>;
@@ -170,6 +174,13 @@ store_api! {
         note: &str,
     ) -> bool;
     write fn set_incident_severity(tenant_id: &str, incident_id: &str, severity: &str) -> bool;
+    /// Sets kind and severity together; false when absent or unchanged.
+    write fn update_incident(
+        tenant_id: &str,
+        incident_id: &str,
+        kind: &str,
+        severity: &str,
+    ) -> bool;
 
     /// Appends to the hash-chained actions journal.
     write fn append_journal(entry: &JournalEntry) -> JournalRecord;
@@ -181,6 +192,8 @@ store_api! {
     /// Queues an action as pending; true when new (same action id again is a no-op).
     write fn enqueue_action(action: &NewAction) -> bool;
     read fn get_action(action_id: &str) -> Option<Action>;
+    /// The actions linked to an incident, oldest first.
+    read fn actions_for_incident(tenant_id: &str, incident_id: &str) -> Vec<Action>;
     /// Actions with a status across tenants, oldest first.
     read fn actions_with_status(status: ActionStatus, limit: i64) -> Vec<Action>;
     /// Compare-and-set move along the approval workflow; `InvalidTransition` otherwise.

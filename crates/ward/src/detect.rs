@@ -4,8 +4,13 @@
 //! by `internetMessageId` into campaigns. Identity: new sign-in and audit events go through the
 //! identity detector in time order, and changed snapshots (inbox rules, MFA methods, apps)
 //! through the state-diff sensors; the correlator groups both into one incident per user.
+//!
+//! Both are also filed in the store ([`persist`]) under ids derived from their content, so a
+//! new process that re-reads every stored event files nothing twice.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+mod persist;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -13,7 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 use ward_identity::{Correlator, Detector, DetectorConfig, GeoConfig, Incident};
 use ward_ingest::SyncSummary;
-use ward_store::{EventKind, Finding, MessageKey, SnapshotKind, Store};
+use ward_store::{EventKind, MessageKey, SnapshotKind, Store};
 
 /// A flagged message, first time Ward saw it flagged.
 #[derive(Debug, Clone)]
@@ -37,6 +42,11 @@ pub struct DetectStage {
     pub flagged: BTreeMap<String, FlaggedMail>,
     /// When Ward first saw each (user, signal) pair in an incident (wall clock).
     pub signal_seen: BTreeMap<(String, String), DateTime<Utc>>,
+    /// Correlator incident id → the store incident it is filed under (this process only).
+    filed: HashMap<String, String>,
+    /// Correlator incident id → (steps, kind, severity) when last filed: unchanged ones are
+    /// not written again.
+    persisted: HashMap<String, (usize, String, String)>,
 }
 
 /// Where GeoIP data is looked for: the config, `$WARD_GEOIP_DIR`, then `./.ward/geoip`.
@@ -74,6 +84,8 @@ impl DetectStage {
                 .collect(),
             flagged: BTreeMap::new(),
             signal_seen: BTreeMap::new(),
+            filed: HashMap::new(),
+            persisted: HashMap::new(),
         })
     }
 
@@ -89,9 +101,11 @@ impl DetectStage {
         self.correlator.incidents()
     }
 
-    /// Processes what one sync run added.
-    pub async fn process(&mut self, summary: &SyncSummary) -> Result<()> {
-        self.mail(summary).await?;
+    /// Processes what one sync run added; returns the ids of the store incidents this call
+    /// opened or changed (new findings attached, kind or severity raised, reopened), sorted.
+    pub async fn process(&mut self, summary: &SyncSummary) -> Result<Vec<String>> {
+        let mut changed = BTreeSet::new();
+        self.mail(summary, &mut changed).await?;
         self.events().await?;
         self.state(summary).await?;
         let now = Utc::now();
@@ -102,10 +116,53 @@ impl DetectStage {
                     .or_insert(now);
             }
         }
-        Ok(())
+        self.persist_identity(&mut changed)
+            .await
+            .context("cannot file identity incidents in the store")?;
+        Ok(changed.into_iter().collect())
     }
 
-    async fn mail(&mut self, summary: &SyncSummary) -> Result<()> {
+    /// What a fresh process should look at besides a sync's own additions: every flagged
+    /// message in the store and every inbox-rule, MFA-method or app snapshot that changed in
+    /// the last `days`. A sync killed after storing data but before detecting it loses
+    /// nothing this way; stable ids make the repeat a no-op.
+    pub async fn backlog(&self, summary: &SyncSummary, days: i64) -> Result<SyncSummary> {
+        let mut out = SyncSummary {
+            new_messages: summary.new_messages.clone(),
+            changed: summary.changed.clone(),
+            ..SyncSummary::default()
+        };
+        let mut seen: HashSet<(String, String)> = out.new_messages.iter().cloned().collect();
+        for verdict in ["malicious", "suspicious"] {
+            for a in self
+                .store
+                .analyses_with_verdict(&self.tenant, verdict)
+                .await?
+            {
+                let key = (a.mailbox_id, a.graph_id);
+                if seen.insert(key.clone()) {
+                    out.new_messages.push(key);
+                }
+            }
+        }
+        let since = Utc::now() - Duration::days(days);
+        for kind in [
+            SnapshotKind::InboxRules,
+            SnapshotKind::AuthMethods,
+            SnapshotKind::App,
+        ] {
+            let objects = out.changed.entry(kind.as_str().to_owned()).or_default();
+            for snap in self.store.latest_snapshots(&self.tenant, kind).await? {
+                if snap.version >= 2 && snap.taken_at >= since && !objects.contains(&snap.object_id)
+                {
+                    objects.push(snap.object_id);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn mail(&mut self, summary: &SyncSummary, changed: &mut BTreeSet<String>) -> Result<()> {
         let now = Utc::now();
         for (mailbox, graph_id) in &summary.new_messages {
             let key = MessageKey {
@@ -126,23 +183,13 @@ impl DetectStage {
                 .internet_message_id
                 .clone()
                 .unwrap_or_else(|| graph_id.clone());
-            self.store
-                .insert_finding(&Finding {
-                    tenant_id: self.tenant.clone(),
-                    id: format!("mail:{mailbox}:{graph_id}"),
-                    kind: format!("mail_{}", analysis.verdict),
-                    user_id: Some(mailbox.clone()),
-                    mailbox_id: Some(mailbox.clone()),
-                    graph_id: Some(graph_id.clone()),
-                    score: analysis.score,
-                    evidence: serde_json::json!({
-                        "internet_message_id": imid,
-                        "categories": analysis.categories,
-                        "signals": analysis.signals,
-                    }),
-                    time: now,
-                })
-                .await?;
+            if let Some(id) = self
+                .file_mail(&message, &analysis, &imid)
+                .await
+                .context("cannot file a mail incident in the store")?
+            {
+                changed.insert(id);
+            }
             let entry = self
                 .flagged
                 .entry(imid.clone())
@@ -152,7 +199,9 @@ impl DetectStage {
                     verdict: analysis.verdict.clone(),
                     first_flagged: now,
                 });
-            entry.mailboxes.push(mailbox.clone());
+            if !entry.mailboxes.contains(mailbox) {
+                entry.mailboxes.push(mailbox.clone());
+            }
             if analysis.verdict == "malicious" {
                 entry.verdict = analysis.verdict.clone();
             }
@@ -196,7 +245,6 @@ impl DetectStage {
 
     /// Diffs every snapshot that changed in this run against the one before it.
     async fn state(&mut self, summary: &SyncSummary) -> Result<()> {
-        let now = Utc::now();
         for (kind_name, objects) in &summary.changed {
             let kind = match kind_name.as_str() {
                 "inbox_rules" => SnapshotKind::InboxRules,
@@ -234,8 +282,10 @@ impl DetectStage {
                 } else {
                     user
                 };
+                // When the change was read, not when it is diffed: the same change diffed again
+                // by a later process files under the same finding id.
                 self.correlator
-                    .add_hits(&subject, Some(now), &hits, evidence);
+                    .add_hits(&subject, Some(after.taken_at), &hits, evidence);
             }
         }
         Ok(())

@@ -10,6 +10,8 @@ mod connect;
 mod demo;
 mod detect;
 mod hunt;
+mod incidents;
+mod journal;
 mod progress;
 mod respond;
 mod scan;
@@ -40,6 +42,12 @@ enum Command {
     Scan(scan::ScanArgs),
     /// Analyze audit and sign-in event files offline and print alerts and incidents.
     Hunt(hunt::HuntArgs),
+    /// Incidents Ward filed: list, show, export an evidence bundle, close.
+    #[command(subcommand)]
+    Incidents(incidents::IncidentsCommand),
+    /// The hash-chained journal of response actions: verify, show.
+    #[command(subcommand)]
+    Journal(journal::JournalCommand),
     /// Detection rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -71,6 +79,8 @@ fn main() -> ExitCode {
         Command::Sim(args) => sim::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Hunt(args) => hunt::run(args),
+        Command::Incidents(cmd) => incidents::run(cmd),
+        Command::Journal(cmd) => journal::run(cmd),
         Command::Rules(RulesCommand::Test(args)) => scan::run_rules_test(args),
         Command::Respond(args) => respond::run(args),
         Command::Undo(args) => respond::run_undo(args),

@@ -26,13 +26,28 @@ pub struct SyncArgs {
     /// Skip sign-ins, audits and the unified audit stream.
     #[arg(long)]
     pub no_events: bool,
+    /// Do not run detection after the sync (no findings or incidents are filed).
+    #[arg(long)]
+    pub no_detect: bool,
 }
+
+/// What detection filed after a sync.
+#[derive(serde::Serialize)]
+struct DetectOutcome {
+    /// Store incidents opened or changed by this run.
+    changed: Vec<String>,
+    /// Incidents open (not contained, not closed) after this run.
+    open: usize,
+}
+
+/// Snapshot changes older than this are not diffed again by a fresh process.
+const STATE_BACKLOG_DAYS: i64 = 7;
 
 pub fn run(args: SyncArgs) -> Result<ExitCode> {
     let config = Config::load(args.config.as_deref(), args.database.as_deref())?;
     let tenant = config.tenant()?;
     let rt = tokio::runtime::Runtime::new()?;
-    let summary = rt.block_on(async {
+    let (summary, detected) = rt.block_on(async {
         let client = crate::tenant::client(&tenant, &config.file.sync)?;
         let store = crate::tenant::store(&config.database).await?;
         let mut opts = SyncOptions::new(&tenant.tenant_id);
@@ -45,14 +60,56 @@ pub fn run(args: SyncArgs) -> Result<ExitCode> {
         }
         opts.mail = !args.no_mail;
         opts.events = !args.no_events;
-        sync_tenant(client, store, opts, &config.file.analysis).await
+        let summary = sync_tenant(client, store.clone(), opts, &config.file.analysis).await?;
+        let detected = if args.no_detect {
+            None
+        } else {
+            Some(detect(&store, &tenant.tenant_id, &config, &summary).await?)
+        };
+        store.close().await;
+        anyhow::Ok((summary, detected))
     })?;
     if args.json {
-        println!("{}", serde_json::to_string(&summary)?);
+        let mut v = serde_json::to_value(&summary)?;
+        if let (Some(d), Some(obj)) = (&detected, v.as_object_mut()) {
+            obj.insert("detect".into(), serde_json::to_value(d)?);
+        }
+        println!("{}", serde_json::to_string(&v)?);
     } else {
         print_summary(&summary);
+        if let Some(d) = &detected {
+            eprintln!(
+                "detection: {} incident(s) opened or updated, {} open — `ward incidents list`",
+                d.changed.len(),
+                d.open
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs a fresh detect stage over what this sync added and over the stored backlog (a new
+/// process re-reads every stored event; stable ids make that idempotent).
+async fn detect(
+    store: &ward_store::Store,
+    tenant: &str,
+    config: &Config,
+    summary: &SyncSummary,
+) -> Result<DetectOutcome> {
+    let mut stage = crate::detect::DetectStage::new(
+        store.clone(),
+        tenant,
+        crate::detect::geoip_dir(config.file.geoip.dir.as_ref()),
+    )
+    .await?;
+    let work = stage.backlog(summary, STATE_BACKLOG_DAYS).await?;
+    let changed = stage.process(&work).await.context("detection failed")?;
+    let open = store
+        .incidents_with_status(tenant, ward_store::IncidentStatus::Open)
+        .await
+        .context("cannot count open incidents")?
+        .len();
+    Ok(DetectOutcome { changed, open })
 }
 
 /// The directory first (the analyzer needs the tenant's domains and executives), then

@@ -62,3 +62,47 @@ pub fn redact(location: &str) -> String {
         _ => location.to_owned(),
     }
 }
+
+/// Opens an existing store for reading commands (`ward incidents`, `ward journal`): a SQLite
+/// path that does not exist is an error, not a new empty store that would "verify" fine.
+pub async fn existing_store(location: &str) -> Result<Store> {
+    let is_url = location.contains("://");
+    if !is_url && !std::path::Path::new(location).exists() {
+        anyhow::bail!(
+            "no store at {location}: pass --database, set [store] database in ward.toml or \
+             WARD_DATABASE, or run `ward sync` first"
+        );
+    }
+    store(location).await
+}
+
+/// The tenant a reading command works on: `--tenant`, `WARD_TENANT_ID`, `[tenant] id`, or the
+/// only tenant in the store. No credentials are needed for it.
+pub async fn tenant_id(
+    flag: Option<&str>,
+    config: &crate::config::Config,
+    store: &Store,
+) -> Result<String> {
+    let configured = flag
+        .map(str::to_owned)
+        .or_else(|| std::env::var("WARD_TENANT_ID").ok())
+        .filter(|t| !t.trim().is_empty())
+        .or_else(|| config.file.tenant.id.clone());
+    if let Some(t) = configured {
+        return Ok(t);
+    }
+    let tenants = store
+        .list_tenants()
+        .await
+        .context("cannot list the store's tenants")?;
+    match tenants.as_slice() {
+        [one] => Ok(one.id.clone()),
+        [] => anyhow::bail!(
+            "which tenant? pass --tenant, set WARD_TENANT_ID or [tenant] id in ward.toml"
+        ),
+        _ => anyhow::bail!(
+            "the store holds {} tenants: choose one with --tenant or WARD_TENANT_ID",
+            tenants.len()
+        ),
+    }
+}

@@ -153,6 +153,27 @@ pub(crate) async fn find_active_incident(
     .map_err(q("incidents", "select active"))
 }
 
+/// The most recently active incident about `subject_key` (a user's lower-case UPN, a campaign
+/// key) that is not closed, whatever its kind: a user's mailbox abuse and their later
+/// persistence are one compromise, so the caller merges them.
+pub(crate) async fn find_open_incident_for_subject(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+    subject_key: &str,
+) -> Result<Option<Incident>, StoreError> {
+    on_conn!(c, |x| sqlx::query_as::<_, Incident>(
+        "SELECT tenant_id, id, kind, subject_key, severity, status, timeline, first_seen,
+             last_seen FROM incidents
+         WHERE tenant_id = $1 AND subject_key = $2 AND status <> 'closed'
+         ORDER BY last_seen DESC, id LIMIT 1"
+    )
+    .bind(tenant_id)
+    .bind(subject_key)
+    .fetch_optional(x)
+    .await)
+    .map_err(q("incidents", "select open by subject"))
+}
+
 /// A tenant's incidents with the given status, most recently active first.
 pub(crate) async fn incidents_with_status(
     c: &mut Conn<'_>,
@@ -276,18 +297,26 @@ pub(crate) async fn attach_finding(
     }
     inc.first_seen = inc.first_seen.min(f.time);
     inc.last_seen = inc.last_seen.max(f.time);
-    push_sorted(
-        &mut inc.timeline,
-        json!({
-            "at": ts_text(f.time),
-            "event": "finding",
-            "finding_id": f.id,
-            "kind": f.kind,
-            "score": f.score,
-            "user_id": f.user_id,
-            "graph_id": f.graph_id,
-        }),
-    );
+    let mut entry = json!({
+        "at": ts_text(f.time),
+        "event": "finding",
+        "finding_id": f.id,
+        "kind": f.kind,
+        "score": f.score,
+        "user_id": f.user_id,
+        "graph_id": f.graph_id,
+    });
+    // What the finding says in words travels with the timeline, so an incident reads on its
+    // own: the signal, a plain-words detail and the evidence it rests on, when the finding
+    // carries them.
+    if let (Value::Object(e), Value::Object(src)) = (&mut entry, &f.evidence) {
+        for key in ["signal", "detail", "evidence"] {
+            if let Some(v) = src.get(key) {
+                e.insert(key.to_string(), v.clone());
+            }
+        }
+    }
+    push_sorted(&mut inc.timeline, entry);
     write_incident_state(c, &inc).await?;
     Ok(true)
 }
@@ -316,6 +345,30 @@ pub(crate) async fn set_incident_status(
     );
     write_incident_state(c, &inc).await?;
     Ok(true)
+}
+
+/// Sets an incident's kind and severity (when merged evidence makes it stronger); false when
+/// the incident is absent or already has both.
+pub(crate) async fn update_incident(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+    incident_id: &str,
+    kind: &str,
+    severity: &str,
+) -> Result<bool, StoreError> {
+    let n = exec!(
+        c,
+        sqlx::query(
+            "UPDATE incidents SET kind = $3, severity = $4
+             WHERE tenant_id = $1 AND id = $2 AND (kind <> $3 OR severity <> $4)"
+        )
+        .bind(tenant_id)
+        .bind(incident_id)
+        .bind(clean(kind))
+        .bind(clean(severity))
+    )
+    .map_err(q("incidents", "update kind"))?;
+    Ok(n > 0)
 }
 
 /// Changes an incident's severity (e.g. when a stronger finding arrives); false when absent.

@@ -339,6 +339,24 @@ pub(crate) async fn actions_with_status(
     .map_err(q("actions", "select by status"))
 }
 
+/// The actions taken or requested for one incident, oldest first.
+pub(crate) async fn actions_for_incident(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+    incident_id: &str,
+) -> Result<Vec<Action>, StoreError> {
+    on_conn!(c, |x| sqlx::query_as::<_, Action>(
+        "SELECT action_id, tenant_id, kind, target, params, mode, status, requested_by, reason,
+             incident_id, decided_by, result, created_at, updated_at
+         FROM actions WHERE tenant_id = $1 AND incident_id = $2 ORDER BY created_at, action_id"
+    )
+    .bind(tenant_id)
+    .bind(incident_id)
+    .fetch_all(x)
+    .await)
+    .map_err(q("actions", "select by incident"))
+}
+
 /// Moves an action along the approval workflow ([`ActionStatus::can_become`]); `by` is who
 /// decided (approver, or the engine), `result` what executing it produced. The update is a
 /// compare-and-set on the current status, so two workers cannot both take the same action.

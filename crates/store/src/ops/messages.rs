@@ -251,6 +251,24 @@ pub(crate) async fn get_analysis(
     .map_err(q("analyses", "select"))
 }
 
+/// Analyses with the given verdict, by mailbox and message id (the flagged-mail backlog a
+/// fresh detect stage starts from).
+pub(crate) async fn analyses_with_verdict(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+    verdict: &str,
+) -> Result<Vec<Analysis>, StoreError> {
+    on_conn!(c, |x| sqlx::query_as::<_, Analysis>(
+        "SELECT tenant_id, mailbox_id, graph_id, verdict, score, categories, signals, analyzed_at
+         FROM analyses WHERE tenant_id = $1 AND verdict = $2 ORDER BY mailbox_id, graph_id"
+    )
+    .bind(tenant_id)
+    .bind(verdict)
+    .fetch_all(x)
+    .await)
+    .map_err(q("analyses", "select by verdict"))
+}
+
 /// Number of stored messages of a tenant.
 pub(crate) async fn count_messages(c: &mut Conn<'_>, tenant_id: &str) -> Result<i64, StoreError> {
     on_conn!(c, |x| sqlx::query_scalar::<_, i64>(
