@@ -128,7 +128,7 @@ fn action_counts(actions: &[Action]) -> (usize, usize, usize) {
         match a.status {
             ActionStatus::Pending | ActionStatus::Approved => c.0 += 1,
             ActionStatus::Done => c.1 += 1,
-            ActionStatus::Rejected | ActionStatus::Failed => c.2 += 1,
+            ActionStatus::Rejected | ActionStatus::Failed | ActionStatus::Observed => c.2 += 1,
         }
     }
     c
