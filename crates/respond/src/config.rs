@@ -52,15 +52,29 @@ pub enum PasswordChannel {
     Directory { path: PathBuf },
 }
 
-/// One playbook: when an incident of `incident` kind (and at least `min_severity`) opens,
+/// One playbook: when an incident of `incident` kind (and at least `min_severity`, and when
+/// `any_signal` is set, with at least one of those signals in its timeline) opens or changes,
 /// request these steps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Playbook {
-    /// Incident kind (`mail_campaign`, `account_takeover`, ...).
+    /// Incident kind (`mail_campaign`, `account_takeover`, ...), or `*` for any.
     pub incident: String,
     #[serde(default = "default_min_severity")]
     pub min_severity: String,
+    /// Signal ids (e.g. `signin.mfa_fatigue_success`); empty = no signal condition.
+    #[serde(default)]
+    pub any_signal: Vec<String>,
     pub steps: Vec<Step>,
+}
+
+impl Playbook {
+    /// Whether this playbook applies to an incident of `kind` and `severity` whose timeline
+    /// holds `signals`.
+    pub fn applies(&self, kind: &str, severity: &str, signals: &[String]) -> bool {
+        (self.incident == "*" || self.incident == kind)
+            && severity_rank(severity) >= severity_rank(&self.min_severity)
+            && (self.any_signal.is_empty() || self.any_signal.iter().any(|s| signals.contains(s)))
+    }
 }
 
 fn default_min_severity() -> String {
@@ -140,27 +154,27 @@ pub fn default_playbooks() -> Vec<Playbook> {
         Playbook {
             incident: "mail_campaign".into(),
             min_severity: "medium".into(),
+            any_signal: vec![],
             steps: vec![Step::Pull],
         },
         Playbook {
             incident: "account_takeover".into(),
             min_severity: "medium".into(),
+            any_signal: vec![],
             steps: takeover.clone(),
         },
         Playbook {
             incident: "mailbox_abuse".into(),
             min_severity: "medium".into(),
-            steps: takeover.clone(),
-        },
-        Playbook {
-            incident: "persistence".into(),
-            min_severity: "high".into(),
+            any_signal: vec![],
             steps: takeover,
         },
         Playbook {
-            // MFA fatigue or a spray that got through: the password is known to the attacker.
-            incident: "credential_attack".into(),
+            // A user approved a push after a fatigue storm: the attacker holds the password and
+            // a session. Whatever the incident is called, cut both.
+            incident: "*".into(),
             min_severity: "high".into(),
+            any_signal: vec!["signin.mfa_fatigue_success".into()],
             steps: vec![Step::ResetPassword, Step::RevokeSessions],
         },
     ]
@@ -195,5 +209,25 @@ mod tests {
         assert_eq!(v.quarantine, QuarantineTarget::Junk);
         assert!(!v.playbooks.is_empty());
         assert!(severity_rank("high") > severity_rank("medium"));
+        let fatigue = default_playbooks()
+            .into_iter()
+            .find(|p| !p.any_signal.is_empty())
+            .unwrap();
+        let sig = |s: &str| vec![s.to_string()];
+        assert!(fatigue.applies(
+            "suspicious_sign_in",
+            "critical",
+            &sig("signin.mfa_fatigue_success")
+        ));
+        assert!(!fatigue.applies(
+            "suspicious_sign_in",
+            "critical",
+            &sig("signin.password_spray")
+        ));
+        assert!(!fatigue.applies(
+            "suspicious_sign_in",
+            "medium",
+            &sig("signin.mfa_fatigue_success")
+        ));
     }
 }

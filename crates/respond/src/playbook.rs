@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use ward_store::{Incident, SnapshotKind};
 
-use crate::config::{Step, severity_rank};
+use crate::config::Step;
 use crate::engine::{Disposition, Request, Responder};
 use crate::{ActionSpec, Result};
 
@@ -42,14 +42,12 @@ impl Responder {
             incident_id: inc.id.clone(),
             ..Default::default()
         };
+        let signals = signals_of(&inc.timeline);
         let steps: Vec<Step> = self
             .cfg
             .playbooks
             .iter()
-            .filter(|p| {
-                p.incident == inc.kind
-                    && severity_rank(&inc.severity) >= severity_rank(&p.min_severity)
-            })
+            .filter(|p| p.applies(&inc.kind, &inc.severity, &signals))
             .flat_map(|p| p.steps.iter().copied())
             .collect();
         if steps.is_empty() {
@@ -59,7 +57,7 @@ impl Responder {
             "incident": inc.id,
             "kind": inc.kind,
             "severity": inc.severity,
-            "signals": signals_of(&inc.timeline),
+            "signals": signals,
         });
         let by = format!("playbook:{}", inc.kind);
         let mut requests = Vec::new();
@@ -279,6 +277,5 @@ fn signals_of(timeline: &Value) -> Vec<String> {
         .unwrap_or_default();
     out.sort();
     out.dedup();
-    out.truncate(20);
     out
 }

@@ -3,9 +3,11 @@
 //! The simulator starts on loopback with a generated company and its injected attacks; Ward is
 //! configured against it exactly like a real deployment (a `ward.toml`, a certificate and its
 //! private key), syncs the history, then keeps syncing while the attacks play out, analysing
-//! every new message and every sign-in and audit event. The report says, per injected scenario,
-//! whether and how fast Ward detected it. Response (containment) is not built yet, so every
-//! scenario reports `contained: false` — honestly.
+//! every new message and every sign-in and audit event, and contains what it finds with the
+//! built-in playbooks in auto mode (reset passwords go to a password-channel folder in the demo's
+//! temporary directory). The report says, per injected scenario, whether and how fast Ward
+//! detected it and contained it — containment judged from the simulated tenant's own state
+//! against the ground truth, not from what Ward believes it did.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -18,6 +20,7 @@ use ward_scenario::{GroundTruth, ScenarioTruth};
 use ward_sim::{SimConfig, Simulator};
 
 use crate::config::Config;
+use crate::contain::ContainCheck;
 use crate::detect::DetectStage;
 use crate::sim::SimArgs;
 
@@ -64,6 +67,11 @@ pub struct ScenarioReport {
 pub struct DemoReport {
     pub scenarios: Vec<ScenarioReport>,
     pub false_incidents: usize,
+    /// Actions that changed a message no scenario sent or an account no scenario touched.
+    pub benign_touched: Vec<String>,
+    /// Response actions done / queued / failed.
+    pub actions_done: usize,
+    pub actions_failed: usize,
     /// Low-severity alerts on users no scenario touched (not counted as incidents).
     pub false_low_alerts: usize,
     pub messages_analyzed: i64,
@@ -196,7 +204,23 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
         crate::detect::geoip_dir(config.file.geoip.dir.as_ref()),
     )
     .await?;
-    detect.process(&first).await?;
+    let respond_cfg = ward_respond::RespondConfig {
+        default_mode: ward_respond::Mode::Auto,
+        auto_min_severity: "medium".into(),
+        password_channel: ward_respond::PasswordChannel::Directory {
+            path: dir.path().join("passwords"),
+        },
+        ..config.file.respond.clone()
+    };
+    let responder = ward_respond::Responder::new(
+        client.clone(),
+        store.clone(),
+        &tenant.tenant_id,
+        respond_cfg,
+    );
+    let mut check = ContainCheck::new(&truth);
+    let changed = detect.process(&first).await?;
+    crate::respond::respond_stage(&responder, &changed).await?;
 
     say(args, "watching the tenant while the attacks play…");
     let live_deadline = Instant::now() + Duration::from_secs(args.max_live_secs);
@@ -207,14 +231,16 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
             .sync(&opts)
             .await
             .context("sync failed during the demo")?;
-        detect.process(&summary).await?;
+        let changed = detect.process(&summary).await?;
+        crate::respond::respond_stage(&responder, &changed).await?;
         let stats = sim.stats();
+        check.update(&sim, &stats.scenario_started_at);
         let all_played = stats.timeline_events_applied >= stats.timeline_events_total;
         if all_played && settled_at.is_none() {
             settled_at = Some(Instant::now());
         }
-        let scenarios = score(&truth, &detect, &stats.scenario_started_at);
-        let all_detected = scenarios.iter().all(|s| s.detected);
+        let scenarios = score(&truth, &detect, &check, &stats.scenario_started_at);
+        let all_detected = scenarios.iter().all(|s| s.detected && s.contained);
         // After the last event, wait for the audit stream's lag before calling it done.
         let grace_over = settled_at.is_some_and(|t| t.elapsed() > Duration::from_secs(15));
         if (all_played && all_detected) || grace_over || Instant::now() > live_deadline {
@@ -224,7 +250,10 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
     }
 
     let stats = sim.stats();
-    let scenarios = score(&truth, &detect, &stats.scenario_started_at);
+    check.update(&sim, &stats.scenario_started_at);
+    let scenarios = score(&truth, &detect, &check, &stats.scenario_started_at);
+    let (benign_touched, actions_done, actions_failed) =
+        crate::contain::touched(&store, &truth, &tenant.tenant_id).await?;
     let incidents = incident_lines(&truth, &detect);
     // A low-severity sign-in anomaly (a traveller's first sign-in abroad) is an alert in the
     // queue, not an incident: it is counted apart, and listed.
@@ -240,6 +269,9 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
     let report = DemoReport {
         scenarios,
         false_incidents,
+        benign_touched,
+        actions_done,
+        actions_failed,
         false_low_alerts,
         messages_analyzed: store.count_analyzed(&tenant.tenant_id).await?,
         graph_requests: client_stats.http_requests,
@@ -260,6 +292,7 @@ fn ms_since(start: Option<&DateTime<Utc>>, t: DateTime<Utc>) -> Option<i64> {
 fn score(
     truth: &GroundTruth,
     detect: &DetectStage,
+    check: &ContainCheck,
     started: &std::collections::BTreeMap<String, DateTime<Utc>>,
 ) -> Vec<ScenarioReport> {
     truth
@@ -268,13 +301,14 @@ fn score(
         .map(|s| {
             let start = started.get(&s.id);
             let first = detection_time(s, detect, start);
+            let contained = check.contained_at(&s.id);
             ScenarioReport {
                 id: s.id.clone(),
                 kind: s.kind.clone(),
                 detected: first.is_some(),
-                contained: false,
+                contained: contained.is_some(),
                 detect_ms: first.and_then(|t| ms_since(start, t)),
-                contain_ms: None,
+                contain_ms: contained.and_then(|t| ms_since(start, t)),
             }
         })
         .collect()
@@ -360,23 +394,31 @@ fn incident_lines(truth: &GroundTruth, detect: &DetectStage) -> Vec<IncidentLine
 }
 
 fn print_text(r: &DemoReport) {
-    println!("\nScenario                 Kind                   Detected  In (ms)   Contained");
+    println!(
+        "\nScenario                 Kind                   Detected  In (ms)   Contained  In (ms)"
+    );
+    let ms = |m: Option<i64>| m.map(|m| m.to_string()).unwrap_or_else(|| "-".into());
     for s in &r.scenarios {
         println!(
-            "{:<24} {:<22} {:<9} {:<9} {}",
+            "{:<24} {:<22} {:<9} {:<9} {:<10} {}",
             s.id,
             s.kind,
             if s.detected { "yes" } else { "NO" },
-            s.detect_ms
-                .map(|m| m.to_string())
-                .unwrap_or_else(|| "-".into()),
-            if s.contained {
-                "yes"
-            } else {
-                "no (response not built yet)"
-            }
+            ms(s.detect_ms),
+            if s.contained { "yes" } else { "NO" },
+            ms(s.contain_ms),
         );
     }
+    println!(
+        "\n{} response actions done, {} failed; benign messages or users touched: {}",
+        r.actions_done,
+        r.actions_failed,
+        if r.benign_touched.is_empty() {
+            "none".to_string()
+        } else {
+            r.benign_touched.join(", ")
+        }
+    );
     println!(
         "\n{} messages analysed, {} incidents and alerts ({} false incidents, {} false low alerts), {} Graph requests, {} throttled, {:.1} s",
         r.messages_analyzed,

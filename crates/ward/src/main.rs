@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod analyze;
 mod config;
 mod connect;
+mod contain;
 mod demo;
 mod detect;
 mod hunt;

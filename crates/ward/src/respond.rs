@@ -438,3 +438,51 @@ fn print_response(resp: &Response, json: bool) -> bool {
     }
     ok
 }
+
+/// The respond stage of the pipeline: applies the playbooks to every incident detection opened
+/// or changed, in each action's configured mode. An incident whose every action reached its
+/// goal is marked contained. A failure on one incident is reported and does not stop the others.
+pub async fn respond_stage(r: &Responder, incident_ids: &[String]) -> Result<Vec<Response>> {
+    let mut out = Vec::new();
+    for id in incident_ids {
+        let Some(inc) = r.store().get_incident(r.tenant(), id).await? else {
+            continue;
+        };
+        if inc.status == ward_store::IncidentStatus::Closed {
+            continue;
+        }
+        let resp = match r.respond_to(&inc).await {
+            Ok(resp) => resp,
+            Err(e) => {
+                tracing::warn!(incident = %id, error = %e, "response failed");
+                Response {
+                    incident_id: id.clone(),
+                    notes: vec![format!("response failed: {e}")],
+                    ..Default::default()
+                }
+            }
+        };
+        let all_done = !resp.actions.is_empty()
+            && resp.actions.iter().all(|(_, d)| match d {
+                Disposition::Executed(o) => o.succeeded(),
+                Disposition::Existing { status } => status == "done",
+                _ => false,
+            });
+        if all_done && inc.status == ward_store::IncidentStatus::Open {
+            r.store()
+                .set_incident_status(
+                    r.tenant(),
+                    id,
+                    ward_store::IncidentStatus::Contained,
+                    chrono::Utc::now(),
+                    &format!(
+                        "contained: {} action(s) done by the playbook",
+                        resp.actions.len()
+                    ),
+                )
+                .await?;
+        }
+        out.push(resp);
+    }
+    Ok(out)
+}

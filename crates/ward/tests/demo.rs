@@ -40,7 +40,13 @@ fn headless_demo_prints_one_report_and_detects_every_scenario() {
             assert!(s.get(key).is_some(), "{key} missing in {s}");
         }
         assert_eq!(s["detected"], true, "not detected: {s}\n{report:#}");
+        // Auto mode contains every scenario, judged from the simulated tenant's state.
+        assert_eq!(s["contained"], true, "not contained: {s}\n{report:#}");
+        let (d, c) = (s["detect_ms"].as_i64(), s["contain_ms"].as_i64());
+        assert!(c.is_some() && c >= d, "contain_ms before detection: {s}");
     }
+    assert_eq!(report["benign_touched"], serde_json::json!([]), "{report:#}");
+    assert_eq!(report["actions_failed"], 0, "{report:#}");
     for key in [
         "false_incidents",
         "messages_analyzed",
