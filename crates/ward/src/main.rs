@@ -65,6 +65,13 @@ enum RulesCommand {
 }
 
 fn main() -> ExitCode {
+    // Like any Unix filter: when the reader goes away (`ward … | head`), stop quietly instead
+    // of panicking on a broken pipe.
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any thread exists; resets a signal disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("WARD_LOG")

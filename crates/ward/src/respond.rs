@@ -156,7 +156,7 @@ async fn run_async(args: RespondArgs) -> Result<ExitCode> {
     let (r, _config) = open(args.config.as_deref(), args.database.as_deref(), explicit).await?;
     let mut ok = true;
     match args.command {
-        RespondCommand::List { status } => list(r.store(), &status, args.json).await?,
+        RespondCommand::List { status } => list(r.store(), r.tenant(), &status, args.json).await?,
         RespondCommand::Approve { action_ids } => {
             for id in action_ids {
                 let out = r
@@ -356,7 +356,21 @@ async fn resolve_user(store: &Store, tenant: &str, user: &str) -> Result<String>
     }
 }
 
-async fn list(store: &Store, status: &str, json: bool) -> Result<()> {
+async fn list(store: &Store, tenant: &str, status: &str, json: bool) -> Result<()> {
+    // Actions name users by object id; people read UPNs.
+    let upns: std::collections::HashMap<String, String> = store
+        .list_users(tenant)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.upn))
+        .collect();
+    let readable = |spec: &ActionSpec| {
+        let mut text = spec.describe();
+        if let Some(upn) = spec.user_id().and_then(|u| upns.get(u)) {
+            text = text.replace(spec.user_id().unwrap_or_default(), upn);
+        }
+        text
+    };
     let statuses: Vec<ActionStatus> = match status {
         "all" => vec![
             ActionStatus::Pending,
@@ -381,7 +395,7 @@ async fn list(store: &Store, status: &str, json: bool) -> Result<()> {
                 continue;
             }
             let what = serde_json::from_value::<ActionSpec>(a.params.clone())
-                .map(|s| s.describe())
+                .map(|s| readable(&s))
                 .unwrap_or_else(|_| a.kind.clone());
             println!(
                 "{:<22} {:<9} {:<8} {:<14} {}",

@@ -29,6 +29,9 @@ pub struct SyncArgs {
     /// Do not run detection after the sync (no findings or incidents are filed).
     #[arg(long)]
     pub no_detect: bool,
+    /// Do not apply the response playbooks to the incidents detection filed.
+    #[arg(long)]
+    pub no_respond: bool,
 }
 
 /// What detection filed after a sync.
@@ -38,6 +41,9 @@ struct DetectOutcome {
     changed: Vec<String>,
     /// Incidents open (not contained, not closed) after this run.
     open: usize,
+    /// Response actions per disposition (`executed`, `queued`, `observed`, `existing`, ...).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    actions: std::collections::BTreeMap<String, usize>,
 }
 
 /// Snapshot changes older than this are not diffed again by a fresh process.
@@ -60,11 +66,39 @@ pub fn run(args: SyncArgs) -> Result<ExitCode> {
         }
         opts.mail = !args.no_mail;
         opts.events = !args.no_events;
-        let summary = sync_tenant(client, store.clone(), opts, &config.file.analysis).await?;
+        let summary =
+            sync_tenant(client.clone(), store.clone(), opts, &config.file.analysis).await?;
         let detected = if args.no_detect {
             None
         } else {
-            Some(detect(&store, &tenant.tenant_id, &config, &summary).await?)
+            let mut d = detect(&store, &tenant.tenant_id, &config, &summary).await?;
+            if !args.no_respond {
+                let r = ward_respond::Responder::new(
+                    client,
+                    store.clone(),
+                    &tenant.tenant_id,
+                    config.file.respond.clone(),
+                );
+                // Actions a crash left half-way first, then the playbooks.
+                let resumed = r.resume().await.context("cannot resume actions")?;
+                if !resumed.is_empty() {
+                    d.actions.insert("resumed".into(), resumed.len());
+                }
+                for resp in crate::respond::respond_stage(&r, &d.changed).await? {
+                    for (_, disp) in resp.actions {
+                        let key = serde_json::to_value(&disp)?["disposition"]
+                            .as_str()
+                            .unwrap_or("other")
+                            .to_owned();
+                        *d.actions.entry(key).or_default() += 1;
+                    }
+                }
+                d.open = store
+                    .incidents_with_status(&tenant.tenant_id, ward_store::IncidentStatus::Open)
+                    .await?
+                    .len();
+            }
+            Some(d)
         };
         store.close().await;
         anyhow::Ok((summary, detected))
@@ -83,6 +117,14 @@ pub fn run(args: SyncArgs) -> Result<ExitCode> {
                 d.changed.len(),
                 d.open
             );
+            if !d.actions.is_empty() {
+                let parts: Vec<String> =
+                    d.actions.iter().map(|(k, n)| format!("{n} {k}")).collect();
+                eprintln!(
+                    "response: {} — `ward respond list` shows what waits for approval",
+                    parts.join(", ")
+                );
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -109,7 +151,11 @@ async fn detect(
         .await
         .context("cannot count open incidents")?
         .len();
-    Ok(DetectOutcome { changed, open })
+    Ok(DetectOutcome {
+        changed,
+        open,
+        actions: Default::default(),
+    })
 }
 
 /// The directory first (the analyzer needs the tenant's domains and executives), then

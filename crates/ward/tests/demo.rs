@@ -45,7 +45,11 @@ fn headless_demo_prints_one_report_and_detects_every_scenario() {
         let (d, c) = (s["detect_ms"].as_i64(), s["contain_ms"].as_i64());
         assert!(c.is_some() && c >= d, "contain_ms before detection: {s}");
     }
-    assert_eq!(report["benign_touched"], serde_json::json!([]), "{report:#}");
+    assert_eq!(
+        report["benign_touched"],
+        serde_json::json!([]),
+        "{report:#}"
+    );
     assert_eq!(report["actions_failed"], 0, "{report:#}");
     for key in [
         "false_incidents",

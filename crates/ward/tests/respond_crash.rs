@@ -19,7 +19,7 @@ fn ward() -> Command {
 
 fn pull(config: &Path, imid: &str) -> Child {
     ward()
-        .args(["respond", "pull", imid, "--config"])
+        .args(["respond", "pull", imid, "--incident", "INC-crash", "--config"])
         .arg(config)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -170,5 +170,18 @@ fn sigkilled_campaign_pull_ends_with_each_copy_quarantined_once() {
         assert!(done.values().all(|&n| n == 1), "{done:?}");
         store.close().await;
     });
+
+    // A false positive, restored in one command: every copy back in its inbox.
+    let status = ward()
+        .args(["undo", "--incident", "INC-crash", "--config"])
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("ward undo");
+    assert!(status.success(), "ward undo --incident failed");
+    for upn in &upns {
+        assert_eq!(sim.message_folder(upn, imid).as_deref(), Some("inbox"), "{upn}");
+    }
     rt.block_on(sim.shutdown());
 }
