@@ -656,3 +656,55 @@ async fn campaign_pull_survives_a_429_storm() {
     bed.journal_intact().await;
     bed.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn soft_delete_is_undone_and_purge_is_final() {
+    let db = TestDb::sqlite().await;
+    let bed = Bed::new(&db, sim_config(), 2).await;
+    let r = bed.responder();
+    let imid = bed.phish(&[0], "delete");
+    let (id, d) = r
+        .request(req(ActionSpec::SoftDeleteMessage {
+            user_id: testkit::user_id(0),
+            internet_message_id: imid.clone(),
+        }))
+        .await
+        .expect("delete");
+    assert_eq!(executed(&d).outcome, "done");
+    assert!(bed.folders_of(0, &imid).await.is_empty(), "still visible");
+    assert_eq!(
+        bed.sim.message_folder(&testkit::upn(0), &imid).as_deref(),
+        Some("recoverableitemsdeletions")
+    );
+    let out = r.undo(&id, "analyst", "fp").await.expect("undo");
+    assert_eq!(out.outcome, "done", "{out:?}");
+    let inbox = bed.folder_id(0, "inbox").await;
+    assert_eq!(bed.folders_of(0, &imid).await, vec![inbox]);
+
+    let (id, d) = r
+        .request(req(ActionSpec::PurgeMessage {
+            user_id: testkit::user_id(0),
+            internet_message_id: imid.clone(),
+        }))
+        .await
+        .expect("purge");
+    assert_eq!(executed(&d).outcome, "done");
+    assert!(bed.folders_of(0, &imid).await.is_empty());
+    assert_eq!(bed.sim.message_folder(&testkit::upn(0), &imid), None);
+    let err = r
+        .undo(&id, "analyst", "fp")
+        .await
+        .expect_err("purge is final");
+    assert!(err.to_string().contains("cannot be undone"), "{err}");
+    // Quarantining what was purged: gone, journaled, not an error.
+    let (_, d) = r
+        .request(req(ActionSpec::QuarantineMessage {
+            user_id: testkit::user_id(0),
+            internet_message_id: imid,
+        }))
+        .await
+        .expect("gone");
+    assert_eq!(executed(&d).outcome, "gone");
+    bed.journal_intact().await;
+    bed.sim.shutdown().await;
+}

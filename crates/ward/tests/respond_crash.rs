@@ -19,7 +19,14 @@ fn ward() -> Command {
 
 fn pull(config: &Path, imid: &str) -> Child {
     ward()
-        .args(["respond", "pull", imid, "--incident", "INC-crash", "--config"])
+        .args([
+            "respond",
+            "pull",
+            imid,
+            "--incident",
+            "INC-crash",
+            "--config",
+        ])
         .arg(config)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -181,7 +188,11 @@ fn sigkilled_campaign_pull_ends_with_each_copy_quarantined_once() {
         .expect("ward undo");
     assert!(status.success(), "ward undo --incident failed");
     for upn in &upns {
-        assert_eq!(sim.message_folder(upn, imid).as_deref(), Some("inbox"), "{upn}");
+        assert_eq!(
+            sim.message_folder(upn, imid).as_deref(),
+            Some("inbox"),
+            "{upn}"
+        );
     }
     rt.block_on(sim.shutdown());
 }
