@@ -69,6 +69,10 @@ pub struct DemoReport {
     pub false_incidents: usize,
     /// Actions that changed a message no scenario sent or an account no scenario touched.
     pub benign_touched: Vec<String>,
+    /// For each compromised account: when Ward saw the attacker's inbox rule and MFA method from
+    /// its own state diffs, and when from the unified audit stream (ms from the scenario's
+    /// start; null = the audit record had not arrived by the end).
+    pub state_diff: Vec<StateDiffLine>,
     /// Response actions done / queued / failed.
     pub actions_done: usize,
     pub actions_failed: usize,
@@ -79,6 +83,16 @@ pub struct DemoReport {
     pub throttled_responses: u64,
     pub incidents: Vec<IncidentLine>,
     pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StateDiffLine {
+    pub scenario: String,
+    pub user: String,
+    /// `inbox_rule` or `mfa_method`.
+    pub step: String,
+    pub state_ms: Option<i64>,
+    pub audit_ms: Option<i64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -270,6 +284,7 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
         scenarios,
         false_incidents,
         benign_touched,
+        state_diff: state_diff_lines(&truth, &detect, &stats.scenario_started_at),
         actions_done,
         actions_failed,
         false_low_alerts,
@@ -340,6 +355,51 @@ fn detection_time(
             .map(|(_, t)| *t)
             .min()
     }
+}
+
+/// State diffs against audit streams, per compromised account of each identity scenario.
+fn state_diff_lines(
+    truth: &GroundTruth,
+    detect: &DetectStage,
+    started: &std::collections::BTreeMap<String, DateTime<Utc>>,
+) -> Vec<StateDiffLine> {
+    let mut out = Vec::new();
+    for s in &truth.scenarios {
+        if MAIL_KINDS.contains(&s.kind.as_str()) || !s.artifacts.contains_key("inbox_rules") {
+            continue;
+        }
+        let start = started.get(&s.id);
+        for u in compromised(s) {
+            let user = detect.subject_of(&u);
+            let first = |m: &std::collections::BTreeMap<(String, String), DateTime<Utc>>,
+                         f: &dyn Fn(&str) -> bool| {
+                m.iter()
+                    .filter(|((who, sig), _)| *who == user && f(sig))
+                    .map(|(_, t)| *t)
+                    .min()
+                    .and_then(|t| ms_since(start, t))
+            };
+            out.push(StateDiffLine {
+                scenario: s.id.clone(),
+                user: user.clone(),
+                step: "inbox_rule".into(),
+                state_ms: first(&detect.state_seen, &|sig| sig == "state.inbox_rule_created"),
+                audit_ms: first(&detect.audit_seen, &|sig| {
+                    sig.starts_with("mailbox.rule_") || sig == "mailbox.outlook_rule_change"
+                }),
+            });
+            out.push(StateDiffLine {
+                scenario: s.id.clone(),
+                user: user.clone(),
+                step: "mfa_method".into(),
+                state_ms: first(&detect.state_seen, &|sig| sig == "state.mfa_method_added"),
+                audit_ms: first(&detect.audit_seen, &|sig| {
+                    sig == "identity.mfa_method_added"
+                }),
+            });
+        }
+    }
+    out
 }
 
 /// The accounts an identity scenario compromises or attacks (lower-case UPNs and ids).

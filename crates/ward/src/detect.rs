@@ -42,6 +42,11 @@ pub struct DetectStage {
     pub flagged: BTreeMap<String, FlaggedMail>,
     /// When Ward first saw each (user, signal) pair in an incident (wall clock).
     pub signal_seen: BTreeMap<(String, String), DateTime<Utc>>,
+    /// When Ward first learned of a (user, signal) from its own state diffs, and from the
+    /// unified audit stream (Management Activity API, 60–90 min behind in production) — wall
+    /// clock — to show which came first.
+    pub state_seen: BTreeMap<(String, String), DateTime<Utc>>,
+    pub audit_seen: BTreeMap<(String, String), DateTime<Utc>>,
     /// Correlator incident id → the store incident it is filed under (this process only).
     filed: HashMap<String, String>,
     /// Correlator incident id → (steps, kind, severity) when last filed: unchanged ones are
@@ -84,6 +89,8 @@ impl DetectStage {
                 .collect(),
             flagged: BTreeMap::new(),
             signal_seen: BTreeMap::new(),
+            state_seen: BTreeMap::new(),
+            audit_seen: BTreeMap::new(),
             filed: HashMap::new(),
             persisted: HashMap::new(),
         })
@@ -237,6 +244,20 @@ impl DetectStage {
             };
             let hits = self.detector.observe(&event);
             if !hits.is_empty() {
+                if event.source == ward_identity::Source::ManagementActivity {
+                    let user = event
+                        .user
+                        .clone()
+                        .or_else(|| event.actor.clone())
+                        .unwrap_or_default()
+                        .to_ascii_lowercase();
+                    let now = Utc::now();
+                    for h in &hits {
+                        self.audit_seen
+                            .entry((user.clone(), h.id.clone()))
+                            .or_insert(now);
+                    }
+                }
                 self.correlator.add(&event, &hits);
             }
         }
@@ -282,6 +303,12 @@ impl DetectStage {
                 } else {
                     user
                 };
+                let now = Utc::now();
+                for h in &hits {
+                    self.state_seen
+                        .entry((subject.to_ascii_lowercase(), h.id.clone()))
+                        .or_insert(now);
+                }
                 // When the change was read, not when it is diffed: the same change diffed again
                 // by a later process files under the same finding id.
                 self.correlator

@@ -21,16 +21,7 @@ use super::DetectStage;
 /// A user's earlier incident takes new findings while it was active this recently.
 const MERGE_WINDOW_HOURS: i64 = 24;
 
-/// Severity order, weakest first.
-pub fn severity_rank(s: &str) -> u8 {
-    match s {
-        "low" => 1,
-        "medium" => 2,
-        "high" => 3,
-        "critical" => 4,
-        _ => 0,
-    }
-}
+pub use ward_respond::config::severity_rank;
 
 /// Kind order for merged identity incidents, weakest first: a merged incident is named after
 /// the strongest story its steps tell.
@@ -124,9 +115,14 @@ impl DetectStage {
         }
     }
 
-    /// Files every correlator incident that changed since it was last filed.
+    /// Files every correlator incident that changed since it was last filed. A low-severity
+    /// correlation (a traveller's first sign-in from a new country) is an alert, not an
+    /// incident: it is filed — all its steps at once — only when it rises above low.
     pub(super) async fn persist_identity(&mut self, changed: &mut BTreeSet<String>) -> Result<()> {
         for inc in self.correlator.incidents() {
+            if severity_rank(&inc.severity) <= severity_rank("low") {
+                continue;
+            }
             let fp = (inc.steps.len(), inc.kind.clone(), inc.severity.clone());
             if self.persisted.get(&inc.id) == Some(&fp) {
                 continue;
