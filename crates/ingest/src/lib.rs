@@ -79,6 +79,8 @@ pub struct AnalysisOutcome {
     pub score: i64,
     pub categories: Vec<String>,
     pub signals: serde_json::Value,
+    /// Content fingerprints (attachment hashes, lure URLs) kept for finding campaign variants.
+    pub fingerprints: Vec<String>,
 }
 
 /// Receives progress of a sync; the CLI draws bars, tests ignore it.

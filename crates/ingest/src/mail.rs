@@ -123,7 +123,7 @@ async fn folder_round(run: &Run, user: &DirUser, folder: &str, stream: &str) -> 
         fresh.sort_by(|a, b| a.id.cmp(&b.id));
         fresh.dedup_by(|a, b| a.id == b.id);
 
-        let fetched: Vec<Option<(Message, Option<Analysis>)>> = stream::iter(fresh)
+        let fetched: Vec<Option<(Message, Option<Analysis>, Vec<String>)>> = stream::iter(fresh)
             .map(|m| fetch_and_analyze(run, user, folder, m, stream))
             .buffer_unordered(MIME_CONCURRENCY)
             .try_collect()
@@ -135,7 +135,7 @@ async fn folder_round(run: &Run, user: &DirUser, folder: &str, stream: &str) -> 
             .await
             .map_err(IngestError::store(stream))?;
         let mut added = Vec::new();
-        for (message, analysis) in fetched.into_iter().flatten() {
+        for (message, analysis, fingerprints) in fetched.into_iter().flatten() {
             if tx
                 .insert_message(&message)
                 .await
@@ -143,6 +143,11 @@ async fn folder_round(run: &Run, user: &DirUser, folder: &str, stream: &str) -> 
             {
                 if let Some(analysis) = &analysis {
                     tx.put_analysis(analysis)
+                        .await
+                        .map_err(IngestError::store(stream))?;
+                }
+                if !fingerprints.is_empty() {
+                    tx.put_fingerprints(&message.key(), message.received_at, &fingerprints)
                         .await
                         .map_err(IngestError::store(stream))?;
                 }
@@ -209,13 +214,14 @@ async fn fetch_and_analyze(
     folder: &str,
     m: GraphMessage,
     stream: &str,
-) -> Result<Option<(Message, Option<Analysis>)>> {
+) -> Result<Option<(Message, Option<Analysis>, Vec<String>)>> {
     let mime = match run.client.get_mime(&user.id, &m.id).await {
         Ok(mime) => mime,
         Err(e) if e.is_not_found() => return Ok(None),
         Err(e) => return Err(IngestError::graph(stream)(e)),
     };
     let tenant = &run.opts.tenant_id;
+    let mut fingerprints = Vec::new();
     let analysis = match &run.analyzer {
         Some(analyzer) => {
             let analyzer = analyzer.clone();
@@ -227,7 +233,9 @@ async fn fetch_and_analyze(
                     score: 0,
                     categories: vec![],
                     signals: serde_json::json!([{"id": "ANALYZER_PANIC", "score": 0, "detail": e.to_string()}]),
+                    fingerprints: vec![],
                 });
+            fingerprints = outcome.fingerprints;
             Some(Analysis {
                 tenant_id: tenant.clone(),
                 mailbox_id: user.id.clone(),
@@ -258,7 +266,7 @@ async fn fetch_and_analyze(
         mime_sha256: Some(sha256_hex(&mime)),
         body: None,
     };
-    Ok(Some((message, analysis)))
+    Ok(Some((message, analysis, fingerprints)))
 }
 
 fn key(tenant: &str, mailbox: &str, id: &str) -> MessageKey {

@@ -33,6 +33,7 @@ impl MessageAnalyzer for Count {
             score: 0,
             categories: vec![],
             signals: serde_json::json!([]),
+            fingerprints: vec![],
         }
     }
 }

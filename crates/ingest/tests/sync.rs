@@ -26,6 +26,7 @@ impl MessageAnalyzer for CountingAnalyzer {
             score: 1,
             categories: vec![],
             signals: serde_json::json!([]),
+            fingerprints: vec![],
         }
     }
 }

@@ -6,9 +6,10 @@
 //! 3. otherwise a sweep: one `internetMessageId` query per remaining mailbox, 20 to a `$batch`
 //!    (the client keeps within the per-mailbox limits and honours `Retry-After`).
 //!
-//! Variants — the same sender sending the same lure under other Message-IDs (reworded subject
-//! lines, per-recipient links) — come from the store: messages from the same sender in the days
-//! around the original whose subject normalises the same or whose own analysis flagged them.
+//! Variants — the same lure under other Message-IDs: reworded subjects, per-recipient links,
+//! rotated senders — come from the store: messages within three days of the original from the
+//! same sender or sharing a content fingerprint (attachment hash, lure link recorded at ingest),
+//! kept by [`is_variant`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -18,6 +19,7 @@ use futures::StreamExt;
 use serde::Serialize;
 use serde_json::{Value, json};
 use ward_graph::models::batch::BatchRequestItem;
+use ward_store::Message;
 
 use crate::engine::{Disposition, Outcome, Request, Responder};
 use crate::{ActionSpec, Result};
@@ -66,6 +68,31 @@ impl PullReport {
     }
 }
 
+/// Whether `m` is a variant of the campaign's original `orig`, given the content fingerprints
+/// they share and whether `m`'s own analysis flagged it:
+/// - from the same sender: the same lure reworded — same subject, a shared fingerprint, or
+///   flagged on its own;
+/// - from another sender: the same attachment payload, or the same subject with the same lure
+///   link. A shared link alone is not enough: lures carry genuine links too.
+pub fn is_variant(orig: &Message, m: &Message, shared: &[String], flagged: bool) -> bool {
+    let same_sender = match (orig.sender.as_deref(), m.sender.as_deref()) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => false,
+    };
+    let subject = normalize_subject(orig.subject.as_deref().unwrap_or_default());
+    let same_subject = !subject.is_empty()
+        && normalize_subject(m.subject.as_deref().unwrap_or_default()) == subject;
+    if same_sender {
+        return same_subject || flagged || !shared.is_empty();
+    }
+    shared.iter().any(|f| is_attachment(f)) || (same_subject && !shared.is_empty())
+}
+
+/// An attachment-payload fingerprint (`att:<sha256>`, see `ward_mail::fingerprint`).
+fn is_attachment(fp: &str) -> bool {
+    fp.starts_with("att:")
+}
+
 /// Subject without reply/forward prefixes, case and spacing.
 pub fn normalize_subject(s: &str) -> String {
     let mut t = s.trim().to_lowercase();
@@ -84,6 +111,36 @@ pub fn normalize_subject(s: &str) -> String {
 }
 
 impl Responder {
+    /// Messages within three days of `orig` from the same sender or sharing a content
+    /// fingerprint with it, each with the fingerprints they share.
+    async fn variant_candidates(&self, orig: &Message) -> Result<Vec<(Message, Vec<String>)>> {
+        let from = orig.received_at - chrono::Duration::days(3);
+        let to = orig.received_at + chrono::Duration::days(3);
+        let mut out: BTreeMap<(String, String), (Message, Vec<String>)> = BTreeMap::new();
+        if let Some(sender) = orig.sender.as_deref() {
+            for m in self
+                .store
+                .messages_from_sender(&self.tenant, sender, from, to)
+                .await?
+            {
+                out.insert((m.mailbox_id.clone(), m.graph_id.clone()), (m, Vec::new()));
+            }
+        }
+        for fp in self.store.fingerprints_of(&orig.key()).await? {
+            for m in self
+                .store
+                .messages_with_fingerprint(&self.tenant, &fp, from, to)
+                .await?
+            {
+                out.entry((m.mailbox_id.clone(), m.graph_id.clone()))
+                    .or_insert_with(|| (m, Vec::new()))
+                    .1
+                    .push(fp.clone());
+            }
+        }
+        Ok(out.into_values().collect())
+    }
+
     /// Every (mailbox, message id) holding the campaign: the message itself and its variants.
     pub async fn campaign_targets(
         &self,
@@ -182,32 +239,21 @@ impl Responder {
             }
         }
 
-        // Variants from the same sender around the same time.
-        if let Some(orig) = known.first()
-            && let Some(sender) = orig.sender.as_deref()
-        {
-            let subject = normalize_subject(orig.subject.as_deref().unwrap_or_default());
-            let from = orig.received_at - chrono::Duration::days(3);
-            let to = orig.received_at + chrono::Duration::days(3);
-            for m in self
-                .store
-                .messages_from_sender(&self.tenant, sender, from, to)
-                .await?
-            {
+        // Variants around the same time (see `is_variant`).
+        if let Some(orig) = known.first() {
+            for (m, shared) in self.variant_candidates(orig).await? {
                 let Some(vid) = m.internet_message_id.as_deref() else {
                     continue;
                 };
                 if vid == imid {
                     continue;
                 }
-                let same_subject = !subject.is_empty()
-                    && normalize_subject(m.subject.as_deref().unwrap_or_default()) == subject;
                 let flagged = self
                     .store
                     .get_analysis(&m.key())
                     .await?
                     .is_some_and(|a| a.verdict == "malicious" || a.verdict == "suspicious");
-                if same_subject || flagged {
+                if is_variant(orig, &m, &shared, flagged) {
                     add(&mut found, &m.mailbox_id, vid, "variant");
                 }
             }
@@ -306,6 +352,69 @@ impl Responder {
 #[cfg(test)]
 mod tests {
     use super::normalize_subject;
+
+    fn msg(sender: &str, subject: &str) -> ward_store::Message {
+        ward_store::Message {
+            tenant_id: "t".into(),
+            mailbox_id: "u".into(),
+            graph_id: format!("{sender}{subject}"),
+            internet_message_id: None,
+            folder: "inbox".into(),
+            sender: Some(sender.into()),
+            subject: Some(subject.into()),
+            received_at: chrono::Utc::now(),
+            size_bytes: 1,
+            mime_sha256: None,
+            body: None,
+        }
+    }
+
+    #[test]
+    fn variants_need_more_than_a_shared_link() {
+        use super::is_variant;
+        let orig = msg("billing@evil.example", "Invoice overdue");
+        let link = vec!["url:www.microsoft.com/privacy".to_string()];
+        let att = vec!["att:00ff".to_string()];
+        // Same sender: reworded subject with a shared lure, or same subject.
+        assert!(is_variant(
+            &orig,
+            &msg("BILLING@evil.example", "Final notice"),
+            &link,
+            false
+        ));
+        assert!(is_variant(
+            &orig,
+            &msg("billing@evil.example", "RE: invoice  overdue"),
+            &[],
+            false
+        ));
+        assert!(!is_variant(
+            &orig,
+            &msg("billing@evil.example", "Lunch?"),
+            &[],
+            false
+        ));
+        // Another sender: the same payload, or the same subject and lure link.
+        assert!(is_variant(
+            &orig,
+            &msg("x@other.example", "Hello"),
+            &att,
+            false
+        ));
+        assert!(is_variant(
+            &orig,
+            &msg("x@other.example", "Invoice overdue"),
+            &link,
+            false
+        ));
+        // A genuine newsletter that links the same privacy page is not a variant.
+        assert!(!is_variant(
+            &orig,
+            &msg("news@microsoft.com", "Your update"),
+            &link,
+            false
+        ));
+    }
 
     #[test]
     fn subjects_normalise() {

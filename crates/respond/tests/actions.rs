@@ -708,3 +708,150 @@ async fn soft_delete_is_undone_and_purge_is_final() {
     bed.journal_intact().await;
     bed.sim.shutdown().await;
 }
+
+/// Records fingerprints like Ward's own mail stage; every message clean (so only content links
+/// a variant, not its own verdict).
+struct Fingerprinter;
+
+impl ward_ingest::MessageAnalyzer for Fingerprinter {
+    fn analyze(&self, mime: &[u8]) -> ward_ingest::AnalysisOutcome {
+        ward_ingest::AnalysisOutcome {
+            verdict: "clean".into(),
+            score: 0,
+            categories: vec![],
+            signals: json!([]),
+            fingerprints: ward_mail::fingerprint::fingerprints(mime),
+        }
+    }
+}
+
+fn mime_with_pdf(
+    from: &str,
+    to: &str,
+    subject: &str,
+    body: &str,
+    imid: &str,
+    pdf: &[u8],
+) -> Vec<u8> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(pdf);
+    format!(
+        "From: <{from}>\r\nTo: <{to}>\r\nSubject: {subject}\r\nMessage-ID: {imid}\r\n\
+         Date: {}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\nContent-Type: text/html\r\n\r\n\
+         <p>{body}</p>\r\n--m\r\nContent-Type: application/pdf; name=\"inv.pdf\"\r\n\
+         Content-Disposition: attachment; filename=\"inv.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--m--\r\n",
+        Utc::now().format("%a, %d %b %Y %H:%M:%S +0000")
+    )
+    .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaign_pull_takes_variants_and_leaves_lookalike_benign_mail() {
+    let db = TestDb::sqlite().await;
+    let bed = Bed::new(&db, sim_config(), 5).await;
+    let payload = vec![0x25u8; 6000];
+    let u = |i: usize| testkit::upn(i);
+    // The original, to users 0 and 1.
+    let orig = "<orig@evil.example>";
+    bed.sim.inject_message(
+        &[&u(0), &u(1)],
+        "inbox",
+        &mime_with_pdf(
+            "billing@evil.example",
+            &u(0),
+            "Invoice overdue",
+            "Pay at https://pay.evil.example/inv?id=1 — privacy: https://www.microsoft.com/privacy",
+            orig,
+            &payload,
+        ),
+    );
+    // Same payload from a rotated sender, other subject (user 2): a variant.
+    bed.sim.inject_message(
+        &[&u(2)],
+        "inbox",
+        &mime_with_pdf(
+            "accounts@evil2.example",
+            &u(2),
+            "Payment reminder",
+            "See attached",
+            "<v1@evil2.example>",
+            &payload,
+        ),
+    );
+    // Same sender, reworded, same lure link with another token (user 3): a variant.
+    bed.sim.inject_message(
+        &[&u(3)],
+        "inbox",
+        &testkit::mime(
+            "billing@evil.example",
+            &u(3),
+            "Final notice",
+            "Pay at https://pay.evil.example/inv?id=9",
+            "<v2@evil.example>",
+            Utc::now(),
+            false,
+        ),
+    );
+    // A genuine newsletter linking the same privacy page (user 4): not a variant.
+    bed.sim.inject_message(
+        &[&u(4)],
+        "inbox",
+        &testkit::mime(
+            "news@microsoft.com",
+            &u(4),
+            "Your monthly update",
+            "Read https://www.microsoft.com/privacy",
+            "<news@microsoft.com>",
+            Utc::now(),
+            false,
+        ),
+    );
+    Syncer::new(bed.client.clone(), bed.store.clone())
+        .with_analyzer(std::sync::Arc::new(Fingerprinter))
+        .sync(&SyncOptions::new(bed.sim.tenant_id()))
+        .await
+        .expect("sync");
+
+    let report = bed
+        .responder()
+        .pull(orig, None, Some("high"), "test", json!({}))
+        .await
+        .expect("pull");
+    let mut ids: Vec<&str> = report
+        .targets
+        .iter()
+        .map(|t| t.internet_message_id.as_str())
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        vec![
+            "<orig@evil.example>",
+            "<orig@evil.example>",
+            "<v1@evil2.example>",
+            "<v2@evil.example>"
+        ],
+        "{report:?}"
+    );
+    assert_eq!(report.contained(), 4, "{report:?}");
+    assert_eq!(
+        bed.sim
+            .message_folder(&u(2), "<v1@evil2.example>")
+            .as_deref(),
+        Some("Ward Quarantine")
+    );
+    assert_eq!(
+        bed.sim
+            .message_folder(&u(3), "<v2@evil.example>")
+            .as_deref(),
+        Some("Ward Quarantine")
+    );
+    assert_eq!(
+        bed.sim
+            .message_folder(&u(4), "<news@microsoft.com>")
+            .as_deref(),
+        Some("inbox")
+    );
+    bed.sim.shutdown().await;
+}

@@ -91,6 +91,16 @@ store_api! {
     read fn get_message(key: &MessageKey) -> Option<Message>;
     /// Every stored copy of one internet message id (campaign pull).
     read fn messages_by_internet_id(tenant_id: &str, internet_message_id: &str) -> Vec<Message>;
+    /// Records a stored message's content fingerprints (attachment hashes, lure URLs).
+    write fn put_fingerprints(key: &MessageKey, received_at: DateTime<Utc>, fingerprints: &[String]) -> ();
+    read fn fingerprints_of(key: &MessageKey) -> Vec<String>;
+    /// Messages carrying a fingerprint, received in `[from, to]` (campaign variants).
+    read fn messages_with_fingerprint(
+        tenant_id: &str,
+        fingerprint: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<Message>;
     /// Messages from one sender received in `[from, to]` (campaign variants).
     read fn messages_from_sender(
         tenant_id: &str,

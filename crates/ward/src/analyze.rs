@@ -84,18 +84,21 @@ pub struct MailStage(pub Analyzer);
 
 impl MessageAnalyzer for MailStage {
     fn analyze(&self, mime: &[u8]) -> AnalysisOutcome {
+        let fingerprints = ward_mail::fingerprint::fingerprints(mime);
         match self.0.analyze(mime) {
             Ok(v) => AnalysisOutcome {
                 verdict: v.verdict.as_str().to_owned(),
                 score: i64::from(v.score),
                 categories: v.categories,
                 signals: serde_json::to_value(&v.signals).unwrap_or_default(),
+                fingerprints,
             },
             Err(e) => AnalysisOutcome {
                 verdict: "error".into(),
                 score: 0,
                 categories: vec![],
                 signals: serde_json::json!([{"id": "ANALYSIS_ERROR", "score": 0, "detail": e.to_string()}]),
+                fingerprints,
             },
         }
     }

@@ -150,6 +150,77 @@ pub(crate) async fn messages_by_internet_id(
     .map_err(q("messages", "select"))
 }
 
+/// Records a stored message's content fingerprints (at most 64 kept; repeats ignored).
+pub(crate) async fn put_fingerprints(
+    c: &mut Conn<'_>,
+    key: &MessageKey,
+    received_at: DateTime<Utc>,
+    fingerprints: &[String],
+) -> Result<(), StoreError> {
+    for fp in fingerprints.iter().take(64) {
+        exec!(
+            c,
+            sqlx::query(
+                "INSERT INTO message_fingerprints (tenant_id, mailbox_id, graph_id, fingerprint,
+                     received_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (tenant_id, mailbox_id, graph_id, fingerprint) DO NOTHING"
+            )
+            .bind(clean(&key.tenant_id))
+            .bind(clean(&key.mailbox_id))
+            .bind(clean(&key.graph_id))
+            .bind(clean(fp))
+            .bind(ts(received_at))
+        )
+        .map_err(q("message_fingerprints", "insert"))?;
+    }
+    Ok(())
+}
+
+/// A stored message's fingerprints, sorted.
+pub(crate) async fn fingerprints_of(
+    c: &mut Conn<'_>,
+    key: &MessageKey,
+) -> Result<Vec<String>, StoreError> {
+    on_conn!(c, |x| sqlx::query_scalar::<_, String>(
+        "SELECT fingerprint FROM message_fingerprints
+         WHERE tenant_id = $1 AND mailbox_id = $2 AND graph_id = $3 ORDER BY fingerprint"
+    )
+    .bind(&key.tenant_id)
+    .bind(&key.mailbox_id)
+    .bind(&key.graph_id)
+    .fetch_all(x)
+    .await)
+    .map_err(q("message_fingerprints", "select"))
+}
+
+/// Messages carrying `fingerprint`, received in `[from, to]` (at most 10,000).
+pub(crate) async fn messages_with_fingerprint(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+    fingerprint: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Message>, StoreError> {
+    on_conn!(c, |x| sqlx::query_as::<_, Message>(
+        "SELECT m.tenant_id, m.mailbox_id, m.graph_id, m.internet_message_id, m.folder, m.sender,
+             m.subject, m.received_at, m.size_bytes, m.mime_sha256, NULL AS body
+         FROM message_fingerprints f
+         JOIN messages m ON m.tenant_id = f.tenant_id AND m.mailbox_id = f.mailbox_id
+             AND m.graph_id = f.graph_id
+         WHERE f.tenant_id = $1 AND f.fingerprint = $2 AND f.received_at >= $3
+             AND f.received_at <= $4
+         ORDER BY m.received_at, m.mailbox_id, m.graph_id LIMIT 10000"
+    )
+    .bind(tenant_id)
+    .bind(fingerprint)
+    .bind(ts(from))
+    .bind(ts(to))
+    .fetch_all(x)
+    .await)
+    .map_err(q("message_fingerprints", "select messages"))
+}
+
 /// Messages from one sender (case-insensitive) received in `[from, to]`: the candidates for
 /// variants of a campaign (same sender, reworded subject or new links).
 pub(crate) async fn messages_from_sender(
