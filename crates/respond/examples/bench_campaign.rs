@@ -6,8 +6,9 @@
 //!
 //! 1. **Ward**: delivers one phishing message to N recipients and calls `Responder::pull` in
 //!    auto mode. A watcher polls the simulator's own state (not Graph) and records when the last
-//!    copy reached the quarantine folder.
-//! 2. **Baseline**: delivers a second copy of the campaign (new Message-ID) and does what a
+//!    copy reached the quarantine folder. Then once more with a new `Responder` and a new
+//!    Message-ID, as a new process would: the hidden quarantine folders exist but are not cached.
+//! 2. **Baseline**: delivers another copy of the campaign (new Message-ID) and does what a
 //!    script would: for every mailbox of the tenant, one `internetMessageId` query, then one
 //!    move per hit, one request after another (to Junk Email: no folder to set up).
 //!
@@ -150,6 +151,50 @@ fn diff(c0: &StatsSnapshot, c1: &StatsSnapshot, s0: &SimStats, s1: &SimStats) ->
     ]
 }
 
+/// One campaign delivered to users `0..n` and pulled by `responder`, timed from delivery.
+async fn ward(
+    sim: &Arc<SimHandle>,
+    client: &GraphClient,
+    responder: &Responder,
+    n: usize,
+    folder: &'static str,
+    tag: &str,
+    name: String,
+) -> Result<Row, String> {
+    let (c0, s0) = (client.stats(), sim.stats());
+    let stop = Arc::new(AtomicBool::new(false));
+    let start = Instant::now();
+    let imid = phish(sim, n, tag);
+    let watcher = watch(sim.clone(), n, imid.clone(), folder, start, stop.clone());
+    let report = responder
+        .pull(&imid, Some("INC-bench"), Some("high"), "bench", json!({}))
+        .await
+        .map_err(|e| format!("pull: {e}"))?;
+    let returned = start.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let contained = watcher.await.map_err(|e| format!("watcher: {e}"))?;
+    let [http, batch_items, items_total, throttled, violations] =
+        diff(&c0, &client.stats(), &s0, &sim.stats());
+    eprintln!(
+        "{tag}: {} targets, {} contained, {} failed; notes: {:?}",
+        report.targets.len(),
+        report.contained(),
+        report.failed().len(),
+        report.notes
+    );
+    Ok(Row {
+        name,
+        contained,
+        returned,
+        http,
+        batch_items,
+        items_total,
+        throttled,
+        violations,
+        missing: not_in(sim, n, &imid, folder),
+    })
+}
+
 async fn run(a: Args) -> Result<(), String> {
     let cfg = SimConfig {
         defender_license: a.defender,
@@ -191,52 +236,19 @@ async fn run(a: Args) -> Result<(), String> {
     }
     let parallel = rcfg.parallel_mailboxes;
     let folder = rcfg.quarantine_folder.clone();
-    let responder = Responder::new(client.clone(), store.clone(), sim.tenant_id(), rcfg);
+    let folder: &'static str = Box::leak(folder.into_boxed_str());
     let mut rows = Vec::new();
 
-    // Ward.
-    let (c0, s0) = (client.stats(), sim.stats());
-    let stop = Arc::new(AtomicBool::new(false));
-    let start = Instant::now();
-    let imid = phish(&sim, a.recipients, "ward");
-    let folder_name: &'static str = Box::leak(folder.into_boxed_str());
-    let watcher = watch(
-        sim.clone(),
-        a.recipients,
-        imid.clone(),
-        folder_name,
-        start,
-        stop.clone(),
-    );
-    let report = responder
-        .pull(&imid, Some("INC-bench"), Some("high"), "bench", json!({}))
-        .await
-        .map_err(|e| format!("pull: {e}"))?;
-    let returned = start.elapsed();
-    stop.store(true, Ordering::Relaxed);
-    let contained = watcher.await.map_err(|e| format!("watcher: {e}"))?;
-    let [http, batch_items, items_total, throttled, violations] =
-        diff(&c0, &client.stats(), &s0, &sim.stats());
-    eprintln!(
-        "ward: {} targets, {} contained, {} failed; notes: {:?}",
-        report.targets.len(),
-        report.contained(),
-        report.failed().len(),
-        report.notes
-    );
-    rows.push(Row {
-        name: format!("Ward pull (auto, parallel {parallel})"),
-        contained,
-        returned,
-        http,
-        batch_items,
-        items_total,
-        throttled,
-        violations,
-        missing: not_in(&sim, a.recipients, &imid, folder_name),
-    });
+    // Ward, first campaign: the quarantine folders do not exist yet.
+    let responder = Responder::new(client.clone(), store.clone(), sim.tenant_id(), rcfg.clone());
+    let name = format!("Ward pull (auto, parallel {parallel})");
+    rows.push(ward(&sim, &client, &responder, a.recipients, folder, "ward", name).await?);
+    // Ward again, as a new process would: folders exist, none cached.
+    let responder = Responder::new(client.clone(), store.clone(), sim.tenant_id(), rcfg);
+    let name = "  again, folders exist (new Responder)".to_owned();
+    rows.push(ward(&sim, &client, &responder, a.recipients, folder, "ward2", name).await?);
 
-    // Baseline: the naive script, on a second copy of the campaign.
+    // Baseline: the naive script, on another copy of the campaign.
     if a.baseline {
         let (c0, s0) = (client.stats(), sim.stats());
         let start = Instant::now();

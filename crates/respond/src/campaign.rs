@@ -19,6 +19,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use ward_graph::models::batch::BatchRequestItem;
 
+use ward_store::ActionStatus;
+
+use crate::config::Mode;
 use crate::engine::{Disposition, Outcome, Request, Responder};
 use crate::{ActionSpec, Result};
 
@@ -261,11 +264,29 @@ impl Responder {
             })
             .collect();
         let parallel = self.cfg.parallel_mailboxes.max(1);
-        let results: Vec<Result<(String, Disposition)>> = futures::stream::iter(requests)
-            .map(|r| self.request(r))
+        // File every request; those auto mode runs now go together (crate::bulk), the rest
+        // (queued, observed, asked for before) are handled one by one as usual.
+        let filed = self.file_all(&requests).await?;
+        let mut now = Vec::new();
+        let mut other = Vec::new();
+        for (f, r) in filed.into_iter().zip(requests) {
+            if f.action.status == ActionStatus::Pending && f.mode == Mode::Auto && f.auto_ok {
+                now.push(f.action);
+            } else {
+                other.push((f, r));
+            }
+        }
+        let approved = self.approve_auto(now).await?;
+        let singles = futures::stream::iter(other)
+            .map(|(f, r)| async move { self.dispatch(f, &r.spec).await })
             .buffer_unordered(parallel)
-            .collect()
-            .await;
+            .collect::<Vec<Result<(String, Disposition)>>>();
+        let (results, bulk) = futures::join!(singles, self.quarantine_many(approved));
+        for out in bulk? {
+            report
+                .actions
+                .insert(out.action_id.clone(), Disposition::Executed(out));
+        }
         for r in results {
             let (id, d) = r?;
             report.actions.insert(id, d);

@@ -77,7 +77,12 @@ async fn locate_deleted(r: &Responder, user: &str, imid: &str) -> Result<Vec<Cop
 
 pub(crate) async fn before(r: &Responder, user: &str, imid: &str) -> Result<Value, GraphError> {
     let copies = locate(r, user, imid).await?;
-    Ok(json!({"internet_message_id": imid, "copies": copies_json(&copies)}))
+    Ok(before_value(imid, &copies))
+}
+
+/// The before-state of a message action, as journaled.
+pub(crate) fn before_value(imid: &str, copies: &[Copy]) -> Value {
+    json!({"internet_message_id": imid, "copies": copies_json(copies)})
 }
 
 /// The quarantine folder's id in this mailbox: Ward's hidden folder (found or created once,
