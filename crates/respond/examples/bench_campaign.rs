@@ -84,7 +84,10 @@ fn client_for(sim: &SimHandle) -> Result<GraphClient, String> {
 
 /// Delivers one phishing message to users `0..n`; returns its Message-ID.
 fn phish(sim: &SimHandle, n: usize, tag: &str) -> String {
-    let imid = format!("<bench-{tag}-{}@evil.example>", Utc::now().timestamp_millis());
+    let imid = format!(
+        "<bench-{tag}-{}@evil.example>",
+        Utc::now().timestamp_millis()
+    );
     let to: Vec<String> = (0..n).map(testkit::upn).collect();
     let refs: Vec<&str> = to.iter().map(String::as_str).collect();
     let mime = testkit::mime(
@@ -242,11 +245,33 @@ async fn run(a: Args) -> Result<(), String> {
     // Ward, first campaign: the quarantine folders do not exist yet.
     let responder = Responder::new(client.clone(), store.clone(), sim.tenant_id(), rcfg.clone());
     let name = format!("Ward pull (auto, parallel {parallel})");
-    rows.push(ward(&sim, &client, &responder, a.recipients, folder, "ward", name).await?);
+    rows.push(
+        ward(
+            &sim,
+            &client,
+            &responder,
+            a.recipients,
+            folder,
+            "ward",
+            name,
+        )
+        .await?,
+    );
     // Ward again, as a new process would: folders exist, none cached.
     let responder = Responder::new(client.clone(), store.clone(), sim.tenant_id(), rcfg);
     let name = "  again, folders exist (new Responder)".to_owned();
-    rows.push(ward(&sim, &client, &responder, a.recipients, folder, "ward2", name).await?);
+    rows.push(
+        ward(
+            &sim,
+            &client,
+            &responder,
+            a.recipients,
+            folder,
+            "ward2",
+            name,
+        )
+        .await?,
+    );
 
     // Baseline: the naive script, on another copy of the campaign.
     if a.baseline {

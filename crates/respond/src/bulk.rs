@@ -64,6 +64,9 @@ fn pack(items: Vec<(String, BatchRequestItem)>) -> Vec<Vec<BatchRequestItem>> {
     chunks.into_iter().map(|c| c.0).collect()
 }
 
+/// The body of a batch item's answer, or its error (which becomes the action's result as is,
+/// so it is not boxed).
+#[allow(clippy::result_large_err)]
 fn value_of(res: Option<BatchResult>) -> Result<Value, GraphError> {
     match res {
         Some(Ok(resp)) => Ok(resp.body.unwrap_or(Value::Null)),
@@ -91,7 +94,10 @@ fn copies_of(body: &Value) -> Vec<Copy> {
 impl Responder {
     /// Runs `items` (mailbox, item) as packed `$batch` requests, several in flight (as many as
     /// cover `parallel_mailboxes` mailboxes). Results by item id.
-    async fn batches(&self, items: Vec<(String, BatchRequestItem)>) -> HashMap<String, BatchResult> {
+    pub(crate) async fn batches(
+        &self,
+        items: Vec<(String, BatchRequestItem)>,
+    ) -> HashMap<String, BatchResult> {
         let in_flight = self.cfg.parallel_mailboxes.div_ceil(MAX_BATCH).max(1);
         let runs: Vec<Vec<(String, BatchResult)>> = futures::stream::iter(pack(items))
             .map(|chunk| async move {
@@ -143,7 +149,8 @@ impl Responder {
             .iter()
             .enumerate()
             .map(|(i, j)| {
-                let it = BatchRequestItem::find_by_internet_message_id(i.to_string(), &j.user, &j.imid);
+                let it =
+                    BatchRequestItem::find_by_internet_message_id(i.to_string(), &j.user, &j.imid);
                 (j.user.clone(), it)
             })
             .collect();
@@ -180,12 +187,8 @@ impl Responder {
         let mut jobs = started;
 
         // 2. The intent, before acting.
-        self.journal_started(
-            jobs.iter()
-                .map(|j| (&j.action, j.before.clone()))
-                .collect(),
-        )
-        .await?;
+        self.journal_started(jobs.iter().map(|j| (&j.action, j.before.clone())).collect())
+            .await?;
 
         // 3. The moves.
         let mut moves = Vec::new();
@@ -209,8 +212,12 @@ impl Responder {
             };
             for (c, copy) in j.copies.iter().enumerate() {
                 if copy.folder_id != dest {
-                    let it =
-                        BatchRequestItem::move_message(format!("{i}.{c}"), &j.user, &copy.id, &dest);
+                    let it = BatchRequestItem::move_message(
+                        format!("{i}.{c}"),
+                        &j.user,
+                        &copy.id,
+                        &dest,
+                    );
                     moves.push((j.user.clone(), it));
                 }
             }
@@ -375,7 +382,9 @@ impl Responder {
 }
 
 fn no_id(user: &str) -> GraphError {
-    GraphError::Config(format!("the quarantine folder of {user} came back without an id"))
+    GraphError::Config(format!(
+        "the quarantine folder of {user} came back without an id"
+    ))
 }
 
 /// A second copy of an error that applies to several actions (one folder, many messages).
@@ -410,7 +419,10 @@ mod tests {
     fn packs_twenty_per_batch_and_four_per_mailbox() {
         let mut items = Vec::new();
         for i in 0..30 {
-            items.push((format!("m{}", i % 3), BatchRequestItem::get(i.to_string(), "/x")));
+            items.push((
+                format!("m{}", i % 3),
+                BatchRequestItem::get(i.to_string(), "/x"),
+            ));
         }
         for i in 30..60 {
             items.push((format!("u{i}"), BatchRequestItem::get(i.to_string(), "/x")));
@@ -422,7 +434,11 @@ mod tests {
             for m in ["m0", "m1", "m2"] {
                 let n = c
                     .iter()
-                    .filter(|it| it.id.parse::<usize>().is_ok_and(|i| i < 30 && format!("m{}", i % 3) == m))
+                    .filter(|it| {
+                        it.id
+                            .parse::<usize>()
+                            .is_ok_and(|i| i < 30 && format!("m{}", i % 3) == m)
+                    })
                     .count();
                 assert!(n <= PER_MAILBOX, "{n} items of {m} in one batch");
             }

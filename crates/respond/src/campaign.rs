@@ -3,8 +3,9 @@
 //! Finding the copies, cheapest source first:
 //! 1. the store: every copy Ward's sync has seen (`internetMessageId`);
 //! 2. Defender's `analyzedEmails` (one record per recipient) when the tenant has it;
-//! 3. otherwise a sweep: one `internetMessageId` query per remaining mailbox, 20 to a `$batch`
-//!    (the client keeps within the per-mailbox limits and honours `Retry-After`).
+//! 3. otherwise a sweep: one `internetMessageId` query per remaining mailbox, 20 to a `$batch`,
+//!    several batches in flight (`parallel_mailboxes`); the client keeps within the per-mailbox
+//!    limits and honours `Retry-After`.
 //!
 //! Variants — the same sender sending the same lure under other Message-IDs (reworded subject
 //! lines, per-recipient links) — come from the store: messages from the same sender in the days
@@ -154,13 +155,16 @@ impl Responder {
                 .map(|m| m.user_id.unwrap_or(m.id))
                 .filter(|u| !covered.contains(u))
                 .collect();
-            let items: Vec<BatchRequestItem> = mailboxes
+            let items: Vec<(String, BatchRequestItem)> = mailboxes
                 .iter()
                 .enumerate()
-                .map(|(i, u)| BatchRequestItem::find_by_internet_message_id(i.to_string(), u, imid))
+                .map(|(i, u)| {
+                    let it = BatchRequestItem::find_by_internet_message_id(i.to_string(), u, imid);
+                    (u.clone(), it)
+                })
                 .collect();
             let mut unreadable = 0;
-            for (id, res) in self.client.batch(items).await? {
+            for (id, res) in self.batches(items).await {
                 let Some(user) = id.parse::<usize>().ok().and_then(|i| mailboxes.get(i)) else {
                     continue;
                 };

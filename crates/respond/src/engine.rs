@@ -467,7 +467,8 @@ impl Responder {
 
     pub(crate) async fn finish(&self, a: &Action, before: Value, ap: Applied) -> Result<Outcome> {
         let mut out = self.finish_many(vec![(a.clone(), before, Ok(ap))]).await?;
-        out.pop().ok_or_else(|| RespondError::UnknownAction(a.action_id.clone()))
+        out.pop()
+            .ok_or_else(|| RespondError::UnknownAction(a.action_id.clone()))
     }
 
     pub(crate) async fn finish_error(
@@ -477,7 +478,8 @@ impl Responder {
         e: GraphError,
     ) -> Result<Outcome> {
         let mut out = self.finish_many(vec![(a.clone(), before, Err(e))]).await?;
-        out.pop().ok_or_else(|| RespondError::UnknownAction(a.action_id.clone()))
+        out.pop()
+            .ok_or_else(|| RespondError::UnknownAction(a.action_id.clone()))
     }
 
     /// Ends actions: each one's `done` or `failed` entry (with the result and the undo step)
@@ -496,14 +498,28 @@ impl Responder {
                         result =
                             json!({"outcome": ap.outcome, "detail": ap.detail, "value": result});
                     }
-                    (ActionStatus::Done, "done", ap.outcome, ap.detail, result, ap.undo)
+                    (
+                        ActionStatus::Done,
+                        "done",
+                        ap.outcome,
+                        ap.detail,
+                        result,
+                        ap.undo,
+                    )
                 }
                 Err(e) => {
                     let (outcome, detail) = ops::explain_error(&e);
                     let result = json!({"outcome": outcome, "detail": detail,
                         "error": e.to_string(),
                         "retryable": e.is_throttled() || e.is_transient()});
-                    (ActionStatus::Failed, "failed", outcome, detail, result, Value::Null)
+                    (
+                        ActionStatus::Failed,
+                        "failed",
+                        outcome,
+                        detail,
+                        result,
+                        Value::Null,
+                    )
                 }
             };
             tx.append_journal(&self.entry(&a, entry, before, result.clone(), undo))
