@@ -123,7 +123,7 @@ async fn folder_round(run: &Run, user: &DirUser, folder: &str, stream: &str) -> 
         fresh.sort_by(|a, b| a.id.cmp(&b.id));
         fresh.dedup_by(|a, b| a.id == b.id);
 
-        let fetched: Vec<Option<(Message, Option<Analysis>, Vec<String>)>> = stream::iter(fresh)
+        let fetched: Vec<Option<Fetched>> = stream::iter(fresh)
             .map(|m| fetch_and_analyze(run, user, folder, m, stream))
             .buffer_unordered(MIME_CONCURRENCY)
             .try_collect()
@@ -214,7 +214,7 @@ async fn fetch_and_analyze(
     folder: &str,
     m: GraphMessage,
     stream: &str,
-) -> Result<Option<(Message, Option<Analysis>, Vec<String>)>> {
+) -> Result<Option<Fetched>> {
     let mime = match run.client.get_mime(&user.id, &m.id).await {
         Ok(mime) => mime,
         Err(e) if e.is_not_found() => return Ok(None),
@@ -268,6 +268,9 @@ async fn fetch_and_analyze(
     };
     Ok(Some((message, analysis, fingerprints)))
 }
+
+/// A fetched message with its analysis and content fingerprints, ready to store.
+type Fetched = (Message, Option<Analysis>, Vec<String>);
 
 fn key(tenant: &str, mailbox: &str, id: &str) -> MessageKey {
     MessageKey {

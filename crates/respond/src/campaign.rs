@@ -3,8 +3,9 @@
 //! Finding the copies, cheapest source first:
 //! 1. the store: every copy Ward's sync has seen (`internetMessageId`);
 //! 2. Defender's `analyzedEmails` (one record per recipient) when the tenant has it;
-//! 3. otherwise a sweep: one `internetMessageId` query per remaining mailbox, 20 to a `$batch`
-//!    (the client keeps within the per-mailbox limits and honours `Retry-After`).
+//! 3. otherwise a sweep: one `internetMessageId` query per remaining mailbox, 20 to a `$batch`,
+//!    several batches in flight (`parallel_mailboxes`); the client keeps within the per-mailbox
+//!    limits and honours `Retry-After`.
 //!
 //! Variants — the same lure under other Message-IDs: reworded subjects, per-recipient links,
 //! rotated senders — come from the store: messages within three days of the original from the
@@ -21,6 +22,9 @@ use serde_json::{Value, json};
 use ward_graph::models::batch::BatchRequestItem;
 use ward_store::Message;
 
+use ward_store::ActionStatus;
+
+use crate::config::Mode;
 use crate::engine::{Disposition, Outcome, Request, Responder};
 use crate::{ActionSpec, Result};
 
@@ -208,13 +212,16 @@ impl Responder {
                 .map(|m| m.user_id.unwrap_or(m.id))
                 .filter(|u| !covered.contains(u))
                 .collect();
-            let items: Vec<BatchRequestItem> = mailboxes
+            let items: Vec<(String, BatchRequestItem)> = mailboxes
                 .iter()
                 .enumerate()
-                .map(|(i, u)| BatchRequestItem::find_by_internet_message_id(i.to_string(), u, imid))
+                .map(|(i, u)| {
+                    let it = BatchRequestItem::find_by_internet_message_id(i.to_string(), u, imid);
+                    (u.clone(), it)
+                })
                 .collect();
             let mut unreadable = 0;
-            for (id, res) in self.client.batch(items).await? {
+            for (id, res) in self.batches(items).await {
                 let Some(user) = id.parse::<usize>().ok().and_then(|i| mailboxes.get(i)) else {
                     continue;
                 };
@@ -307,11 +314,29 @@ impl Responder {
             })
             .collect();
         let parallel = self.cfg.parallel_mailboxes.max(1);
-        let results: Vec<Result<(String, Disposition)>> = futures::stream::iter(requests)
-            .map(|r| self.request(r))
+        // File every request; those auto mode runs now go together (crate::bulk), the rest
+        // (queued, observed, asked for before) are handled one by one as usual.
+        let filed = self.file_all(&requests).await?;
+        let mut now = Vec::new();
+        let mut other = Vec::new();
+        for (f, r) in filed.into_iter().zip(requests) {
+            if f.action.status == ActionStatus::Pending && f.mode == Mode::Auto && f.auto_ok {
+                now.push(f.action);
+            } else {
+                other.push((f, r));
+            }
+        }
+        let approved = self.approve_auto(now).await?;
+        let singles = futures::stream::iter(other)
+            .map(|(f, r)| async move { self.dispatch(f, &r.spec).await })
             .buffer_unordered(parallel)
-            .collect()
-            .await;
+            .collect::<Vec<Result<(String, Disposition)>>>();
+        let (results, bulk) = futures::join!(singles, self.quarantine_many(approved));
+        for out in bulk? {
+            report
+                .actions
+                .insert(out.action_id.clone(), Disposition::Executed(out));
+        }
         for r in results {
             let (id, d) = r?;
             report.actions.insert(id, d);

@@ -114,7 +114,9 @@ pub struct RespondConfig {
     pub password_channel: PasswordChannel,
     /// Also require MFA re-registration at the next sign-in after a reset.
     pub reset_requires_mfa: bool,
-    /// Mailboxes whose copies are quarantined in parallel during a campaign pull.
+    /// Mailboxes worked on at once during a campaign pull: with `$batch` (20 mailboxes to a
+    /// request), 100 means five batches in flight. Outlook's limits are per mailbox (4 requests
+    /// at once), so this bounds Ward's load on Microsoft 365, not the risk of throttling.
     pub parallel_mailboxes: usize,
     pub playbooks: Vec<Playbook>,
 }
@@ -129,7 +131,7 @@ impl Default for RespondConfig {
             quarantine_folder: "Ward Quarantine".into(),
             password_channel: PasswordChannel::None,
             reset_requires_mfa: false,
-            parallel_mailboxes: 16,
+            parallel_mailboxes: 100,
             playbooks: default_playbooks(),
         }
     }

@@ -70,6 +70,19 @@ impl Outcome {
     }
 }
 
+/// A request in the queue, before it is handled.
+pub(crate) struct Filed {
+    pub action: Action,
+    /// Whether this request put it there (false: asked for before).
+    pub fresh: bool,
+    pub mode: Mode,
+    /// Auto mode and severe enough to act without a person.
+    pub auto_ok: bool,
+}
+
+/// How one action ended: the action, its before-state, and what the operation did.
+pub(crate) type End = (Action, Value, std::result::Result<Applied, GraphError>);
+
 pub struct Responder {
     pub(crate) client: GraphClient,
     pub(crate) store: Store,
@@ -110,35 +123,92 @@ impl Responder {
     /// already exists never runs it a second time; an auto action left half-way (approved, or
     /// started and interrupted) is resumed.
     pub async fn request(&self, req: Request) -> Result<(String, Disposition)> {
-        let id = req.spec.id(&self.tenant);
-        let mode = self.cfg.mode_of(req.spec.kind());
-        let params = serde_json::to_value(&req.spec)
-            .map_err(|e| RespondError::BadParams(id.clone(), e.to_string()))?;
-        let new = NewAction {
-            action_id: id.clone(),
-            tenant_id: self.tenant.clone(),
-            kind: req.spec.kind().into(),
-            target: req.spec.target(),
-            params,
-            mode: mode.as_str().into(),
-            requested_by: req.requested_by.clone(),
-            reason: req.reason.clone(),
-            incident_id: req.incident_id.clone(),
-            created_at: Utc::now(),
-        };
-        let fresh = self.store.enqueue_action(&new).await?;
-        let action = self
-            .store
-            .get_action(&id)
-            .await?
-            .ok_or_else(|| RespondError::UnknownAction(id.clone()))?;
-        let auto_ok = mode == Mode::Auto
-            && severity_rank(req.severity.as_deref().unwrap_or(""))
-                >= severity_rank(&self.cfg.auto_min_severity);
+        let filed = self.file(&req).await?;
+        self.dispatch(filed, &req.spec).await
+    }
+
+    /// Puts a request in the queue (a no-op when the same action is already there) and reads
+    /// the action back.
+    pub(crate) async fn file(&self, req: &Request) -> Result<Filed> {
+        let mut out = self.file_all(std::slice::from_ref(req)).await?;
+        out.pop()
+            .ok_or_else(|| RespondError::UnknownAction(req.spec.id(&self.tenant)))
+    }
+
+    /// [`Responder::file`] for many requests, in one transaction.
+    pub(crate) async fn file_all(&self, reqs: &[Request]) -> Result<Vec<Filed>> {
+        let mut tx = self.store.transaction().await?;
+        let mut out = Vec::with_capacity(reqs.len());
+        for req in reqs {
+            let id = req.spec.id(&self.tenant);
+            let mode = self.cfg.mode_of(req.spec.kind());
+            let params = serde_json::to_value(&req.spec)
+                .map_err(|e| RespondError::BadParams(id.clone(), e.to_string()))?;
+            let new = NewAction {
+                action_id: id.clone(),
+                tenant_id: self.tenant.clone(),
+                kind: req.spec.kind().into(),
+                target: req.spec.target(),
+                params,
+                mode: mode.as_str().into(),
+                requested_by: req.requested_by.clone(),
+                reason: req.reason.clone(),
+                incident_id: req.incident_id.clone(),
+                created_at: Utc::now(),
+            };
+            let fresh = tx.enqueue_action(&new).await?;
+            let action = tx
+                .get_action(&id)
+                .await?
+                .ok_or_else(|| RespondError::UnknownAction(id.clone()))?;
+            let auto_ok = mode == Mode::Auto
+                && severity_rank(req.severity.as_deref().unwrap_or(""))
+                    >= severity_rank(&self.cfg.auto_min_severity);
+            out.push(Filed {
+                action,
+                fresh,
+                mode,
+                auto_ok,
+            });
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Approves, in one transaction, actions auto mode runs now; returns them as approved.
+    pub(crate) async fn approve_auto(&self, actions: Vec<Action>) -> Result<Vec<Action>> {
+        if actions.is_empty() {
+            return Ok(actions);
+        }
+        let mut tx = self.store.transaction().await?;
+        let mut out = Vec::with_capacity(actions.len());
+        for a in actions {
+            out.push(
+                tx.transition_action(&a.action_id, ActionStatus::Approved, Some("auto"), None)
+                    .await?,
+            );
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Handles a filed request per its mode and the action's status.
+    pub(crate) async fn dispatch(
+        &self,
+        f: Filed,
+        spec: &ActionSpec,
+    ) -> Result<(String, Disposition)> {
+        let Filed {
+            action,
+            fresh,
+            mode,
+            auto_ok,
+        } = f;
+        let id = action.action_id.clone();
         match action.status {
             ActionStatus::Pending => {
                 if mode == Mode::Observe {
-                    return self.observe(&action, &req.spec).await.map(|d| (id, d));
+                    return self.observe(&action, spec).await.map(|d| (id, d));
                 }
                 if auto_ok {
                     self.store
@@ -395,44 +465,91 @@ impl Responder {
         }
     }
 
-    async fn finish(&self, a: &Action, before: Value, ap: Applied) -> Result<Outcome> {
-        let mut result = ap.result;
-        if let Some(o) = result.as_object_mut() {
-            o.insert("outcome".into(), json!(ap.outcome));
-            o.insert("detail".into(), json!(ap.detail));
-        } else {
-            result = json!({"outcome": ap.outcome, "detail": ap.detail, "value": result});
-        }
-        let mut tx = self.store.transaction().await?;
-        tx.append_journal(&self.entry(a, "done", before, result.clone(), ap.undo))
-            .await?;
-        tx.transition_action(&a.action_id, ActionStatus::Done, None, Some(&result))
-            .await?;
-        tx.commit().await?;
-        Ok(Outcome {
-            action_id: a.action_id.clone(),
-            outcome: ap.outcome.into(),
-            detail: ap.detail,
-            result,
-        })
+    pub(crate) async fn finish(&self, a: &Action, before: Value, ap: Applied) -> Result<Outcome> {
+        let mut out = self.finish_many(vec![(a.clone(), before, Ok(ap))]).await?;
+        out.pop()
+            .ok_or_else(|| RespondError::UnknownAction(a.action_id.clone()))
     }
 
-    async fn finish_error(&self, a: &Action, before: Value, e: GraphError) -> Result<Outcome> {
-        let (outcome, detail) = ops::explain_error(&e);
-        let result = json!({"outcome": outcome, "detail": detail, "error": e.to_string(),
-            "retryable": e.is_throttled() || e.is_transient()});
+    pub(crate) async fn finish_error(
+        &self,
+        a: &Action,
+        before: Value,
+        e: GraphError,
+    ) -> Result<Outcome> {
+        let mut out = self.finish_many(vec![(a.clone(), before, Err(e))]).await?;
+        out.pop()
+            .ok_or_else(|| RespondError::UnknownAction(a.action_id.clone()))
+    }
+
+    /// Ends actions: each one's `done` or `failed` entry (with the result and the undo step)
+    /// and its final status, all in one transaction.
+    pub(crate) async fn finish_many(&self, ends: Vec<End>) -> Result<Vec<Outcome>> {
         let mut tx = self.store.transaction().await?;
-        tx.append_journal(&self.entry(a, "failed", before, result.clone(), Value::Null))
-            .await?;
-        tx.transition_action(&a.action_id, ActionStatus::Failed, None, Some(&result))
-            .await?;
+        let mut outcomes = Vec::with_capacity(ends.len());
+        for (a, before, applied) in ends {
+            let (status, entry, outcome, detail, result, undo) = match applied {
+                Ok(ap) => {
+                    let mut result = ap.result;
+                    if let Some(o) = result.as_object_mut() {
+                        o.insert("outcome".into(), json!(ap.outcome));
+                        o.insert("detail".into(), json!(ap.detail));
+                    } else {
+                        result =
+                            json!({"outcome": ap.outcome, "detail": ap.detail, "value": result});
+                    }
+                    (
+                        ActionStatus::Done,
+                        "done",
+                        ap.outcome,
+                        ap.detail,
+                        result,
+                        ap.undo,
+                    )
+                }
+                Err(e) => {
+                    let (outcome, detail) = ops::explain_error(&e);
+                    let result = json!({"outcome": outcome, "detail": detail,
+                        "error": e.to_string(),
+                        "retryable": e.is_throttled() || e.is_transient()});
+                    (
+                        ActionStatus::Failed,
+                        "failed",
+                        outcome,
+                        detail,
+                        result,
+                        Value::Null,
+                    )
+                }
+            };
+            tx.append_journal(&self.entry(&a, entry, before, result.clone(), undo))
+                .await?;
+            tx.transition_action(&a.action_id, status, None, Some(&result))
+                .await?;
+            outcomes.push(Outcome {
+                action_id: a.action_id.clone(),
+                outcome: outcome.into(),
+                detail,
+                result,
+            });
+        }
         tx.commit().await?;
-        Ok(Outcome {
-            action_id: a.action_id.clone(),
-            outcome: outcome.into(),
-            detail,
-            result,
-        })
+        Ok(outcomes)
+    }
+
+    /// `started` entries (the intent, with the state before) of actions about to run, in one
+    /// transaction: all are committed before any of them acts.
+    pub(crate) async fn journal_started(&self, items: Vec<(&Action, Value)>) -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.store.transaction().await?;
+        for (a, before) in items {
+            tx.append_journal(&self.entry(a, "started", before, Value::Null, Value::Null))
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn journal(

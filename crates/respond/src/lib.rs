@@ -13,6 +13,7 @@
 //!   malicious message across the tenant.
 
 pub mod action;
+mod bulk;
 pub mod campaign;
 pub mod config;
 mod engine;

@@ -855,3 +855,70 @@ async fn campaign_pull_takes_variants_and_leaves_lookalike_benign_mail() {
     );
     bed.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaign_pull_handles_moved_and_refused_copies_per_mailbox() {
+    for db in dbs().await {
+        // User 3's mailbox is outside the application access policy.
+        let cfg = SimConfig {
+            mailbox_access_scope: Some((0..3).map(testkit::user_id).collect()),
+            ..sim_config()
+        };
+        let bed = Bed::new(&db, cfg, 4).await;
+        let imid = bed.phish(&[0, 1, 2, 3], "mixed");
+        // User 1 already moved the copy to Deleted Items: it is quarantined from there, and the
+        // undo step remembers Deleted Items.
+        let copy = bed
+            .client
+            .find_by_internet_message_id(&testkit::user_id(1), &imid)
+            .await
+            .unwrap();
+        bed.client
+            .move_message(&testkit::user_id(1), &copy[0].id, "deleteditems")
+            .await
+            .unwrap();
+        let r = bed.responder();
+        let report = r
+            .pull(&imid, None, Some("high"), "test", json!({}))
+            .await
+            .expect("pull");
+        assert_eq!(report.targets.len(), 4, "{report:?}");
+        assert_eq!(report.contained(), 3, "{report:?}");
+        let failed = report.failed();
+        assert_eq!(failed.len(), 1, "{report:?}");
+        assert_eq!(failed[0].outcome, "denied", "{:?}", failed[0]);
+        for i in 0..3 {
+            assert_eq!(
+                bed.sim.message_folder(&testkit::upn(i), &imid).as_deref(),
+                Some("Ward Quarantine"),
+                "user {i}"
+            );
+        }
+        // Every action has its intent before its result, and the chain holds.
+        for id in report.actions.keys() {
+            let j = bed.store.journal_for_action(id).await.unwrap();
+            let statuses: Vec<&str> = j.iter().map(|e| e.entry.status.as_str()).collect();
+            assert!(
+                statuses == ["started", "done"] || statuses == ["failed"],
+                "{id}: {statuses:?}"
+            );
+        }
+        bed.journal_intact().await;
+        // Undo puts user 1's copy back where the user had put it.
+        let ids: Vec<String> = report
+            .actions
+            .iter()
+            .filter(|(_, d)| matches!(d, Disposition::Executed(o) if o.succeeded()))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &ids {
+            assert_eq!(r.undo(id, "analyst", "test").await.unwrap().outcome, "done");
+        }
+        assert_eq!(
+            bed.sim.message_folder(&testkit::upn(1), &imid).as_deref(),
+            Some("deleteditems")
+        );
+        bed.sim.shutdown().await;
+        db.cleanup().await;
+    }
+}

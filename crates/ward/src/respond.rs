@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use futures::StreamExt;
 use serde_json::json;
 use ward_respond::{
     ActionSpec, Disposition, Mode, Outcome, Request, RespondConfig, Responder, playbook::Response,
@@ -320,8 +321,21 @@ pub fn run_undo(args: UndoArgs) -> Result<ExitCode> {
             (None, None) => bail!("give an action id or --incident"),
         };
         let mut ok = true;
-        for id in ids {
-            match r.undo(&id, &by, &args.reason).await {
+        // Different mailboxes in parallel; the client keeps each mailbox within its limits.
+        let parallel = r.config().parallel_mailboxes.clamp(1, 32);
+        let results: Vec<(String, ward_respond::Result<Outcome>)> = futures::stream::iter(ids)
+            .map(|id| {
+                let (r, by, reason) = (&r, &by, &args.reason);
+                async move {
+                    let out = r.undo(&id, by, reason).await;
+                    (id, out)
+                }
+            })
+            .buffered(parallel)
+            .collect()
+            .await;
+        for (id, result) in results {
+            match result {
                 Ok(out) => {
                     ok &= out.succeeded();
                     println!("{id}: undo {} — {}", out.outcome, out.detail);

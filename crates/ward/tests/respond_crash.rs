@@ -60,8 +60,9 @@ fn write_config(dir: &Path, base: &str, tenant: &str) -> std::path::PathBuf {
 fn sigkilled_campaign_pull_ends_with_each_copy_quarantined_once() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let cfg = SimConfig {
-        // Slow enough mailboxes that a pull of 60 takes a few seconds to kill into.
-        mailbox_latency: Duration::from_millis(120),
+        // Slow mailboxes, so that a batched pull of 60 (search, folders, moves: a few round
+        // trips) takes seconds and can be killed in each phase.
+        mailbox_latency: Duration::from_millis(900),
         ..SimConfig::default()
     };
     let sim = rt
@@ -70,7 +71,8 @@ fn sigkilled_campaign_pull_ends_with_each_copy_quarantined_once() {
     let dir = tempfile::tempdir().expect("tmp");
     let config = write_config(dir.path(), sim.base_url(), sim.tenant_id());
     let status = ward()
-        .args(["sync", "--no-events", "--config"])
+        // The directory only: the pull finds the copies through Defender's records.
+        .args(["sync", "--no-mail", "--no-events", "--config"])
         .arg(&config)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -93,7 +95,7 @@ fn sigkilled_campaign_pull_ends_with_each_copy_quarantined_once() {
     sim.inject_message(&to, "inbox", &mime);
 
     let mut kills = 0;
-    for delay_ms in [700u64, 1500, 2500] {
+    for delay_ms in [600u64, 1400, 2200, 3000, 3800] {
         let mut child = pull(&config, imid);
         std::thread::sleep(Duration::from_millis(delay_ms));
         if child.try_wait().expect("poll").is_none() {

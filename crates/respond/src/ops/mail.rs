@@ -29,7 +29,7 @@ fn copies_json(copies: &[Copy]) -> Value {
     )
 }
 
-fn copies_from(v: &Value) -> Vec<Copy> {
+pub(crate) fn copies_from(v: &Value) -> Vec<Copy> {
     v.as_array()
         .map(|a| {
             a.iter()
@@ -77,7 +77,12 @@ async fn locate_deleted(r: &Responder, user: &str, imid: &str) -> Result<Vec<Cop
 
 pub(crate) async fn before(r: &Responder, user: &str, imid: &str) -> Result<Value, GraphError> {
     let copies = locate(r, user, imid).await?;
-    Ok(json!({"internet_message_id": imid, "copies": copies_json(&copies)}))
+    Ok(before_value(imid, &copies))
+}
+
+/// The before-state of a message action, as journaled.
+pub(crate) fn before_value(imid: &str, copies: &[Copy]) -> Value {
+    json!({"internet_message_id": imid, "copies": copies_json(copies)})
 }
 
 /// The quarantine folder's id in this mailbox: Ward's hidden folder (found or created once,
@@ -114,33 +119,33 @@ pub(crate) async fn quarantine_folder(r: &Responder, user: &str) -> Result<Strin
 }
 
 /// Moves every copy to the quarantine; undo moves each back to the folder it was in before.
+///
+/// `fresh`: the before-state was read just now, in this run (not a resumed action), so its
+/// copies are where the messages are and serve the move without a second query. A resumed
+/// action reads them again: the interrupted run may have moved some already.
 pub(crate) async fn quarantine(
     r: &Responder,
     user: &str,
     imid: &str,
     before: &Value,
+    fresh: bool,
 ) -> Result<Applied, GraphError> {
     let origin = copies_from(&before["copies"]);
+    if fresh && origin.is_empty() {
+        return Ok(gone(&origin));
+    }
     let dest = quarantine_folder(r, user).await?;
-    let now = locate(r, user, imid).await?;
+    let now = if fresh {
+        origin.clone()
+    } else {
+        locate(r, user, imid).await?
+    };
     if now.is_empty() {
-        return Ok(Applied::new(
-            "gone",
-            if origin.is_empty() {
-                "no copy of the message in this mailbox".into()
-            } else {
-                "the message is no longer in this mailbox (deleted or moved out of reach since)"
-                    .into()
-            },
-            json!({"moved": 0}),
-            Value::Null,
-        ));
+        return Ok(gone(&origin));
     }
     let mut moved = Vec::new();
-    let mut already = 0;
     for c in &now {
         if c.folder_id == dest {
-            already += 1;
             continue;
         }
         match r.client.move_message(user, &c.id, &dest).await {
@@ -153,7 +158,35 @@ pub(crate) async fn quarantine(
             Err(e) => return Err(e),
         }
     }
-    // Where each copy came from: the before-state (recorded before any move), else where it was.
+    Ok(quarantined(user, imid, &origin, &now, &dest, moved.len()))
+}
+
+/// The outcome of a quarantine that found no copy.
+pub(crate) fn gone(origin: &[Copy]) -> Applied {
+    Applied::new(
+        "gone",
+        if origin.is_empty() {
+            "no copy of the message in this mailbox".into()
+        } else {
+            "the message is no longer in this mailbox (deleted or moved out of reach since)".into()
+        },
+        json!({"moved": 0}),
+        Value::Null,
+    )
+}
+
+/// The outcome of a quarantine: `now` the copies found before moving, `moved` how many moves
+/// succeeded. The undo step sends each copy back where the before-state (recorded before any
+/// move) saw it, else where it was found.
+pub(crate) fn quarantined(
+    user: &str,
+    imid: &str,
+    origin: &[Copy],
+    now: &[Copy],
+    dest: &str,
+    moved: usize,
+) -> Applied {
+    let already = now.iter().filter(|c| c.folder_id == dest).count();
     let back: Vec<Copy> = now
         .iter()
         .map(|c| {
@@ -169,11 +202,10 @@ pub(crate) async fn quarantine(
         })
         .filter(|c| c.folder_id != dest)
         .collect();
-    let outcome = if moved.is_empty() { "already" } else { "done" };
+    let outcome = if moved == 0 { "already" } else { "done" };
     let detail = format!(
-        "{} cop{} moved to quarantine, {already} already there",
-        moved.len(),
-        if moved.len() == 1 { "y" } else { "ies" }
+        "{moved} cop{} moved to quarantine, {already} already there",
+        if moved == 1 { "y" } else { "ies" }
     );
     let undo = if back.is_empty() {
         Value::Null
@@ -181,12 +213,12 @@ pub(crate) async fn quarantine(
         json!({"op": "move_back", "user_id": user, "internet_message_id": imid,
                "from_folder": dest, "copies": copies_json(&back)})
     };
-    Ok(Applied::new(
+    Applied::new(
         outcome,
         detail,
-        json!({"moved": moved.len(), "already": already, "quarantine_folder": dest}),
+        json!({"moved": moved, "already": already, "quarantine_folder": dest}),
         undo,
-    ))
+    )
 }
 
 /// Soft delete every copy; undo moves them back out of Recoverable Items.

@@ -72,7 +72,10 @@ pub(crate) async fn apply(
         ActionSpec::QuarantineMessage {
             user_id,
             internet_message_id,
-        } => mail::quarantine(r, user_id, internet_message_id, before).await,
+        } => {
+            // `since` is set only when resuming: then the copies must be read again.
+            mail::quarantine(r, user_id, internet_message_id, before, since.is_none()).await
+        }
         ActionSpec::SoftDeleteMessage {
             user_id,
             internet_message_id,
