@@ -37,11 +37,7 @@ fn main() {
         eprintln!("usage: bench DIR [ROUNDS]");
         std::process::exit(2);
     };
-    let rounds: usize = args
-        .get(1)
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(5)
-        .max(1);
+    let rounds: usize = args.get(1).and_then(|r| r.parse().ok()).unwrap_or(5).max(1);
     let mut files = Vec::new();
     walk(Path::new(dir), &mut files);
     files.sort();
@@ -102,7 +98,9 @@ fn main() {
     let total: u64 = phases.iter().map(|(_, ns)| ns).sum();
     if total > 0 {
         let per_msg = |ns: u64| ns as f64 / 1000.0 / (n * rounds as f64);
-        eprintln!("phase            µs/msg   share  (nested QR-in-PDF time counts in attachments and qr)");
+        eprintln!(
+            "phase            µs/msg   share  (nested QR-in-PDF time counts in attachments and qr)"
+        );
         for (p, ns) in &phases {
             eprintln!(
                 "{:<14} {:>8.1}  {:>5.1} %",
@@ -111,9 +109,6 @@ fn main() {
                 100.0 * *ns as f64 / total as f64
             );
         }
-        eprintln!(
-            "parse alone    {:>8.1}",
-            pm * 1e6 / n
-        );
+        eprintln!("parse alone    {:>8.1}", pm * 1e6 / n);
     }
 }

@@ -421,12 +421,12 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
                 "links.deep_subdomains",
                 format!(
                     "a link {where_} uses a long chain of sub-domains ({})",
-                    quote(&host)
+                    quote(host)
                 ),
             );
         }
         if source == crate::context::LinkSource::Qr {
-            ctx.add("qr.link", format!("a QR code leads to {}", quote(&host)));
+            ctx.add("qr.link", format!("a QR code leads to {}", quote(host)));
         }
         if ctx.hits.len() > before {
             flagged_hosts += 1;

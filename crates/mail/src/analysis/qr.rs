@@ -24,7 +24,11 @@ pub fn decode_image(data: &[u8]) -> Vec<String> {
     if data.len() > MAX_IMAGE_BYTES {
         return Vec::new();
     }
-    let reader = || ImageReader::new(Cursor::new(data)).with_guessed_format().ok();
+    let reader = || {
+        ImageReader::new(Cursor::new(data))
+            .with_guessed_format()
+            .ok()
+    };
     let Some((w, h)) = reader().and_then(|r| r.into_dimensions().ok()) else {
         return Vec::new();
     };
@@ -122,7 +126,11 @@ fn binarize(px: &[u8], w: usize, h: usize) -> Vec<bool> {
     for (y, (row, dst)) in px.chunks_exact(w).zip(out.chunks_exact_mut(w)).enumerate() {
         row_average.fill(0);
         for x in 0..w {
-            let (v, u) = if y % 2 == 0 { (w - 1 - x, x) } else { (x, w - 1 - x) };
+            let (v, u) = if y % 2 == 0 {
+                (w - 1 - x, x)
+            } else {
+                (x, w - 1 - x)
+            };
             avg_v = decay.div(avg_v * (s - 1)) + row[v] as u64;
             avg_u = decay.div(avg_u * (s - 1)) + row[u] as u64;
             row_average[v] += avg_v;
@@ -356,7 +364,16 @@ mod tests {
     fn exact_division() {
         for d in [1u64, 2, 3, 7, 25, 150, 999, 200 * 1000] {
             let f = FastDiv::new(d);
-            for n in [0u64, 1, d - 1, d, d + 1, 12_345_678, u32::MAX as u64, 1 << 40] {
+            for n in [
+                0u64,
+                1,
+                d - 1,
+                d,
+                d + 1,
+                12_345_678,
+                u32::MAX as u64,
+                1 << 40,
+            ] {
                 assert_eq!(f.div(n), n / d, "{n}/{d}");
             }
         }
