@@ -2,6 +2,10 @@
 //! under the given folders (read into memory first). Used by `scripts/bench-scan`.
 //!
 //! `cargo run --release -p ward-mail --example bench -- DIR [ROUNDS]`
+//!
+//! Each round times one parse-only pass and one analysis pass over all messages, back to back,
+//! so that both see the same machine load; the figures are the medians over the rounds (and the
+//! best round). With `--features phase-timing`, the time per analysis phase is printed too.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -22,28 +26,25 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(dir) = args.first() else {
         eprintln!("usage: bench DIR [ROUNDS]");
         std::process::exit(2);
     };
-    let rounds: usize = args.get(1).and_then(|r| r.parse().ok()).unwrap_or(5);
+    let rounds: usize = args.get(1).and_then(|r| r.parse().ok()).unwrap_or(5).max(1);
     let mut files = Vec::new();
     walk(Path::new(dir), &mut files);
+    files.sort();
     let msgs: Vec<Vec<u8>> = files.iter().filter_map(|f| std::fs::read(f).ok()).collect();
-    let n = (msgs.len() * rounds) as f64;
+    let n = msgs.len() as f64;
 
     let parser = mail_parser::MessageParser::default();
-    let t = Instant::now();
-    let mut parts = 0usize;
-    for _ in 0..rounds {
-        for m in &msgs {
-            parts += parser.parse(m).map(|p| p.parts.len()).unwrap_or(0);
-        }
-    }
-    let parse = t.elapsed().as_secs_f64();
-
     let analyzer = match Analyzer::new(AnalyzerConfig::default()) {
         Ok(a) => a,
         Err(e) => {
@@ -51,22 +52,63 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let t = Instant::now();
+    // One warm-up pass each (lazy statics, caches, page faults).
+    for m in &msgs {
+        let _ = parser.parse(m);
+        let _ = analyzer.analyze(m);
+    }
+    let _ = ward_mail::timing::take();
+
+    let (mut parse_s, mut analyze_s, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let mut parts = 0usize;
     let mut flagged = 0usize;
     for _ in 0..rounds {
+        let t = Instant::now();
+        for m in &msgs {
+            parts += parser.parse(m).map(|p| p.parts.len()).unwrap_or(0);
+        }
+        let p = t.elapsed().as_secs_f64();
+        let t = Instant::now();
         for m in &msgs {
             flagged += analyzer
                 .analyze(m)
                 .map(|v| v.is_flagged() as usize)
                 .unwrap_or(0);
         }
+        let a = t.elapsed().as_secs_f64();
+        parse_s.push(p);
+        analyze_s.push(a);
+        ratios.push(a / p);
     }
-    let analyze = t.elapsed().as_secs_f64();
-    println!(
-        "{{\"messages\": {}, \"rounds\": {rounds}, \"parse_msgs_per_s\": {:.0}, \"analyze_msgs_per_s\": {:.0}, \"analysis_over_parse\": {:.2}, \"parts\": {parts}, \"flagged\": {flagged}}}",
-        msgs.len(),
-        n / parse,
-        n / analyze,
-        analyze / parse
+    let phases = ward_mail::timing::take();
+    let best_ratio = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+    let (pm, am, rm) = (
+        median(&mut parse_s),
+        median(&mut analyze_s),
+        median(&mut ratios),
     );
+    println!(
+        "{{\"messages\": {}, \"rounds\": {rounds}, \"parse_msgs_per_s\": {:.0}, \"analyze_msgs_per_s\": {:.0}, \"analysis_over_parse\": {rm:.2}, \"best_round_ratio\": {best_ratio:.2}, \"parts\": {}, \"flagged\": {}}}",
+        msgs.len(),
+        n / pm,
+        n / am,
+        parts / rounds,
+        flagged / rounds
+    );
+    let total: u64 = phases.iter().map(|(_, ns)| ns).sum();
+    if total > 0 {
+        let per_msg = |ns: u64| ns as f64 / 1000.0 / (n * rounds as f64);
+        eprintln!(
+            "phase            µs/msg   share  (nested QR-in-PDF time counts in attachments and qr)"
+        );
+        for (p, ns) in &phases {
+            eprintln!(
+                "{:<14} {:>8.1}  {:>5.1} %",
+                p.name(),
+                per_msg(*ns),
+                100.0 * *ns as f64 / total as f64
+            );
+        }
+        eprintln!("parse alone    {:>8.1}", pm * 1e6 / n);
+    }
 }

@@ -14,6 +14,7 @@ use crate::rules::engine::RuleEngine;
 use crate::rules::format::{RuleDef, Severity, load_path, parse_rules};
 use crate::rules::weights::Weights;
 use crate::rules::{BUILTIN_RULES, BUILTIN_WEIGHTS};
+use crate::timing::{Phase, time};
 use crate::verdict::{SignalHit, Verdict, VerdictKind};
 
 /// Builds verdicts for raw messages. Cheap to call, `Send + Sync`, does no I/O after `new`.
@@ -108,58 +109,14 @@ impl Analyzer {
                 limit: MAX_MESSAGE_BYTES,
             });
         }
-        let (msg, headers_only) = parse(raw).ok_or(AnalysisError::Unparseable)?;
-        let mail = Mail::from_message(&msg, headers_only);
+        let (msg, headers_only) =
+            time(Phase::Parse, || parse(raw)).ok_or(AnalysisError::Unparseable)?;
+        let mail = time(Phase::Parse, || Mail::from_message(&msg, headers_only));
         let mut ctx = Ctx::new(&self.cfg, mail);
         analysis::run_all(&mut ctx);
 
-        let mut signals: Vec<SignalHit> = ctx
-            .hits
-            .iter()
-            .map(|h| SignalHit {
-                id: h.id.to_string(),
-                score: self.weights.of(h.id),
-                detail: h.detail.clone(),
-            })
-            .collect();
-        let sum: i32 = signals.iter().map(|s| s.score).sum::<i32>().max(0);
-
-        let from = ctx.mail.from.clone().unwrap_or_default();
-        let facts = MailFacts {
-            signals: signals
-                .iter()
-                .map(|s| (s.id.clone(), s.score as i64))
-                .collect(),
-            score: sum as i64,
-            sender: SenderFacts {
-                address: from.address,
-                domain: from.domain,
-                name: from.name,
-            },
-            subject: ctx.mail.subject.clone(),
-            links: ctx
-                .links
-                .iter()
-                .filter_map(|l| crate::analysis::links::host_of(&l.url))
-                .take(100)
-                .collect(),
-            attachments: ctx
-                .mail
-                .attachments
-                .iter()
-                .map(|a| a.name.clone())
-                .take(100)
-                .collect(),
-            topics: ctx
-                .topics
-                .hits
-                .iter()
-                .map(|(t, _)| format!("{t:?}").to_ascii_lowercase())
-                .collect(),
-        };
-        let (matched, errors) = self
-            .engine
-            .evaluate(&facts)
+        let (mut signals, sum, facts) = time(Phase::Facts, || self.facts(&ctx));
+        let (matched, errors) = time(Phase::Rules, || self.engine.evaluate(&facts))
             .map_err(|e| AnalysisError::Rule(e.to_string()))?;
         let matched_ids: Vec<String> = matched.iter().map(|r| r.id.clone()).collect();
 
@@ -226,6 +183,55 @@ impl Analyzer {
             },
             matched_ids,
         ))
+    }
+
+    /// The signals with their weights, their sum, and the facts rules read.
+    fn facts(&self, ctx: &Ctx<'_>) -> (Vec<SignalHit>, i32, MailFacts) {
+        let signals: Vec<SignalHit> = ctx
+            .hits
+            .iter()
+            .map(|h| SignalHit {
+                id: h.id.to_string(),
+                score: self.weights.of(h.id),
+                detail: h.detail.clone(),
+            })
+            .collect();
+        let sum: i32 = signals.iter().map(|s| s.score).sum::<i32>().max(0);
+
+        let from = ctx.mail.from.clone().unwrap_or_default();
+        let facts = MailFacts {
+            signals: signals
+                .iter()
+                .map(|s| (s.id.clone(), s.score as i64))
+                .collect(),
+            score: sum as i64,
+            sender: SenderFacts {
+                address: from.address,
+                domain: from.domain,
+                name: from.name,
+            },
+            subject: ctx.mail.subject.clone(),
+            links: ctx
+                .links
+                .iter()
+                .filter_map(|l| crate::analysis::links::host_of(&l.url))
+                .take(100)
+                .collect(),
+            attachments: ctx
+                .mail
+                .attachments
+                .iter()
+                .map(|a| a.name.clone())
+                .take(100)
+                .collect(),
+            topics: ctx
+                .topics
+                .hits
+                .iter()
+                .map(|(t, _)| format!("{t:?}").to_ascii_lowercase())
+                .collect(),
+        };
+        (signals, sum, facts)
     }
 
     /// Runs every rule's samples: each `match` sample must make the rule fire, each `no_match`

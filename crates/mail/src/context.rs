@@ -9,6 +9,7 @@ use crate::lexicon::{self, TopicHits};
 use crate::limits::{MAX_LINKS, MAX_TEXT_BYTES, TIME_BUDGET_MS};
 use crate::message::Mail;
 use crate::text::{fold, truncate};
+use crate::timing::{Phase, time};
 
 /// Where a link was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +67,27 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn new(cfg: &'a AnalyzerConfig, mail: Mail<'a>) -> Self {
-        let html: Vec<HtmlFacts> = mail.html_bodies.iter().map(|h| analyze_html(h)).collect();
+        let html: Vec<HtmlFacts> = time(Phase::Html, || {
+            mail.html_bodies.iter().map(|h| analyze_html(h)).collect()
+        });
+        let (text, folded) = time(Phase::Text, || Self::gather_text(&mail, &html));
+        let topics = time(Phase::Lexicon, || lexicon::scan(&folded));
+        let links = time(Phase::LinkExtract, || Self::gather_links(&mail, &html));
+        Ctx {
+            cfg,
+            mail,
+            html,
+            text,
+            folded,
+            topics,
+            links,
+            hits: Vec::new(),
+            started: Instant::now(),
+        }
+    }
+
+    /// Subject and visible text, unfolded and folded.
+    fn gather_text(mail: &Mail<'_>, html: &[HtmlFacts]) -> (String, String) {
         let mut text = String::new();
         text.push_str(&mail.subject);
         text.push('\n');
@@ -77,7 +98,7 @@ impl<'a> Ctx<'a> {
                 text.push('\n');
             }
         } else {
-            for h in &html {
+            for h in html {
                 text.push_str(&h.visible_text);
                 text.push('\n');
             }
@@ -91,9 +112,13 @@ impl<'a> Ctx<'a> {
         }
         let text = truncate(&text, MAX_TEXT_BYTES).to_string();
         let folded = fold(&text);
-        let topics = lexicon::scan(&folded);
+        (text, folded)
+    }
+
+    /// Links from HTML anchors and forms, then URLs written in the text.
+    fn gather_links(mail: &Mail<'_>, html: &[HtmlFacts]) -> Vec<Link> {
         let mut links = Vec::new();
-        for h in &html {
+        for h in html {
             for a in &h.anchors {
                 links.push(Link {
                     url: a.href.clone(),
@@ -135,17 +160,7 @@ impl<'a> Ctx<'a> {
             }
         }
         links.truncate(MAX_LINKS);
-        Ctx {
-            cfg,
-            mail,
-            html,
-            text,
-            folded,
-            topics,
-            links,
-            hits: Vec::new(),
-            started: Instant::now(),
-        }
+        links
     }
 
     /// Raises signal `id` with plain-words evidence. A signal is raised once per message.

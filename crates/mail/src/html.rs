@@ -9,7 +9,7 @@ use lol_html::html_content::TextType;
 use lol_html::{HtmlRewriter, Settings, doc_text, element};
 
 use crate::limits::MAX_HTML_BYTES;
-use crate::text::decode_entities;
+use crate::text::{decode_entities, decode_entities_cow};
 
 /// A link as the reader sees it.
 #[derive(Debug, Clone, Default)]
@@ -55,9 +55,9 @@ struct State {
 
 fn hidden_style(style: &str) -> bool {
     let s: String = style
-        .to_ascii_lowercase()
         .chars()
         .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_lowercase())
         .collect();
     s.contains("display:none")
         || s.contains("visibility:hidden")
@@ -199,7 +199,7 @@ pub fn analyze_html(html: &str) -> HtmlFacts {
         let mut s = s9.borrow_mut();
         match t.text_type() {
             TextType::Data => {
-                let txt = decode_entities(t.as_str());
+                let txt = decode_entities_cow(t.as_str());
                 if s.hidden_depth > 0 {
                     push_bounded(&mut s.facts.hidden_text, &txt);
                 } else {

@@ -889,6 +889,7 @@ static LEXICON: LazyLock<Option<Lexicon>> = LazyLock::new(|| {
     }
     let ac = AhoCorasickBuilder::new()
         .match_kind(MatchKind::Standard)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(&phrases)
         .ok()?;
     Some(Lexicon {

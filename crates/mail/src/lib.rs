@@ -17,6 +17,7 @@ pub mod limits;
 pub mod message;
 pub mod rules;
 pub mod text;
+pub mod timing;
 pub mod verdict;
 
 mod analyzer;

@@ -98,24 +98,19 @@ fn address_in(raw: &str) -> Option<String> {
     cands.last().cloned()
 }
 
-static MARKERS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
-    std::sync::LazyLock::new(|| {
-        aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(["message/rfc822", "content-type:"])
-            .ok()
-    });
-
 /// Counts `message/rfc822` and `Content-Type:` occurrences (case-insensitive), each capped.
+/// Jumps between `/` and `:` with SIMD `memchr` and checks the words around them, instead of
+/// running a case-insensitive automaton over every byte of the attachments.
 fn count_markers(raw: &[u8], cap_nested: usize, cap_parts: usize) -> (usize, usize) {
-    let Some(ac) = MARKERS.as_ref() else {
-        return (0, 0);
-    };
+    const NESTED: &[u8] = b"message/rfc822";
+    const PART: &[u8] = b"content-type:";
     let (mut nested, mut parts) = (0, 0);
-    for m in ac.find_iter(raw) {
-        if m.pattern().as_usize() == 0 {
-            nested += 1;
-        } else {
+    for i in memchr::memchr2_iter(b'/', b':', raw) {
+        if raw[i] == b'/' {
+            if i >= 7 && raw.len() >= i + 7 && raw[i - 7..i + 7].eq_ignore_ascii_case(NESTED) {
+                nested += 1;
+            }
+        } else if i >= 12 && raw[i - 12..=i].eq_ignore_ascii_case(PART) {
             parts += 1;
         }
         if nested >= cap_nested || parts >= cap_parts {
@@ -125,16 +120,26 @@ fn count_markers(raw: &[u8], cap_nested: usize, cap_parts: usize) -> (usize, usi
     (nested, parts)
 }
 
+/// The parser, reading only the headers analysis uses with their structured parsers (MIME,
+/// addresses, Subject, Return-Path); every other header is kept raw. `Received` chains in
+/// particular are long and only read raw (see [`crate::analysis::auth`]).
+static PARSER: std::sync::LazyLock<MessageParser> = std::sync::LazyLock::new(|| {
+    MessageParser::new()
+        .with_mime_headers()
+        .with_address_headers()
+        .header_text(mail_parser::HeaderName::Subject)
+        .header_id(mail_parser::HeaderName::ReturnPath)
+        .default_header_raw()
+});
+
 /// Parses `raw`. Messages whose structure is beyond the bounds (thousands of parts, deep
 /// `message/rfc822` nesting) are parsed for headers only; the returned flag says so.
 pub fn parse(raw: &[u8]) -> Option<(Message<'_>, bool)> {
     let (nested, parts) = count_markers(raw, MAX_MESSAGE_DEPTH * 8 + 1, MAX_RAW_PART_MARKERS + 1);
     if nested > MAX_MESSAGE_DEPTH * 8 || parts > MAX_RAW_PART_MARKERS {
-        return MessageParser::default()
-            .parse_headers(raw)
-            .map(|m| (m, true));
+        return PARSER.parse_headers(raw).map(|m| (m, true));
     }
-    MessageParser::default().parse(raw).map(|m| (m, false))
+    PARSER.parse(raw).map(|m| (m, false))
 }
 
 impl<'a> Mail<'a> {
@@ -265,5 +270,34 @@ impl<'a> Mail<'a> {
     /// The recipient addresses (To and Cc).
     pub fn recipients(&self) -> impl Iterator<Item = &Mailbox> {
         self.to.iter().chain(self.cc.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_are_counted_in_any_case_and_capped() {
+        let raw = b"Content-Type: message/RFC822\r\ncontent-TYPE:x\n/ : message/rfc82 \
+                    Message/Rfc822:content-type:";
+        assert_eq!(count_markers(raw, 100, 100), (2, 3));
+        assert_eq!(count_markers(raw, 1, 100), (1, 1));
+        assert_eq!(count_markers(b"/:", 9, 9), (0, 0));
+    }
+
+    #[test]
+    fn the_lean_parser_reads_what_analysis_uses() {
+        let raw = b"Received: from a.example by b.example; Mon, 1 Jan 2024 00:00:00 +0000\r\n\
+            Return-Path: <bounce@c.example>\r\nFrom: \"A\" <a@b.example>\r\nTo: x@y.example\r\n\
+            Subject: =?utf-8?q?Caf=C3=A9?=\r\nContent-Type: text/plain\r\n\r\nhello\r\n";
+        let (m, headers_only) = parse(raw).unwrap();
+        assert!(!headers_only);
+        let mail = Mail::from_message(&m, false);
+        assert_eq!(mail.subject, "Café");
+        assert_eq!(mail.return_path.as_deref(), Some("bounce@c.example"));
+        assert_eq!(mail.from.map(|f| f.address), Some("a@b.example".into()));
+        assert_eq!(mail.headers[0].0, "Received");
+        assert!(mail.text_bodies[0].contains("hello"));
     }
 }

@@ -55,11 +55,22 @@ pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut last_space = true;
     for c in s.chars() {
+        // Most text is ASCII: lower-case it and collapse its whitespace without the tables.
+        if c.is_ascii() {
+            if c.is_ascii_whitespace() || c == '\u{0B}' {
+                if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+            } else {
+                last_space = false;
+                out.push(c.to_ascii_lowercase());
+            }
+            continue;
+        }
         if is_invisible(c) {
             continue;
         }
-        let mapped: &str;
-        let buf;
         let c = if let Some(a) = math_to_ascii(c) {
             a
         } else if ('\u{FF01}'..='\u{FF5E}').contains(&c) {
@@ -94,11 +105,7 @@ pub fn fold(s: &str) -> String {
             '’' | '‘' | '´' | '`' => out.push('\''),
             '“' | '”' | '„' => out.push('"'),
             '–' | '—' => out.push('-'),
-            _ => {
-                buf = c.to_lowercase().collect::<String>();
-                mapped = &buf;
-                out.push_str(mapped);
-            }
+            _ => out.extend(c.to_lowercase()),
         }
     }
     out
@@ -184,8 +191,13 @@ pub fn quote(s: &str) -> String {
 
 /// Decodes the HTML entities that matter for reading text and URLs.
 pub fn decode_entities(s: &str) -> String {
+    decode_entities_cow(s).into_owned()
+}
+
+/// [`decode_entities`], borrowing when there is nothing to decode (most text runs).
+pub fn decode_entities_cow(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.contains('&') {
-        return s.to_string();
+        return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
@@ -228,7 +240,7 @@ pub fn decode_entities(s: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -241,6 +253,29 @@ mod tests {
         assert_eq!(fold("𝐎𝐩𝐞𝐧 𝐍𝐨𝐰"), "open now");
         assert_eq!(fold("pa\u{200B}y\u{00AD}pal"), "paypal");
         assert_eq!(fold("Straße"), "strasse");
+    }
+
+    #[test]
+    fn ascii_fast_path_folds_like_the_general_one() {
+        let all: String = (0u8..128).map(char::from).collect();
+        let slow: String = {
+            let mut out = String::new();
+            let mut last_space = true;
+            for c in all.chars() {
+                if c.is_whitespace() {
+                    if !last_space {
+                        out.push(' ');
+                        last_space = true;
+                    }
+                } else {
+                    last_space = false;
+                    out.extend(c.to_lowercase());
+                }
+            }
+            out
+        };
+        assert_eq!(fold(&all), slow);
+        assert_eq!(fold("  A\u{0B}\u{0C}b\r\n"), "a b ");
     }
 
     #[test]

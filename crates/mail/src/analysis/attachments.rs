@@ -514,7 +514,9 @@ fn pdf(ctx: &mut Ctx<'_>, label: &str, data: &[u8]) {
     for u in uris {
         ctx.add_link(u, None, LinkSource::Pdf);
     }
-    super::qr::pdf_images(ctx, &doc, label);
+    crate::timing::time(crate::timing::Phase::Qr, || {
+        super::qr::pdf_images(ctx, &doc, label)
+    });
 }
 
 fn calendar(ctx: &mut Ctx<'_>, label: &str, data: &[u8]) {

@@ -331,11 +331,15 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
     }
 
     // Words broken up by invisible characters inside the visible text.
+    // Invisible characters are never ASCII: pure-ASCII text (most mail) is skipped outright.
     let mut broken = 0;
-    let chars: Vec<char> = ctx.text.chars().take(200_000).collect();
-    for w in chars.windows(3) {
-        if w[0].is_alphabetic() && crate::text::is_invisible(w[1]) && w[2].is_alphabetic() {
-            broken += 1;
+    if !ctx.text.is_ascii() {
+        let (mut a, mut b) = ('\0', '\0');
+        for c in ctx.text.chars().take(200_000) {
+            if a.is_alphabetic() && crate::text::is_invisible(b) && c.is_alphabetic() {
+                broken += 1;
+            }
+            (a, b) = (b, c);
         }
     }
     if broken >= 3 {

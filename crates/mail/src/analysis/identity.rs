@@ -13,7 +13,7 @@ pub fn brand_owns(brand: &Brand, reg: &str) -> bool {
     if brand
         .domains
         .iter()
-        .any(|d| reg == *d || reg.ends_with(&format!(".{d}")))
+        .any(|d| super::links::host_within(reg, d))
     {
         return true;
     }
@@ -559,7 +559,7 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
     }
     if super::links::FREE_HOSTING
         .iter()
-        .any(|d| from.domain == *d || from.domain.ends_with(&format!(".{d}")))
+        .any(|d| super::links::host_within(&from.domain, d))
     {
         ctx.add(
             "identity.sender_free_hosting",

@@ -191,21 +191,37 @@ pub const SUSPICIOUS_TLDS: &[&str] = &[
 /// The host of a URL, lower-cased (None for mailto:, tel:, cid:, fragments, junk).
 pub fn host_of(u: &str) -> Option<String> {
     let u = u.trim();
-    let parsed = Url::parse(u)
-        .or_else(|_| {
-            if u.starts_with("www.") {
-                Url::parse(&format!("http://{u}"))
-            } else {
-                Err(url::ParseError::EmptyHost)
-            }
-        })
-        .ok()?;
-    if !matches!(parsed.scheme(), "http" | "https" | "ftp") {
+    match Url::parse(u) {
+        Ok(p) => web_host(&p),
+        Err(_) => www_host(u),
+    }
+}
+
+/// The host of a parsed URL with a web scheme (http, https, ftp), lower-cased.
+fn web_host(u: &Url) -> Option<String> {
+    if !matches!(u.scheme(), "http" | "https" | "ftp") {
         return None;
     }
-    parsed
-        .host_str()
+    u.host_str()
         .map(|h| h.trim_end_matches('.').to_ascii_lowercase())
+}
+
+/// The host of a scheme-less "www." address, read as http.
+fn www_host(u: &str) -> Option<String> {
+    if !u.starts_with("www.") {
+        return None;
+    }
+    Url::parse(&format!("http://{u}"))
+        .ok()
+        .and_then(|p| web_host(&p))
+}
+
+/// True when `host` is `domain` or one of its sub-domains (without building ".domain").
+pub fn host_within(host: &str, domain: &str) -> bool {
+    host == domain
+        || (host.len() > domain.len()
+            && host.ends_with(domain)
+            && host.as_bytes()[host.len() - domain.len() - 1] == b'.')
 }
 
 fn embedded_target(u: &Url) -> Option<String> {
@@ -258,16 +274,35 @@ pub fn unwrap_url(u: &str) -> String {
 
 /// The URL and every URL embedded in it, outermost first (at most four).
 pub fn unwrap_chain(u: &str) -> Vec<String> {
-    let mut chain = vec![u.trim().to_string()];
+    unwrap_parsed(u).into_iter().map(|(s, _)| s).collect()
+}
+
+/// [`unwrap_chain`] with each URL's strict parse, so that callers do not parse again.
+fn unwrap_parsed(u: &str) -> Vec<(String, Option<Url>)> {
+    let first = u.trim().to_string();
+    let parsed = Url::parse(&first).ok();
+    let mut chain = vec![(first, parsed)];
     for _ in 0..3 {
-        let Some(cur) = chain.last() else { break };
-        let Ok(parsed) = Url::parse(cur) else { break };
-        match embedded_target(&parsed) {
-            Some(t) if !chain.contains(&t) => chain.push(t),
+        let Some((_, Some(cur))) = chain.last() else {
+            break;
+        };
+        match embedded_target(cur) {
+            Some(t) if !chain.iter().any(|(c, _)| *c == t) => {
+                let p = Url::parse(&t).ok();
+                chain.push((t, p));
+            }
             _ => break,
         }
     }
     chain
+}
+
+/// The host of one chain element: from its strict parse, else as a "www." address.
+fn chain_host((s, p): &(String, Option<Url>)) -> Option<String> {
+    match p {
+        Some(p) => web_host(p),
+        None => www_host(s),
+    }
 }
 
 fn is_safelinks(host: &str) -> bool {
@@ -279,11 +314,11 @@ fn is_safelinks(host: &str) -> bool {
 pub fn analyze(ctx: &mut Ctx<'_>) {
     // Every URL embedded in a link (redirectors, Safe Links) is judged as well as the link.
     let mut links = Vec::new();
-    let originals = ctx.links.clone();
+    let originals = std::mem::take(&mut ctx.links);
     for l in &originals {
-        let chain = unwrap_chain(&l.url);
+        let chain = unwrap_parsed(&l.url);
         if let (Some(first), Some(last)) = (chain.first(), chain.last())
-            && let (Some(w), Some(t)) = (host_of(first), host_of(last))
+            && let (Some(w), Some(t)) = (chain_host(first), chain_host(last))
             && chain.len() > 1
             && !is_safelinks(&w)
             && registrable_domain(&w) != registrable_domain(&t)
@@ -294,26 +329,21 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
                 format!("a link {where_} passes through {w} to reach {}", quote(&t)),
             );
         }
-        for (i, u) in chain.into_iter().enumerate() {
-            let wrapper = i == 0 && host_of(&u).is_some_and(|h| is_safelinks(&h));
-            if !wrapper {
-                links.push(crate::context::Link {
-                    url: u,
-                    text: None,
-                    source: l.source,
-                });
+        for (i, c) in chain.into_iter().enumerate() {
+            let host = chain_host(&c);
+            let wrapper = i == 0 && host.as_deref().is_some_and(is_safelinks);
+            if !wrapper && let Some(host) = host {
+                links.push((c.0, c.1, host, l.source));
             }
         }
     }
+    ctx.links = originals;
     let mut flagged_hosts = 0usize;
     let mut seen_hosts = std::collections::HashSet::new();
-    for l in &links {
-        let Some(host) = host_of(&l.url) else {
-            continue;
-        };
-        let target = l.url.clone();
-        let reg = registrable_domain(&host);
-        let where_ = l.source.words();
+    for (target, parsed, host, source) in &links {
+        let (host, source) = (host.as_str(), *source);
+        let reg = registrable_domain(host);
+        let where_ = source.words();
         let before = ctx.hits.len();
         if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
             ctx.add(
@@ -322,19 +352,17 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
             );
         }
         if host.split('.').any(|p| p.starts_with("xn--")) {
-            let (uni, _) = idna::domain_to_unicode(&host);
+            let (uni, _) = idna::domain_to_unicode(host);
             ctx.add("links.punycode", format!("a link {where_} uses an internationalised look-alike host ({host} shows as {})", quote(&uni)));
         }
-        if SHORTENERS.contains(&reg.as_str()) || SHORTENERS.contains(&host.as_str()) {
+        if SHORTENERS.contains(&reg.as_str()) || SHORTENERS.contains(&host) {
             ctx.add(
                 "links.shortener",
                 format!("a link {where_} hides its destination behind the shortener {host}"),
             );
         }
         let lower = target.to_ascii_lowercase();
-        if FREE_HOSTING
-            .iter()
-            .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+        if FREE_HOSTING.iter().any(|d| host_within(host, d))
             || BUCKET_HOSTS
                 .iter()
                 .any(|b| host.ends_with(b) || lower.contains(b))
@@ -356,8 +384,8 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
             ctx.add("links.suspicious_tld", format!("a link {where_} uses the .{tld} domain ending, common in throw-away sites ({host})"));
         }
         // Brand and look-alike checks are the costly ones: once per host.
-        let first_time = seen_hosts.insert(host.clone());
-        if first_time && let Some(b) = brand_token_in(&host) {
+        let first_time = seen_hosts.insert(host);
+        if first_time && let Some(b) = brand_token_in(host) {
             ctx.add(
                 "links.brand_in_host",
                 format!(
@@ -371,7 +399,7 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
                 format!("a link {where_} goes to {reg}, a look-alike of {b}"),
             );
         }
-        if let Ok(u) = Url::parse(&target) {
+        if let Some(u) = parsed {
             if !u.username().is_empty() {
                 ctx.add(
                     "links.userinfo",
@@ -393,12 +421,12 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
                 "links.deep_subdomains",
                 format!(
                     "a link {where_} uses a long chain of sub-domains ({})",
-                    quote(&host)
+                    quote(host)
                 ),
             );
         }
-        if l.source == crate::context::LinkSource::Qr {
-            ctx.add("qr.link", format!("a QR code leads to {}", quote(&host)));
+        if source == crate::context::LinkSource::Qr {
+            ctx.add("qr.link", format!("a QR code leads to {}", quote(host)));
         }
         if ctx.hits.len() > before {
             flagged_hosts += 1;

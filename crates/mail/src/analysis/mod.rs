@@ -3,6 +3,7 @@
 //! `rules/signals.yaml`, not here.
 
 use crate::context::Ctx;
+use crate::timing::{Phase, time};
 
 pub mod attachments;
 pub mod auth;
@@ -27,17 +28,17 @@ pub fn run_all(ctx: &mut Ctx<'_>) {
             format!("{n} part(s) are badly encoded"),
         );
     }
-    auth::analyze(ctx);
-    identity::analyze(ctx);
-    content::analyze(ctx);
-    html_tricks::analyze(ctx);
+    time(Phase::Auth, || auth::analyze(ctx));
+    time(Phase::Identity, || identity::analyze(ctx));
+    time(Phase::Content, || content::analyze(ctx));
+    time(Phase::HtmlTricks, || html_tricks::analyze(ctx));
     if !ctx.over_budget() {
-        attachments::analyze(ctx);
+        time(Phase::Attachments, || attachments::analyze(ctx));
     }
     if !ctx.over_budget() {
-        qr::analyze(ctx);
+        time(Phase::Qr, || qr::analyze(ctx));
     }
-    links::analyze(ctx);
+    time(Phase::Links, || links::analyze(ctx));
     if ctx.over_budget() {
         ctx.add(
             "mime.limits_exceeded",

@@ -4,18 +4,38 @@
 use std::io::Cursor;
 
 use base64::Engine;
-use image::{ImageReader, Limits};
+use image::{DynamicImage, GrayImage, ImageReader, Limits};
 
 use crate::context::{Ctx, LinkSource};
 use crate::limits::*;
 use crate::text::quote;
 
-/// Decodes every QR code in an image (PNG, JPEG, GIF, WebP, BMP), within size limits.
+/// A QR code is at least 21 modules wide (version 1); a picture whose shorter side has fewer
+/// pixels than that cannot hold a readable one (icons, spacer GIFs, thin rules).
+const MIN_QR_SIDE: u32 = 21;
+/// Pictures are scaled down to this longest side before detection: QR modules survive and the
+/// detector's cost (linear in pixels) stays bounded.
+const MAX_QR_SIDE: u32 = 1200;
+
+/// Decodes every QR code in an image (PNG, JPEG, GIF, WebP, BMP), within size limits. The
+/// dimensions are read from the header first: pictures too small to hold a code or too large
+/// to decode are skipped without decoding their pixels.
 pub fn decode_image(data: &[u8]) -> Vec<String> {
     if data.len() > MAX_IMAGE_BYTES {
         return Vec::new();
     }
-    let Ok(mut reader) = ImageReader::new(Cursor::new(data)).with_guessed_format() else {
+    let reader = || {
+        ImageReader::new(Cursor::new(data))
+            .with_guessed_format()
+            .ok()
+    };
+    let Some((w, h)) = reader().and_then(|r| r.into_dimensions().ok()) else {
+        return Vec::new();
+    };
+    if w.min(h) < MIN_QR_SIDE || (w as u64) * (h as u64) > MAX_IMAGE_PIXELS {
+        return Vec::new();
+    }
+    let Some(mut reader) = reader() else {
         return Vec::new();
     };
     let mut limits = Limits::default();
@@ -29,21 +49,121 @@ pub fn decode_image(data: &[u8]) -> Vec<String> {
     if (img.width() as u64) * (img.height() as u64) > MAX_IMAGE_PIXELS {
         return Vec::new();
     }
-    decode_luma(img.to_luma8())
+    decode_luma(to_luma(img))
 }
 
-fn decode_luma(mut luma: image::GrayImage) -> Vec<String> {
-    // Large pictures are scaled down: QR modules survive and rqrr stays fast.
-    if luma.width().max(luma.height()) > 1200 {
-        let s = 1200.0 / luma.width().max(luma.height()) as f32;
+/// Grey levels (Rec. 709 weights, as `image` uses), with transparent pixels shown over white
+/// the way a mail client draws them: a QR code drawn on a transparent background stays readable.
+fn to_luma(img: DynamicImage) -> GrayImage {
+    fn over_white(l: u32, a: u32) -> u8 {
+        ((l * a + 255 * (255 - a)) / 255) as u8
+    }
+    fn luma(p: &[u8]) -> u32 {
+        (2126 * p[0] as u32 + 7152 * p[1] as u32 + 722 * p[2] as u32) / 10_000
+    }
+    let (w, h) = (img.width(), img.height());
+    let px: Vec<u8> = match img {
+        DynamicImage::ImageLuma8(l) => return l,
+        DynamicImage::ImageLumaA8(la) => la
+            .as_raw()
+            .chunks_exact(2)
+            .map(|p| over_white(p[0] as u32, p[1] as u32))
+            .collect(),
+        DynamicImage::ImageRgb8(rgb) => rgb
+            .as_raw()
+            .chunks_exact(3)
+            .map(|p| luma(p) as u8)
+            .collect(),
+        DynamicImage::ImageRgba8(rgba) => rgba
+            .as_raw()
+            .chunks_exact(4)
+            .map(|p| over_white(luma(p), p[3] as u32))
+            .collect(),
+        other => return other.to_luma8(),
+    };
+    GrayImage::from_raw(w, h, px).unwrap_or_default()
+}
+
+/// Exact division by a divisor fixed per image, by multiplication (Lemire's method, exact for
+/// 32-bit operands): the detector's thresholding divides twice per pixel.
+#[derive(Clone, Copy)]
+struct FastDiv {
+    d: u64,
+    m: u64,
+}
+
+impl FastDiv {
+    fn new(d: u64) -> Self {
+        let d = d.max(1);
+        let m = if d > 1 && d <= u32::MAX as u64 {
+            u64::MAX / d + 1
+        } else {
+            0
+        };
+        Self { d, m }
+    }
+
+    #[inline(always)]
+    fn div(self, n: u64) -> u64 {
+        if self.m != 0 && n <= u32::MAX as u64 {
+            ((self.m as u128 * n as u128) >> 64) as u64
+        } else {
+            n / self.d
+        }
+    }
+}
+
+/// Black/white decision per pixel, bit for bit the adaptive threshold of
+/// `rqrr::PreparedImage::prepare` (a running average over an eighth of the width, in both
+/// directions, black below 95 % of it), computed on the flat buffer without its per-pixel
+/// divisions.
+fn binarize(px: &[u8], w: usize, h: usize) -> Vec<bool> {
+    let s = (w / 8).max(1) as u64;
+    let (decay, cut) = (FastDiv::new(s), FastDiv::new(200 * s));
+    let mut out = vec![false; w * h];
+    let mut row_average = vec![0u64; w];
+    let (mut avg_v, mut avg_u) = (0u64, 0u64);
+    for (y, (row, dst)) in px.chunks_exact(w).zip(out.chunks_exact_mut(w)).enumerate() {
+        row_average.fill(0);
+        for x in 0..w {
+            let (v, u) = if y % 2 == 0 {
+                (w - 1 - x, x)
+            } else {
+                (x, w - 1 - x)
+            };
+            avg_v = decay.div(avg_v * (s - 1)) + row[v] as u64;
+            avg_u = decay.div(avg_u * (s - 1)) + row[u] as u64;
+            row_average[v] += avg_v;
+            row_average[u] += avg_u;
+        }
+        for ((d, p), a) in dst.iter_mut().zip(row).zip(&row_average) {
+            *d = (*p as u64) < cut.div(a * 95);
+        }
+    }
+    out
+}
+
+fn decode_luma(mut luma: GrayImage) -> Vec<String> {
+    if luma.width().min(luma.height()) < MIN_QR_SIDE {
+        return Vec::new();
+    }
+    if luma.width().max(luma.height()) > MAX_QR_SIDE {
+        let s = MAX_QR_SIDE as f32 / luma.width().max(luma.height()) as f32;
         luma = image::imageops::resize(
             &luma,
-            (luma.width() as f32 * s) as u32,
-            (luma.height() as f32 * s) as u32,
+            ((luma.width() as f32 * s) as u32).max(1),
+            ((luma.height() as f32 * s) as u32).max(1),
             image::imageops::FilterType::Triangle,
         );
     }
-    let mut prepared = rqrr::PreparedImage::prepare(luma);
+    detect(&luma)
+}
+
+/// The texts of the codes found (at most four).
+fn detect(luma: &GrayImage) -> Vec<String> {
+    let (w, h) = (luma.width() as usize, luma.height() as usize);
+    let bits = binarize(luma.as_raw(), w, h);
+    let mut prepared = rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| bits[y * w + x]);
     prepared
         .detect_grids()
         .into_iter()
@@ -76,6 +196,8 @@ fn report(ctx: &mut Ctx<'_>, codes: Vec<String>, where_: &str) {
 
 pub fn analyze(ctx: &mut Ctx<'_>) {
     let mut done = 0;
+    // The same picture attached or inlined twice (signatures, logos) is decoded once.
+    let mut seen: Vec<Vec<u8>> = Vec::new();
     let atts = ctx.mail.attachments.clone();
     for a in &atts {
         if done >= MAX_QR_IMAGES {
@@ -85,6 +207,10 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
         if !is_image && !infer::is_image(&a.data[..a.data.len().min(64)]) {
             continue;
         }
+        if seen.iter().any(|s| s.as_slice() == a.data) {
+            continue;
+        }
+        seen.push(a.data.to_vec());
         done += 1;
         let codes = decode_image(a.data);
         let label = if a.name.is_empty() {
@@ -110,8 +236,12 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
         let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(clean.as_bytes()) else {
             continue;
         };
+        if seen.contains(&bytes) {
+            continue;
+        }
         done += 1;
         let codes = decode_image(&bytes);
+        seen.push(bytes);
         report(ctx, codes, "an inline picture");
     }
 }
@@ -184,5 +314,97 @@ pub fn pdf_images(ctx: &mut Ctx<'_>, doc: &lopdf::Document, label: &str) {
             decode_luma(luma)
         };
         report(ctx, codes, label);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn qr(text: &str, side: u32) -> GrayImage {
+        qrcode::QrCode::new(text.as_bytes())
+            .map(|c| {
+                c.render::<image::Luma<u8>>()
+                    .min_dimensions(side, side)
+                    .build()
+            })
+            .unwrap_or_default()
+    }
+
+    fn png(img: DynamicImage) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        let _ = img.write_to(&mut out, image::ImageFormat::Png);
+        out.into_inner()
+    }
+
+    #[test]
+    fn threshold_is_rqrrs_own_bit_for_bit() {
+        // A code, a gradient and noise, at widths with and without a remainder of 8.
+        let mut seed = 7u32;
+        let code = qr("https://x.example/", 90);
+        for (w, h) in [(203u32, 97u32), (640, 480), (9, 30)] {
+            let img = GrayImage::from_fn(w, h, |x, y| {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                let noise = (seed >> 24) as u8 / 4;
+                let c = code.get_pixel_checked(x, y).map_or(255, |p| p[0]);
+                image::Luma([c.saturating_sub(noise).saturating_add((x % 50) as u8)])
+            });
+            let ours = binarize(img.as_raw(), w as usize, h as usize);
+            let theirs = rqrr::PreparedImage::prepare(img);
+            for y in 0..h as usize {
+                for x in 0..w as usize {
+                    let black = theirs.get_pixel_at(x, y) == 1u8;
+                    assert_eq!(ours[y * w as usize + x], black, "{w}x{h} at {x},{y}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn exact_division() {
+        for d in [1u64, 2, 3, 7, 25, 150, 999, 200 * 1000] {
+            let f = FastDiv::new(d);
+            for n in [
+                0u64,
+                1,
+                d - 1,
+                d,
+                d + 1,
+                12_345_678,
+                u32::MAX as u64,
+                1 << 40,
+            ] {
+                assert_eq!(f.div(n), n / d, "{n}/{d}");
+            }
+        }
+    }
+
+    #[test]
+    fn codes_on_transparent_backgrounds_and_inside_larger_pictures_are_read() {
+        let code = qr("https://lure.example/a", 150);
+        // Black modules on a transparent background.
+        let rgba = image::RgbaImage::from_fn(code.width(), code.height(), |x, y| {
+            let dark = code.get_pixel(x, y)[0] < 128;
+            image::Rgba([0, 0, 0, if dark { 255 } else { 0 }])
+        });
+        let got = decode_image(&png(DynamicImage::ImageRgba8(rgba)));
+        assert_eq!(got, vec!["https://lure.example/a".to_string()]);
+        // A small code in the corner of a large colour flyer (scaled down before detection).
+        let mut flyer = image::RgbImage::from_pixel(1800, 1000, image::Rgb([230, 120, 30]));
+        image::imageops::overlay(
+            &mut flyer,
+            &DynamicImage::ImageLuma8(code).to_rgb8(),
+            1500,
+            700,
+        );
+        let got = decode_image(&png(DynamicImage::ImageRgb8(flyer)));
+        assert_eq!(got, vec!["https://lure.example/a".to_string()]);
+    }
+
+    #[test]
+    fn pictures_too_small_for_a_code_are_not_decoded() {
+        let icon = GrayImage::from_pixel(300, 12, image::Luma([0]));
+        assert!(decode_image(&png(DynamicImage::ImageLuma8(icon))).is_empty());
+        assert!(decode_image(b"not an image").is_empty());
     }
 }
