@@ -21,6 +21,15 @@ fn idempotent_method(m: &str) -> bool {
     !m.eq_ignore_ascii_case("POST")
 }
 
+impl GraphError {
+    /// A copy of this error for another recipient (`GraphError` is not `Clone`: some sources
+    /// are not). Microsoft's answers (API errors, throttling, resync, status) keep their type;
+    /// anything else becomes a `Decode` error carrying the message.
+    pub fn duplicate(&self) -> GraphError {
+        clone_err(self)
+    }
+}
+
 fn clone_err(e: &GraphError) -> GraphError {
     match e {
         GraphError::Api {

@@ -55,7 +55,7 @@ pub fn fingerprints(mime: &[u8]) -> Vec<String> {
         }
     }
     for text in &texts {
-        let text = truncate(text, MAX_SCAN_BYTES);
+        let text = crate::text::truncate(text, MAX_SCAN_BYTES);
         for link in finder.links(text) {
             if *link.kind() != linkify::LinkKind::Url {
                 continue;
@@ -69,17 +69,6 @@ pub fn fingerprints(mime: &[u8]) -> Vec<String> {
         }
     }
     out.into_iter().take(MAX_FINGERPRINTS).collect()
-}
-
-fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// `url:<host><path>` for http(s) links with a host.

@@ -199,7 +199,7 @@ impl Responder {
             let dest = match folders.get(&j.user) {
                 Some(Ok(d)) => d.clone(),
                 Some(Err(e)) => {
-                    j.error = Some(clone_error(e));
+                    j.error = Some(e.duplicate());
                     continue;
                 }
                 None => {
@@ -385,30 +385,6 @@ fn no_id(user: &str) -> GraphError {
     GraphError::Config(format!(
         "the quarantine folder of {user} came back without an id"
     ))
-}
-
-/// A second copy of an error that applies to several actions (one folder, many messages).
-fn clone_error(e: &GraphError) -> GraphError {
-    match e {
-        GraphError::Api {
-            api,
-            status,
-            code,
-            message,
-            request_id,
-            resource,
-            retry_after,
-        } => GraphError::Api {
-            api: *api,
-            status: *status,
-            code: code.clone(),
-            message: message.clone(),
-            request_id: request_id.clone(),
-            resource: resource.clone(),
-            retry_after: *retry_after,
-        },
-        other => GraphError::Config(other.to_string()),
-    }
 }
 
 #[cfg(test)]

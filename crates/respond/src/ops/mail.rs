@@ -44,16 +44,22 @@ pub(crate) fn copies_from(v: &Value) -> Vec<Copy> {
         .unwrap_or_default()
 }
 
+impl From<ward_graph::models::mail::Message> for Copy {
+    fn from(m: ward_graph::models::mail::Message) -> Self {
+        Copy {
+            id: m.id,
+            folder_id: m.parent_folder_id.unwrap_or_default(),
+        }
+    }
+}
+
 /// Copies of the message in the mailbox's visible folders (and Ward's hidden quarantine).
 pub(crate) async fn locate(r: &Responder, user: &str, imid: &str) -> Result<Vec<Copy>, GraphError> {
     Ok(r.client
         .find_by_internet_message_id(user, imid)
         .await?
         .into_iter()
-        .map(|m| Copy {
-            id: m.id,
-            folder_id: m.parent_folder_id.unwrap_or_default(),
-        })
+        .map(Copy::from)
         .collect())
 }
 
@@ -68,10 +74,7 @@ async fn locate_deleted(r: &Responder, user: &str, imid: &str) -> Result<Vec<Cop
         .list_messages(user, Some("recoverableitemsdeletions"), &q)
         .await?
         .into_iter()
-        .map(|m| Copy {
-            id: m.id,
-            folder_id: m.parent_folder_id.unwrap_or_default(),
-        })
+        .map(Copy::from)
         .collect())
 }
 
