@@ -508,7 +508,7 @@ impl Responder {
                     )
                 }
                 Err(e) => {
-                    let (outcome, detail) = ops::explain_error(&e);
+                    let (outcome, detail) = ops::explain_error(&a.kind, &e);
                     let result = json!({"outcome": outcome, "detail": detail,
                         "error": e.to_string(),
                         "retryable": e.is_throttled() || e.is_transient()});

@@ -78,20 +78,33 @@ pub fn deliver(
                 source,
             };
             std::fs::create_dir_all(path).map_err(io)?;
-            let safe: String = upn
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || c == '@' || c == '.' {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            let name = format!("{safe}.{action_id}.password");
+            let name = file_name(upn, action_id);
             write_private(&path.join(&name), secret.expose()).map_err(io)?;
             Ok(format!("the password channel file {name}"))
         }
+    }
+}
+
+/// The channel file of one reset: `<upn>.<action id>.password`, the UPN made path-safe.
+fn file_name(upn: &str, action_id: &str) -> String {
+    let safe: String = upn
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '@' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{safe}.{action_id}.password")
+}
+
+/// Takes back a delivered password Microsoft refused, so nobody hands over a password that was
+/// never set. Best effort: a file that cannot be removed is overwritten by the retry.
+pub fn withdraw(channel: &PasswordChannel, upn: &str, action_id: &str) {
+    if let PasswordChannel::Directory { path } = channel {
+        let _ = std::fs::remove_file(path.join(file_name(upn, action_id)));
     }
 }
 

@@ -600,6 +600,28 @@ async fn bad_input_ends_in_clear_journaled_results() {
     let j = bed.store.journal_for_action(&id).await.unwrap();
     assert_eq!(j.last().unwrap().entry.status, "failed");
 
+    // Resetting an administrator's password: Microsoft refuses (no privileged role); the
+    // journal says what to do, and no password is left in the channel.
+    let (_, d) = r
+        .request(req(ActionSpec::ResetPassword {
+            user_id: testkit::user_id(0),
+        }))
+        .await
+        .expect("admin");
+    let o = executed(&d);
+    assert_eq!(o.outcome, "denied", "{o:?}");
+    assert!(
+        o.detail.contains("Privileged Authentication Administrator"),
+        "{}",
+        o.detail
+    );
+    assert_eq!(
+        std::fs::read_dir(bed.pw.path())
+            .map(|d| d.count())
+            .unwrap_or(0),
+        0
+    );
+
     // Reset without a password channel: refused, nothing changed.
     let none = bed.responder_with(RespondConfig {
         password_channel: PasswordChannel::None,
@@ -607,7 +629,7 @@ async fn bad_input_ends_in_clear_journaled_results() {
     });
     let (_, d) = none
         .request(req(ActionSpec::ResetPassword {
-            user_id: testkit::user_id(0),
+            user_id: testkit::user_id(1),
         }))
         .await
         .expect("refused");

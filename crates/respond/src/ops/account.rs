@@ -371,9 +371,14 @@ pub(crate) async fn reset_password(
     let secret = password::generate();
     let delivered = password::deliver(&r.cfg.password_channel, upn, action_id, &secret)
         .map_err(|e| GraphError::Config(e.to_string()))?;
-    r.client
+    if let Err(e) = r
+        .client
         .force_password_change(user, Some(secret.expose()), r.cfg.reset_requires_mfa)
-        .await?;
+        .await
+    {
+        password::withdraw(&r.cfg.password_channel, upn, action_id);
+        return Err(e);
+    }
     let after = r
         .client
         .get_user(user, Some("id,lastPasswordChangeDateTime"))

@@ -116,28 +116,51 @@ pub(crate) async fn apply(
     }
 }
 
-/// Outcome and plain words for an error Microsoft returned.
-pub(crate) fn explain_error(e: &GraphError) -> (&'static str, String) {
+/// Outcome and plain words for an error Microsoft returned to an action of `kind`, with the
+/// step a person can take.
+pub(crate) fn explain_error(kind: &str, e: &GraphError) -> (&'static str, String) {
+    const RETRY: &str = "then retry with `ward respond approve <id>`";
     if e.is_access_denied() {
+        let why = match kind {
+            "reset_password" => {
+                "Resetting an administrator's password needs a privileged directory role \
+                 (Privileged Authentication Administrator) on Ward's app, which its permission set \
+                 does not give: reset it by hand in the Entra admin center"
+            }
+            "revoke_sessions" | "remove_auth_method" => {
+                "The account is probably an administrator Ward's app holds no role over: do it by \
+                 hand in the Entra admin center"
+            }
+            _ => {
+                "For a mailbox this usually means an Exchange application access policy leaves it \
+                 out of Ward's scope: add the mailbox to the policy's group, or act by hand"
+            }
+        };
         (
             "denied",
+            format!("Microsoft 365 refused access ({e}). {why}; {RETRY}."),
+        )
+    } else if kind == "remove_auth_method"
+        && e.status() == Some(400)
+        && e.to_string().to_ascii_lowercase().contains("default")
+    {
+        (
+            "failed",
             format!(
-                "Microsoft 365 refused access ({e}). For a mailbox this usually means an Exchange \
-                 application access policy leaves it out of Ward's scope: add it to the policy's \
-                 group, or act by hand. Then retry with `ward respond approve <id>`."
+                "Microsoft will not remove the user's default sign-in method while others remain \
+                 ({e}): make another method the default (Entra admin center → the user → \
+                 Authentication methods), {RETRY}."
             ),
         )
     } else if e.is_throttled() {
         (
             "failed",
-            format!(
-                "still throttled after the retry budget ({e}); retry later with `ward respond approve <id>`"
-            ),
+            format!("still throttled after the retry budget ({e}); {RETRY} later."),
         )
     } else if e.is_transient() {
         (
             "failed",
-            format!("Microsoft 365 answered with a temporary error ({e}); retry later"),
+            format!("Microsoft 365 answered with a temporary error ({e}); {RETRY} later."),
         )
     } else {
         ("failed", e.to_string())
