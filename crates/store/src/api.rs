@@ -183,6 +183,8 @@ store_api! {
         at: DateTime<Utc>,
         note: &str,
     ) -> bool;
+    /// Adds a note to an incident's timeline; false when absent or already noted.
+    write fn add_incident_note(tenant_id: &str, incident_id: &str, at: DateTime<Utc>, note: &str) -> bool;
     write fn set_incident_severity(tenant_id: &str, incident_id: &str, severity: &str) -> bool;
     /// Sets kind and severity together; false when absent or unchanged.
     write fn update_incident(

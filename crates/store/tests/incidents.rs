@@ -262,3 +262,36 @@ async fn analyses_with_verdict_is_the_flagged_backlog() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn incident_notes_are_added_once() {
+    each(|db: TestDb| async move {
+        let s = db.open().await;
+        s.open_incident(&incident("n", "account_takeover", "u@contoso.com", 10))
+            .await
+            .unwrap();
+        assert!(
+            s.add_incident_note(T, "n", at(20), "review the phone")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !s.add_incident_note(T, "n", at(30), "review the phone")
+                .await
+                .unwrap()
+        );
+        assert!(!s.add_incident_note(T, "absent", at(30), "x").await.unwrap());
+        let got = s.get_incident(T, "n").await.unwrap().unwrap();
+        let notes: Vec<&serde_json::Value> = got
+            .timeline
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event"] == "note")
+            .collect();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0]["note"], "review the phone");
+        db
+    })
+    .await;
+}

@@ -387,6 +387,7 @@ fn timeline_line(e: &Value) -> String {
     let s = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
     match e["event"].as_str() {
         Some("status") => format!("{at}  status → {}: {}", s("status"), s("note")),
+        Some("note") => format!("{at}  note: {}", s("note")),
         Some("finding") => {
             let signal = e["signal"]
                 .as_str()

@@ -490,6 +490,12 @@ pub async fn respond_stage(r: &Responder, incident_ids: &[String]) -> Result<Vec
                 }
             }
         };
+        // What the playbook left alone or could not do stays with the incident.
+        for note in &resp.notes {
+            r.store()
+                .add_incident_note(r.tenant(), id, chrono::Utc::now(), note)
+                .await?;
+        }
         let all_done = !resp.actions.is_empty()
             && resp.actions.iter().all(|(_, d)| match d {
                 Disposition::Executed(o) => o.succeeded(),

@@ -347,6 +347,35 @@ pub(crate) async fn set_incident_status(
     Ok(true)
 }
 
+/// Adds a note to an incident's timeline (what the response could not do, a person's
+/// remark); false when the incident is absent or already carries this exact note.
+pub(crate) async fn add_incident_note(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+    incident_id: &str,
+    at: DateTime<Utc>,
+    note: &str,
+) -> Result<bool, StoreError> {
+    lock_incident(c, tenant_id, incident_id).await?;
+    let Some(mut inc) = get_incident(c, tenant_id, incident_id).await? else {
+        return Ok(false);
+    };
+    let note = clean(note);
+    let seen = inc.timeline.as_array().is_some_and(|t| {
+        t.iter()
+            .any(|e| e["event"] == "note" && e["note"].as_str() == Some(note.as_ref()))
+    });
+    if seen {
+        return Ok(false);
+    }
+    push_sorted(
+        &mut inc.timeline,
+        json!({"at": ts_text(at), "event": "note", "note": note}),
+    );
+    write_incident_state(c, &inc).await?;
+    Ok(true)
+}
+
 /// Sets an incident's kind and severity (when merged evidence makes it stronger); false when
 /// the incident is absent or already has both.
 pub(crate) async fn update_incident(
