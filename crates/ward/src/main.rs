@@ -19,6 +19,7 @@ mod scan;
 mod sim;
 mod sync;
 mod tenant;
+mod watch;
 
 /// Ward protects Microsoft 365 tenants from phishing, business email compromise and account
 /// takeover, through Microsoft's APIs only.
@@ -37,6 +38,8 @@ enum Command {
     Connect(connect::ConnectArgs),
     /// Sync the configured tenant into the store (first or incremental; resumable).
     Sync(sync::SyncArgs),
+    /// Run the pipeline continuously: sync, analyse, detect, respond, every --interval seconds.
+    Watch(watch::WatchArgs),
     /// Run the simulated Microsoft 365 tenant on loopback.
     Sim(sim::SimArgs),
     /// Analyze .eml files or folders of them offline and print a verdict per message.
@@ -84,6 +87,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Connect(args) => connect::run(args),
         Command::Sync(args) => sync::run(args),
+        Command::Watch(args) => watch::run(args),
         Command::Sim(args) => sim::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Hunt(args) => hunt::run(args),

@@ -47,7 +47,20 @@ struct DetectOutcome {
 }
 
 /// Snapshot changes older than this are not diffed again by a fresh process.
-const STATE_BACKLOG_DAYS: i64 = 7;
+pub const STATE_BACKLOG_DAYS: i64 = 7;
+
+/// Sync options from the `[sync]` section.
+pub fn sync_options(config: &Config, tenant_id: &str) -> SyncOptions {
+    let mut opts = SyncOptions::new(tenant_id);
+    let s = &config.file.sync;
+    if let Some(n) = s.parallel_mailboxes {
+        opts.parallel_mailboxes = n;
+    }
+    if let Some(days) = s.backfill_days {
+        opts.backfill = chrono::Duration::days(i64::from(days));
+    }
+    opts
+}
 
 pub fn run(args: SyncArgs) -> Result<ExitCode> {
     let config = Config::load(args.config.as_deref(), args.database.as_deref())?;
@@ -56,14 +69,7 @@ pub fn run(args: SyncArgs) -> Result<ExitCode> {
     let (summary, detected) = rt.block_on(async {
         let client = crate::tenant::client(&tenant, &config.file.sync)?;
         let store = crate::tenant::store(&config.database).await?;
-        let mut opts = SyncOptions::new(&tenant.tenant_id);
-        let s = &config.file.sync;
-        if let Some(n) = s.parallel_mailboxes {
-            opts.parallel_mailboxes = n;
-        }
-        if let Some(days) = s.backfill_days {
-            opts.backfill = chrono::Duration::days(i64::from(days));
-        }
+        let mut opts = sync_options(&config, &tenant.tenant_id);
         opts.mail = !args.no_mail;
         opts.events = !args.no_events;
         let summary =

@@ -1,0 +1,153 @@
+//! `ward watch` the way a user runs it: against `ward sim` with its attacks playing, in auto
+//! mode, then stopped with SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Kill(Child);
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn ward() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ward"))
+}
+
+fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+fn incidents(config: &Path) -> Vec<serde_json::Value> {
+    let out = ward()
+        .args(["incidents", "list", "--status", "all", "--json", "--config"])
+        .arg(config)
+        .output()
+        .expect("ward incidents list");
+    assert!(out.status.success());
+    json_lines(&out.stdout)
+}
+
+#[test]
+fn watch_detects_and_contains_while_attacks_play_then_stops_on_sigterm() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let _sim = Kill(
+        ward()
+            .args([
+                "sim",
+                "--users",
+                "20",
+                "--history-days",
+                "1",
+                "--speed",
+                "6",
+                "--write-config",
+            ])
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start ward sim"),
+    );
+    let config = dir.path().join("ward.toml");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !config.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "ward sim did not write its config"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let mut toml = std::fs::read_to_string(&config).expect("config");
+    toml.push_str(
+        "\n[respond]\ndefault_mode = \"auto\"\nauto_min_severity = \"medium\"\n\
+         password_channel = { kind = \"directory\", path = \"passwords\" }\n",
+    );
+    std::fs::write(&config, toml).expect("config");
+
+    let mut watch = Kill(
+        ward()
+            .args(["watch", "--interval", "1", "--json", "--config"])
+            .arg(&config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start ward watch"),
+    );
+    let stdout = watch.0.stdout.take().expect("stdout");
+    let lines = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(&l).ok())
+            .collect::<Vec<_>>()
+    });
+
+    // Until the takeover is contained (or a generous deadline).
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let contained = loop {
+        std::thread::sleep(Duration::from_secs(2));
+        let incs = incidents(&config);
+        let ato = incs
+            .iter()
+            .any(|i| i["kind"] == "account_takeover" && i["status"] == "contained");
+        let mail = incs
+            .iter()
+            .any(|i| i["kind"] == "mail_campaign" && i["status"] == "contained");
+        if ato && mail {
+            break true;
+        }
+        if Instant::now() > deadline {
+            break false;
+        }
+    };
+    assert!(contained, "not contained: {:#?}", incidents(&config));
+
+    // SIGTERM: the pass under way finishes, then Ward exits cleanly.
+    let pid = watch.0.id().to_string();
+    let status = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let exit = loop {
+        if let Some(s) = watch.0.try_wait().expect("poll") {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "ward watch ignored SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(exit.success(), "ward watch exited with {exit}");
+    let passes = lines.join().expect("reader");
+    assert!(passes.len() >= 2, "{passes:?}");
+    for (i, p) in passes.iter().enumerate() {
+        assert_eq!(p["pass"], (i + 1) as u64, "{p}");
+    }
+    let journal = ward()
+        .args(["journal", "verify", "--config"])
+        .arg(&config)
+        .status()
+        .expect("journal verify");
+    assert!(journal.success());
+    // Reset passwords went to the channel, one file per reset, owner-only.
+    let channel = dir.path().join("passwords");
+    let files: Vec<_> = std::fs::read_dir(&channel)
+        .expect("channel")
+        .flatten()
+        .collect();
+    assert!(!files.is_empty());
+    for f in files {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = f.metadata().expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{:?}", f.path());
+    }
+}
