@@ -120,6 +120,9 @@ pub struct SyncOptions {
     /// Stop (as if killed) after this many committed message pages that changed the store —
     /// used by crash tests.
     pub stop_after_pages: Option<u64>,
+    /// Sync mail only for these users (ids) — the mailboxes change notifications named. `None`
+    /// = every mailbox.
+    pub only_mailboxes: Option<Vec<String>>,
 }
 
 impl SyncOptions {
@@ -134,6 +137,7 @@ impl SyncOptions {
             state: true,
             events: true,
             stop_after_pages: None,
+            only_mailboxes: None,
         }
     }
 }
@@ -294,7 +298,17 @@ impl Syncer {
         });
         let users = directory::sync_users(&run).await?;
         if opts.mail && !run.stopped() {
-            mail::sync_mailboxes(&run, &users).await?;
+            match &opts.only_mailboxes {
+                None => mail::sync_mailboxes(&run, &users).await?,
+                Some(only) => {
+                    let some: Vec<_> = users
+                        .iter()
+                        .filter(|u| only.contains(&u.id))
+                        .cloned()
+                        .collect();
+                    mail::sync_mailboxes(&run, &some).await?;
+                }
+            }
         }
         if opts.state && !run.stopped() {
             state::sync_state(&run, &users).await?;

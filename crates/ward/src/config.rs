@@ -33,6 +33,8 @@ pub struct FileConfig {
     /// (`ward_respond::RespondConfig`; every key optional).
     #[serde(default)]
     pub respond: ward_respond::RespondConfig,
+    /// Change notifications for `ward watch` (absent: mail is polled by delta every pass).
+    pub notifications: Option<crate::notify::NotificationsSection>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -13,6 +13,7 @@ mod detect;
 mod hunt;
 mod incidents;
 mod journal;
+mod notify;
 mod progress;
 mod respond;
 mod scan;

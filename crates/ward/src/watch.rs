@@ -18,6 +18,7 @@ use ward_respond::{Disposition, Responder};
 
 use crate::config::Config;
 use crate::detect::DetectStage;
+use crate::notify::Notifications;
 
 #[derive(clap::Args)]
 pub struct WatchArgs {
@@ -53,6 +54,9 @@ async fn watch(args: WatchArgs) -> Result<ExitCode> {
     let store = crate::tenant::store(&config.database).await?;
     let opts = crate::sync::sync_options(&config, &tenant.tenant_id);
     let interval = Duration::from_secs_f64(args.interval.max(0.1));
+    if config.file.notifications.is_some() && args.interval < 1.0 {
+        anyhow::bail!("--interval must be at least 1 s with change notifications");
+    }
 
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -90,10 +94,39 @@ async fn watch(args: WatchArgs) -> Result<ExitCode> {
     let work = detect
         .backlog(&first, crate::sync::STATE_BACKLOG_DAYS)
         .await?;
+    // Change notifications, when configured: new mail is fetched when Microsoft says it came.
+    let mut notes = match &config.file.notifications {
+        Some(section) => {
+            let mut n = Notifications::start(section).await?;
+            let users = mailbox_users(&store, &tenant.tenant_id).await?;
+            let rep = n.subscribe(&client, &users).await;
+            if !args.json {
+                eprintln!(
+                    "change notifications at {}: {} subscriptions{}",
+                    n.url(),
+                    rep.created,
+                    if rep.failed.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "; {} mailbox(es) refused, polled every pass instead",
+                            rep.failed.len()
+                        )
+                    }
+                );
+            }
+            Some((n, rep.failed, section.full_sync_every.max(1)))
+        }
+        None => None,
+    };
+
     let mut summary = first;
     let mut pass = 1u64;
+    let mut kind = "full";
+    let mut notified = 0usize;
+    let mut next_timer = Instant::now() + interval;
+    let mut timer_passes = 0u64;
     loop {
-        let started = Instant::now();
         // The first pass also detects over the stored backlog (what an earlier run synced but
         // did not get to detect).
         let input = if pass == 1 { &work } else { &summary };
@@ -110,30 +143,96 @@ async fn watch(args: WatchArgs) -> Result<ExitCode> {
                 }
             }
         }
-        report(&args, pass, &summary, &changed, &actions)?;
+        report(&args, pass, kind, notified, &summary, &changed, &actions)?;
         if stop.load(Ordering::SeqCst) || args.passes.is_some_and(|n| pass >= n) {
             break;
         }
-        // Wait out the interval, waking early to stop.
-        let deadline = started + interval;
-        while Instant::now() < deadline && !stop.load(Ordering::SeqCst) {
-            tokio::time::sleep(Duration::from_millis(100).min(deadline - Instant::now())).await;
+        // Wait for the next timer pass — or, with notifications, for new mail — waking early
+        // to stop.
+        let mut users = std::collections::BTreeSet::new();
+        let mut resync = false;
+        while Instant::now() < next_timer && !stop.load(Ordering::SeqCst) {
+            let slice = (Instant::now() + Duration::from_millis(200)).min(next_timer);
+            match &mut notes {
+                Some((n, _, _)) => {
+                    let (u, r) = n.wait(slice).await;
+                    users.extend(u);
+                    resync |= r;
+                    if !users.is_empty() || resync {
+                        break;
+                    }
+                }
+                None => tokio::time::sleep(slice - Instant::now()).await,
+            }
         }
         if stop.load(Ordering::SeqCst) {
             break;
         }
+        // What arrived while the last pass ran (a long pass leaves no time to wait).
+        if let Some((n, _, _)) = &mut notes {
+            let (u, r) = n.drain();
+            users.extend(u);
+            resync |= r;
+        }
         pass += 1;
+        let timer = Instant::now() >= next_timer;
+        let mut opts = opts.clone();
+        notified = users.len();
+        kind = match &mut notes {
+            None => "full",
+            Some((n, failed, full_every)) => {
+                if timer {
+                    timer_passes += 1;
+                    n.renew_due(&client).await;
+                }
+                if resync {
+                    let all = mailbox_users(&store, &tenant.tenant_id).await?;
+                    n.subscribe(&client, &all).await;
+                }
+                if resync || (timer && timer_passes.is_multiple_of(*full_every)) {
+                    "full"
+                } else {
+                    // Only the mailboxes Microsoft named, plus those it would not notify for.
+                    users.extend(failed.iter().cloned());
+                    opts.only_mailboxes = Some(users.iter().cloned().collect());
+                    if timer {
+                        "timer"
+                    } else {
+                        // Mail only: rules, methods and logs wait for the timer.
+                        opts.state = false;
+                        opts.events = false;
+                        "notified"
+                    }
+                }
+            }
+        };
+        if timer {
+            next_timer = Instant::now() + interval;
+        }
         summary = Syncer::new(client.clone(), store.clone())
             .with_analyzer(analyzer.clone())
             .sync(&opts)
             .await
             .context("sync failed; `ward watch` can be restarted and resumes where it stopped")?;
     }
+    if let Some((n, _, _)) = notes {
+        n.close(&client).await;
+    }
     store.close().await;
     if !args.json {
         eprintln!("stopped after {pass} pass(es)");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The users whose mailboxes Ward syncs.
+async fn mailbox_users(store: &ward_store::Store, tenant: &str) -> Result<Vec<String>> {
+    Ok(store
+        .list_mailboxes(tenant)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id.unwrap_or(m.id))
+        .collect())
 }
 
 fn disposition_name(d: &Disposition) -> &'static str {
@@ -150,6 +249,8 @@ fn disposition_name(d: &Disposition) -> &'static str {
 fn report(
     args: &WatchArgs,
     pass: u64,
+    kind: &str,
+    notified: usize,
     s: &ward_ingest::SyncSummary,
     changed: &[String],
     actions: &std::collections::BTreeMap<String, usize>,
@@ -159,6 +260,8 @@ fn report(
             "{}",
             json!({
                 "pass": pass,
+                "kind": kind,
+                "notified_mailboxes": notified,
                 "messages_new": s.messages_new,
                 "sign_ins": s.sign_ins,
                 "audits": s.audits,
@@ -173,7 +276,7 @@ fn report(
     } else {
         let acts: Vec<String> = actions.iter().map(|(k, n)| format!("{n} {k}")).collect();
         eprintln!(
-            "pass {pass}: {} new messages, {} sign-ins, {} audits, {} Graph requests; {} incident(s) changed{}",
+            "pass {pass} ({kind}): {} new messages, {} sign-ins, {} audits, {} Graph requests; {} incident(s) changed{}",
             s.messages_new,
             s.sign_ins,
             s.audits + s.unified_audit,

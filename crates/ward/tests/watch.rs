@@ -37,6 +37,33 @@ fn incidents(config: &Path) -> Vec<serde_json::Value> {
 
 #[test]
 fn watch_detects_and_contains_while_attacks_play_then_stops_on_sigterm() {
+    watch_run(false);
+}
+
+/// The same with change notifications: new mail comes in on Microsoft's word, not by polling.
+#[test]
+fn watch_with_change_notifications() {
+    let passes = watch_run(true);
+    let notified: Vec<&serde_json::Value> =
+        passes.iter().filter(|p| p["kind"] == "notified").collect();
+    assert!(!notified.is_empty(), "no notified pass: {passes:#?}");
+    assert!(
+        notified
+            .iter()
+            .any(|p| p["messages_new"].as_u64() > Some(0)),
+        "{notified:#?}"
+    );
+    // A notified pass reads the named mailboxes only: the directory delta, each named
+    // mailbox's two folders, one MIME per new message — not every mailbox of the tenant.
+    for p in &notified {
+        let mailboxes = p["notified_mailboxes"].as_u64().unwrap_or(0);
+        let new = p["messages_new"].as_u64().unwrap_or(0);
+        let requests = p["graph_requests"].as_u64().unwrap_or(u64::MAX);
+        assert!(requests <= 1 + 3 * mailboxes + new, "{p}");
+    }
+}
+
+fn watch_run(notifications: bool) -> Vec<serde_json::Value> {
     let dir = tempfile::tempdir().expect("temp dir");
     let _sim = Kill(
         ward()
@@ -71,11 +98,27 @@ fn watch_detects_and_contains_while_attacks_play_then_stops_on_sigterm() {
         "\n[respond]\ndefault_mode = \"auto\"\nauto_min_severity = \"medium\"\n\
          password_channel = { kind = \"directory\", path = \"passwords\" }\n",
     );
+    // A store of its own (the default, ./ward.db, is shared with whatever else runs here).
+    toml.push_str(&format!(
+        "\n[store]\ndatabase = {:?}\n",
+        dir.path().join("ward.db")
+    ));
+    if notifications {
+        toml.push_str("\n[notifications]\nlisten = \"127.0.0.1:0\"\n");
+    }
     std::fs::write(&config, toml).expect("config");
 
     let mut watch = Kill(
         ward()
-            .args(["watch", "--interval", "1", "--json", "--config"])
+            // With notifications, timer passes (rules, methods, logs — the sign-in log allows
+            // 5 requests per 10 s) are spaced out; mail comes in between, when notified.
+            .args([
+                "watch",
+                "--interval",
+                if notifications { "8" } else { "1" },
+                "--json",
+                "--config",
+            ])
             .arg(&config)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -83,18 +126,22 @@ fn watch_detects_and_contains_while_attacks_play_then_stops_on_sigterm() {
             .expect("start ward watch"),
     );
     let stdout = watch.0.stdout.take().expect("stdout");
-    let lines = std::thread::spawn(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(&l).ok())
-            .collect::<Vec<_>>()
+    let (tx, rx) = std::sync::mpsc::channel::<serde_json::Value>();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str(&line) {
+                let _ = tx.send(v);
+            }
+        }
     });
+    let mut passes: Vec<serde_json::Value> = Vec::new();
 
-    // Until the takeover is contained (or a generous deadline).
+    // Until the takeover and a campaign are contained — and, with notifications, until mail
+    // came in on a notification — or a generous deadline.
     let deadline = Instant::now() + Duration::from_secs(90);
     let contained = loop {
         std::thread::sleep(Duration::from_secs(2));
+        passes.extend(rx.try_iter());
         let incs = incidents(&config);
         let ato = incs
             .iter()
@@ -102,14 +149,22 @@ fn watch_detects_and_contains_while_attacks_play_then_stops_on_sigterm() {
         let mail = incs
             .iter()
             .any(|i| i["kind"] == "mail_campaign" && i["status"] == "contained");
-        if ato && mail {
+        let heard = !notifications
+            || passes
+                .iter()
+                .any(|p| p["kind"] == "notified" && p["messages_new"].as_u64() > Some(0));
+        if ato && mail && heard {
             break true;
         }
         if Instant::now() > deadline {
             break false;
         }
     };
-    assert!(contained, "not contained: {:#?}", incidents(&config));
+    assert!(
+        contained,
+        "not contained (or nothing notified): {:#?}\n{passes:#?}",
+        incidents(&config)
+    );
 
     // SIGTERM: the pass under way finishes, then Ward exits cleanly.
     let pid = watch.0.id().to_string();
@@ -127,7 +182,8 @@ fn watch_detects_and_contains_while_attacks_play_then_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(exit.success(), "ward watch exited with {exit}");
-    let passes = lines.join().expect("reader");
+    reader.join().expect("reader");
+    passes.extend(rx.try_iter());
     assert!(passes.len() >= 2, "{passes:?}");
     for (i, p) in passes.iter().enumerate() {
         assert_eq!(p["pass"], (i + 1) as u64, "{p}");
@@ -150,4 +206,5 @@ fn watch_detects_and_contains_while_attacks_play_then_stops_on_sigterm() {
         let mode = f.metadata().expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{:?}", f.path());
     }
+    passes
 }
