@@ -113,34 +113,121 @@ impl FastDiv {
     }
 }
 
-/// Black/white decision per pixel, bit for bit the adaptive threshold of
+/// Black/white decision per pixel (1 = black), bit for bit the adaptive threshold of
 /// `rqrr::PreparedImage::prepare` (a running average over an eighth of the width, in both
 /// directions, black below 95 % of it), computed on the flat buffer without its per-pixel
 /// divisions.
-fn binarize(px: &[u8], w: usize, h: usize) -> Vec<bool> {
+fn binarize(px: &[u8], w: usize, h: usize) -> Vec<u8> {
     let s = (w / 8).max(1) as u64;
     let (decay, cut) = (FastDiv::new(s), FastDiv::new(200 * s));
-    let mut out = vec![false; w * h];
+    let mut out = vec![0u8; w * h];
     let mut row_average = vec![0u64; w];
     let (mut avg_v, mut avg_u) = (0u64, 0u64);
     for (y, (row, dst)) in px.chunks_exact(w).zip(out.chunks_exact_mut(w)).enumerate() {
         row_average.fill(0);
+        // Even rows run the `v` average right to left and the `u` one left to right; odd
+        // rows the other way round.
+        let (fwd, back) = if y % 2 == 0 {
+            (&mut avg_u, &mut avg_v)
+        } else {
+            (&mut avg_v, &mut avg_u)
+        };
         for x in 0..w {
-            let (v, u) = if y % 2 == 0 {
-                (w - 1 - x, x)
-            } else {
-                (x, w - 1 - x)
-            };
-            avg_v = decay.div(avg_v * (s - 1)) + row[v] as u64;
-            avg_u = decay.div(avg_u * (s - 1)) + row[u] as u64;
-            row_average[v] += avg_v;
-            row_average[u] += avg_u;
+            let b = w - 1 - x;
+            *back = decay.div(*back * (s - 1)) + row[b] as u64;
+            *fwd = decay.div(*fwd * (s - 1)) + row[x] as u64;
+            row_average[b] += *back;
+            row_average[x] += *fwd;
         }
         for ((d, p), a) in dst.iter_mut().zip(row).zip(&row_average) {
-            *d = (*p as u64) < cut.div(a * 95);
+            *d = ((*p as u64) < cut.div(a * 95)) as u8;
         }
     }
     out
+}
+
+/// Whether the black/white/black/white/black runs pass rqrr's finder-pattern test
+/// (1:1:3:1:1, each run within three quarters of the average unit).
+#[inline]
+fn finder_runs(runs: &[usize; 5]) -> bool {
+    const CHECK: [usize; 5] = [1, 1, 3, 1, 1];
+    let avg = (runs[0] + runs[1] + runs[3] + runs[4]) / 4;
+    let err = avg * 3 / 4;
+    runs.iter()
+        .zip(CHECK)
+        .all(|(&r, c)| r >= c * avg - err && r <= c * avg + err)
+}
+
+/// Whether, going along column `x` from the centre run at row `y` (up or down), the centre
+/// ends, then come a white gap and a black ring, each within `limit` pixels: what a finder
+/// pattern shows along any line through its centre. The ring may touch the picture's edge.
+fn ring_along_column(bits: &[u8], w: usize, x: usize, y: usize, up: bool, limit: usize) -> bool {
+    let h = bits.len() / w;
+    let step = if up { -1 } else { 1 };
+    let inside = |i: isize| i >= 0 && (i as usize) < h;
+    let mut i = y as isize;
+    for (phase, want) in [1u8, 0, 1].into_iter().enumerate() {
+        let mut len = 0;
+        while inside(i) && bits[i as usize * w + x] == want {
+            len += 1;
+            if len > limit {
+                return false;
+            }
+            i += step;
+        }
+        if len == 0 || (phase < 2 && !inside(i)) {
+            return false;
+        }
+    }
+    true
+}
+
+/// A cheap test that a binarized picture could hold a QR code, run before rqrr, whose region
+/// filling and grid fitting cost several times more on large pictures without one (logos):
+/// at least three separate spots where a row passes rqrr's own finder-pattern test (on the
+/// rows rqrr itself scans) and the column through the middle of that centre run shows the
+/// centre enclosed by a gap and a ring too. A finder pattern is concentric squares, so every
+/// line through its centre crosses them in the same proportions, whatever the rotation.
+fn may_hold_code(bits: &[u8], w: usize) -> bool {
+    let mut found: Vec<(usize, usize, usize)> = Vec::new();
+    for (y, row) in bits.chunks_exact(w).enumerate() {
+        let mut runs = [0usize; 5];
+        let (mut last, mut start, mut changes) = (row[0], 0usize, 0usize);
+        loop {
+            // The next colour change (with a virtual white pixel after the row's end, as rqrr
+            // adds for patterns touching the edge); flat stretches are skipped with `memchr`.
+            let x = match memchr::memchr(last ^ 1, &row[start..]) {
+                Some(i) => start + i,
+                None if last == 1 => w,
+                None => break,
+            };
+            runs.rotate_left(1);
+            runs[4] = x - start;
+            start = x;
+            last ^= 1;
+            changes += 1;
+            if last == 0 && changes >= 5 && finder_runs(&runs) {
+                let total: usize = runs.iter().sum();
+                let cx = x - runs[4] - runs[3] - runs[2] / 2 - 1;
+                let known = found.iter().any(|&(fx, fy, ft)| {
+                    fx.abs_diff(cx) <= ft.max(total) && fy.abs_diff(y) <= ft.max(total)
+                });
+                if !known
+                    && ring_along_column(bits, w, cx, y, true, 2 * total)
+                    && ring_along_column(bits, w, cx, y, false, 2 * total)
+                {
+                    found.push((cx, y, total));
+                    if found.len() >= 3 {
+                        return true;
+                    }
+                }
+            }
+            if x >= w {
+                break;
+            }
+        }
+    }
+    false
 }
 
 fn decode_luma(mut luma: GrayImage) -> Vec<String> {
@@ -163,7 +250,10 @@ fn decode_luma(mut luma: GrayImage) -> Vec<String> {
 fn detect(luma: &GrayImage) -> Vec<String> {
     let (w, h) = (luma.width() as usize, luma.height() as usize);
     let bits = binarize(luma.as_raw(), w, h);
-    let mut prepared = rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| bits[y * w + x]);
+    if !may_hold_code(&bits, w) {
+        return Vec::new();
+    }
+    let mut prepared = rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| bits[y * w + x] != 0);
     prepared
         .detect_grids()
         .into_iter()
@@ -354,7 +444,7 @@ mod tests {
             for y in 0..h as usize {
                 for x in 0..w as usize {
                     let black = theirs.get_pixel_at(x, y) == 1u8;
-                    assert_eq!(ours[y * w as usize + x], black, "{w}x{h} at {x},{y}");
+                    assert_eq!(ours[y * w as usize + x] == 1, black, "{w}x{h} at {x},{y}");
                 }
             }
         }
@@ -399,6 +489,40 @@ mod tests {
         );
         let got = decode_image(&png(DynamicImage::ImageRgb8(flyer)));
         assert_eq!(got, vec!["https://lure.example/a".to_string()]);
+    }
+
+    #[test]
+    fn the_quick_test_passes_codes_at_any_angle_and_rejects_plain_pictures() {
+        let bits = |img: &GrayImage| {
+            let (w, h) = (img.width() as usize, img.height() as usize);
+            (binarize(img.as_raw(), w, h), w)
+        };
+        let code = qr("https://lure.example/rotated", 240);
+        for degrees in [0f32, 17.0, 30.0, 45.0] {
+            let (sin, cos) = degrees.to_radians().sin_cos();
+            let c = code.width() as f32 / 2.0;
+            let turned = GrayImage::from_fn(400, 400, |x, y| {
+                let (dx, dy) = (x as f32 - 200.0, y as f32 - 200.0);
+                let (sx, sy) = (cos * dx + sin * dy + c, -sin * dx + cos * dy + c);
+                if sx < 0.0 || sy < 0.0 {
+                    return image::Luma([255]);
+                }
+                code.get_pixel_checked(sx as u32, sy as u32)
+                    .copied()
+                    .unwrap_or(image::Luma([255]))
+            });
+            let (b, w) = bits(&turned);
+            assert!(may_hold_code(&b, w), "{degrees}°");
+        }
+        // A logo-like picture: flat colour, a frame, bars of text-like strokes.
+        let logo = GrayImage::from_fn(600, 300, |x, y| {
+            let frame = x < 8 || y < 8 || x >= 592 || y >= 292;
+            let strokes = (100..140).contains(&y) && (x / 6) % 3 == 0 && (50..550).contains(&x);
+            image::Luma([if frame || strokes { 20 } else { 240 }])
+        });
+        let (b, w) = bits(&logo);
+        assert!(!may_hold_code(&b, w));
+        assert!(decode_image(&png(DynamicImage::ImageLuma8(logo))).is_empty());
     }
 
     #[test]
