@@ -331,6 +331,9 @@ mod tests {
             assert_eq!(all, lazy, "{signals:?}");
             matches += lazy.len();
         }
-        assert!(matches > 100, "the samples should make rules match ({matches})");
+        assert!(
+            matches > 100,
+            "the samples should make rules match ({matches})"
+        );
     }
 }
