@@ -61,65 +61,71 @@ fn to_luma(img: DynamicImage) -> GrayImage {
     fn luma(p: &[u8]) -> u32 {
         (2126 * p[0] as u32 + 7152 * p[1] as u32 + 722 * p[2] as u32) / 10_000
     }
+    /// One grey byte per `N`-byte pixel, written into a buffer sized up front (a loop the
+    /// compiler vectorizes, unlike a `map` and `collect` over chunks).
+    fn convert<const N: usize>(raw: &[u8], f: impl Fn(&[u8]) -> u8) -> Vec<u8> {
+        let mut out = vec![0u8; raw.len() / N];
+        for (d, p) in out.iter_mut().zip(raw.chunks_exact(N)) {
+            *d = f(p);
+        }
+        out
+    }
     let (w, h) = (img.width(), img.height());
     let px: Vec<u8> = match img {
         DynamicImage::ImageLuma8(l) => return l,
-        DynamicImage::ImageLumaA8(la) => la
-            .as_raw()
-            .chunks_exact(2)
-            .map(|p| over_white(p[0] as u32, p[1] as u32))
-            .collect(),
-        DynamicImage::ImageRgb8(rgb) => rgb
-            .as_raw()
-            .chunks_exact(3)
-            .map(|p| luma(p) as u8)
-            .collect(),
-        DynamicImage::ImageRgba8(rgba) => rgba
-            .as_raw()
-            .chunks_exact(4)
-            .map(|p| over_white(luma(p), p[3] as u32))
-            .collect(),
+        DynamicImage::ImageLumaA8(la) => {
+            convert::<2>(la.as_raw(), |p| over_white(p[0] as u32, p[1] as u32))
+        }
+        DynamicImage::ImageRgb8(rgb) => convert::<3>(rgb.as_raw(), |p| luma(p) as u8),
+        DynamicImage::ImageRgba8(rgba) => {
+            convert::<4>(rgba.as_raw(), |p| over_white(luma(p), p[3] as u32))
+        }
         other => return other.to_luma8(),
     };
     GrayImage::from_raw(w, h, px).unwrap_or_default()
 }
 
-/// Exact division by a divisor fixed per image, by multiplication (Lemire's method, exact for
-/// 32-bit operands): the detector's thresholding divides twice per pixel.
+/// `n / d` by one multiplication and a shift, exact for `n < 2^24` and `d < 2^16`: with
+/// `m = ⌈2^40 / d⌉ = (2^40 + e) / d`, `e < d`, the error `n·e / (d·2^40)` stays below `1/d`.
 #[derive(Clone, Copy)]
-struct FastDiv {
-    d: u64,
-    m: u64,
-}
+struct SmallDiv(u64);
 
-impl FastDiv {
+impl SmallDiv {
     fn new(d: u64) -> Self {
-        let d = d.max(1);
-        let m = if d > 1 && d <= u32::MAX as u64 {
-            u64::MAX / d + 1
-        } else {
-            0
-        };
-        Self { d, m }
+        Self((1u64 << 40).div_ceil(d.max(1)))
     }
 
     #[inline(always)]
     fn div(self, n: u64) -> u64 {
-        if self.m != 0 && n <= u32::MAX as u64 {
-            ((self.m as u128 * n as u128) >> 64) as u64
-        } else {
-            n / self.d
-        }
+        (n * self.0) >> 40
     }
 }
 
 /// Black/white decision per pixel (1 = black), bit for bit the adaptive threshold of
 /// `rqrr::PreparedImage::prepare` (a running average over an eighth of the width, in both
 /// directions, black below 95 % of it), computed on the flat buffer without its per-pixel
-/// divisions.
+/// divisions where the operands allow: below 2,048 px wide (pictures are scaled to at most
+/// `MAX_QR_SIDE`), `s = w / 8 < 256`, the running averages stay below `256·s`, so
+/// `avg·(s − 1) < 2^24`, and the sums compared are below `95·512·s < 2^24` with `200·s < 2^16`.
 fn binarize(px: &[u8], w: usize, h: usize) -> Vec<u8> {
     let s = (w / 8).max(1) as u64;
-    let (decay, cut) = (FastDiv::new(s), FastDiv::new(200 * s));
+    if w < 2048 {
+        let (decay, cut) = (SmallDiv::new(s), SmallDiv::new(200 * s));
+        threshold(px, w, h, s, |n| decay.div(n), |n| cut.div(n))
+    } else {
+        threshold(px, w, h, s, |n| n / s, |n| n / (200 * s))
+    }
+}
+
+#[inline(always)]
+fn threshold(
+    px: &[u8],
+    w: usize,
+    h: usize,
+    s: u64,
+    decay: impl Fn(u64) -> u64,
+    cut: impl Fn(u64) -> u64,
+) -> Vec<u8> {
     let mut out = vec![0u8; w * h];
     let mut row_average = vec![0u64; w];
     let (mut avg_v, mut avg_u) = (0u64, 0u64);
@@ -127,20 +133,21 @@ fn binarize(px: &[u8], w: usize, h: usize) -> Vec<u8> {
         row_average.fill(0);
         // Even rows run the `v` average right to left and the `u` one left to right; odd
         // rows the other way round.
-        let (fwd, back) = if y % 2 == 0 {
-            (&mut avg_u, &mut avg_v)
+        let (mut fwd, mut back) = if y % 2 == 0 {
+            (avg_u, avg_v)
         } else {
-            (&mut avg_v, &mut avg_u)
+            (avg_v, avg_u)
         };
         for x in 0..w {
             let b = w - 1 - x;
-            *back = decay.div(*back * (s - 1)) + row[b] as u64;
-            *fwd = decay.div(*fwd * (s - 1)) + row[x] as u64;
-            row_average[b] += *back;
-            row_average[x] += *fwd;
+            back = decay(back * (s - 1)) + row[b] as u64;
+            fwd = decay(fwd * (s - 1)) + row[x] as u64;
+            row_average[b] += back;
+            row_average[x] += fwd;
         }
+        (avg_u, avg_v) = if y % 2 == 0 { (fwd, back) } else { (back, fwd) };
         for ((d, p), a) in dst.iter_mut().zip(row).zip(&row_average) {
-            *d = ((*p as u64) < cut.div(a * 95)) as u8;
+            *d = ((*p as u64) < cut(a * 95)) as u8;
         }
     }
     out
@@ -432,7 +439,7 @@ mod tests {
         // A code, a gradient and noise, at widths with and without a remainder of 8.
         let mut seed = 7u32;
         let code = qr("https://x.example/", 90);
-        for (w, h) in [(203u32, 97u32), (640, 480), (9, 30)] {
+        for (w, h) in [(203u32, 97u32), (640, 480), (9, 30), (2047, 24), (2100, 16)] {
             let img = GrayImage::from_fn(w, h, |x, y| {
                 seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
                 let noise = (seed >> 24) as u8 / 4;
@@ -452,18 +459,24 @@ mod tests {
 
     #[test]
     fn exact_division() {
-        for d in [1u64, 2, 3, 7, 25, 150, 999, 200 * 1000] {
-            let f = FastDiv::new(d);
-            for n in [
-                0u64,
-                1,
-                d - 1,
-                d,
-                d + 1,
-                12_345_678,
-                u32::MAX as u64,
-                1 << 40,
-            ] {
+        for d in [
+            1u64,
+            2,
+            3,
+            7,
+            25,
+            150,
+            255,
+            999,
+            200 * 150,
+            200 * 255,
+            65_535,
+        ] {
+            let f = SmallDiv::new(d);
+            let mut ns = vec![0u64, 1, d - 1, d, d + 1, 12_345_678, (1 << 24) - 1];
+            ns.extend((0..2000u64).map(|i| ((1 << 24) - 1) - i * 7919));
+            ns.extend((1..200u64).flat_map(|k| [k * d - 1, k * d, k * d + 1]));
+            for n in ns.into_iter().filter(|&n| n < 1 << 24) {
                 assert_eq!(f.div(n), n / d, "{n}/{d}");
             }
         }
