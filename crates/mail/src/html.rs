@@ -109,25 +109,23 @@ pub fn analyze_html(html: &str) -> HtmlFacts {
                     });
                 }
             }
-            "input" => {
+            "input"
                 if el
                     .get_attribute("type")
-                    .is_some_and(|t| t.eq_ignore_ascii_case("password"))
-                {
-                    s.facts.password_inputs += 1;
-                    if let Some(f) = s.facts.forms.last_mut() {
-                        f.has_password = true;
-                    }
+                    .is_some_and(|t| t.eq_ignore_ascii_case("password")) =>
+            {
+                s.facts.password_inputs += 1;
+                if let Some(f) = s.facts.forms.last_mut() {
+                    f.has_password = true;
                 }
             }
-            "meta" => {
+            "meta"
                 if el
                     .get_attribute("http-equiv")
-                    .is_some_and(|eq| eq.eq_ignore_ascii_case("refresh"))
-                {
-                    let c = decode_entities(&el.get_attribute("content").unwrap_or_default());
-                    s.facts.meta_refresh = Some(c);
-                }
+                    .is_some_and(|eq| eq.eq_ignore_ascii_case("refresh")) =>
+            {
+                let c = decode_entities(&el.get_attribute("content").unwrap_or_default());
+                s.facts.meta_refresh = Some(c);
             }
             "base" => {
                 if let Some(href) = el.get_attribute("href") {

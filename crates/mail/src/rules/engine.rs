@@ -294,7 +294,7 @@ mod tests {
     fn skipping_guarded_rules_changes_no_result() {
         let defs = super::super::format::parse_rules(super::super::BUILTIN_RULES, "builtin.yaml")
             .unwrap_or_default();
-        let engine = RuleEngine::new(defs).ok().expect("builtin rules compile");
+        let engine = RuleEngine::new(defs).expect("builtin rules compile");
         let mut ids: Vec<String> = engine
             .rules
             .iter()
