@@ -61,11 +61,11 @@ fn to_luma(img: DynamicImage) -> GrayImage {
     fn luma(p: &[u8]) -> u32 {
         (2126 * p[0] as u32 + 7152 * p[1] as u32 + 722 * p[2] as u32) / 10_000
     }
-    /// One grey byte per `N`-byte pixel, written into a buffer sized up front (a loop the
-    /// compiler vectorizes, unlike a `map` and `collect` over chunks).
-    fn convert<const N: usize>(raw: &[u8], f: impl Fn(&[u8]) -> u8) -> Vec<u8> {
-        let mut out = vec![0u8; raw.len() / N];
-        for (d, p) in out.iter_mut().zip(raw.chunks_exact(N)) {
+    /// One grey byte per `N`-byte pixel, into a buffer sized up front.
+    fn convert<const N: usize>(raw: &[u8], f: impl Fn(&[u8; N]) -> u8) -> Vec<u8> {
+        let (pixels, _) = raw.as_chunks::<N>();
+        let mut out = vec![0u8; pixels.len()];
+        for (d, p) in out.iter_mut().zip(pixels) {
             *d = f(p);
         }
         out
