@@ -2,6 +2,10 @@
 
 use std::collections::HashMap;
 
+use std::sync::Arc;
+
+use cel::Value;
+use cel::objects::{Key, Map};
 use serde::Serialize;
 
 use crate::analysis;
@@ -26,23 +30,68 @@ pub struct Analyzer {
 
 /// What rules see: CEL variables `signals` (map of fired signal id to its weight), `score`
 /// (sum of the weights), `sender` (`address`, `domain`, `name`), `subject`, `links` (hosts),
-/// `attachments` (file names) and `topics` (phrase families found in the text).
-#[derive(Debug, Serialize)]
-pub struct MailFacts {
-    pub signals: HashMap<String, i64>,
-    pub score: i64,
-    pub sender: SenderFacts,
-    pub subject: String,
-    pub links: Vec<String>,
-    pub attachments: Vec<String>,
-    pub topics: Vec<String>,
-}
-
-#[derive(Debug, Serialize, Default)]
-pub struct SenderFacts {
-    pub address: String,
-    pub domain: String,
-    pub name: String,
+/// `attachments` (file names) and `topics` (phrase families found in the text). Each is built
+/// as a CEL value directly, and only when a rule that runs reads it.
+fn fact(ctx: &Ctx<'_>, signals: &[SignalHit], sum: i32, name: &str) -> Option<Value> {
+    let text = |s: &str| Value::String(Arc::new(s.to_string()));
+    let list = |v: Vec<Value>| Value::List(Arc::new(v));
+    Some(match name {
+        "signals" => Value::Map(Map {
+            map: Arc::new(
+                signals
+                    .iter()
+                    .map(|s| {
+                        (
+                            Key::String(Arc::new(s.id.clone())),
+                            Value::Int(s.score as i64),
+                        )
+                    })
+                    .collect(),
+            ),
+        }),
+        "score" => Value::Int(sum as i64),
+        "sender" => {
+            let from = ctx.mail.from.clone().unwrap_or_default();
+            let fields = [
+                ("address", from.address),
+                ("domain", from.domain),
+                ("name", from.name),
+            ];
+            Value::Map(Map {
+                map: Arc::new(
+                    fields
+                        .into_iter()
+                        .map(|(k, v)| (Key::String(Arc::new(k.to_string())), text(&v)))
+                        .collect::<HashMap<_, _>>(),
+                ),
+            })
+        }
+        "subject" => text(&ctx.mail.subject),
+        "links" => list(
+            ctx.links
+                .iter()
+                .filter_map(|l| crate::analysis::links::host_of(&l.url))
+                .take(100)
+                .map(|h| text(&h))
+                .collect(),
+        ),
+        "attachments" => list(
+            ctx.mail
+                .attachments
+                .iter()
+                .take(100)
+                .map(|a| text(&a.name))
+                .collect(),
+        ),
+        "topics" => list(
+            ctx.topics
+                .hits
+                .iter()
+                .map(|(t, _)| text(&format!("{t:?}").to_ascii_lowercase()))
+                .collect(),
+        ),
+        _ => return None,
+    })
 }
 
 /// The outcome of one rule sample in [`Analyzer::test_rules`].
@@ -115,9 +164,13 @@ impl Analyzer {
         let mut ctx = Ctx::new(&self.cfg, mail);
         analysis::run_all(&mut ctx);
 
-        let (mut signals, sum, facts) = time(Phase::Facts, || self.facts(&ctx));
-        let (matched, errors) = time(Phase::Rules, || self.engine.evaluate(&facts))
-            .map_err(|e| AnalysisError::Rule(e.to_string()))?;
+        let (mut signals, sum) = time(Phase::Facts, || self.signals(&ctx));
+        let (matched, errors) = time(Phase::Rules, || {
+            self.engine.evaluate_with(
+                |id| signals.iter().any(|s| s.id == id),
+                |name| fact(&ctx, &signals, sum, name),
+            )
+        });
         let matched_ids: Vec<String> = matched.iter().map(|r| r.id.clone()).collect();
 
         let mut rule_points = 0;
@@ -185,8 +238,8 @@ impl Analyzer {
         ))
     }
 
-    /// The signals with their weights, their sum, and the facts rules read.
-    fn facts(&self, ctx: &Ctx<'_>) -> (Vec<SignalHit>, i32, MailFacts) {
+    /// The signals with their weights and their sum.
+    fn signals(&self, ctx: &Ctx<'_>) -> (Vec<SignalHit>, i32) {
         let signals: Vec<SignalHit> = ctx
             .hits
             .iter()
@@ -197,41 +250,7 @@ impl Analyzer {
             })
             .collect();
         let sum: i32 = signals.iter().map(|s| s.score).sum::<i32>().max(0);
-
-        let from = ctx.mail.from.clone().unwrap_or_default();
-        let facts = MailFacts {
-            signals: signals
-                .iter()
-                .map(|s| (s.id.clone(), s.score as i64))
-                .collect(),
-            score: sum as i64,
-            sender: SenderFacts {
-                address: from.address,
-                domain: from.domain,
-                name: from.name,
-            },
-            subject: ctx.mail.subject.clone(),
-            links: ctx
-                .links
-                .iter()
-                .filter_map(|l| crate::analysis::links::host_of(&l.url))
-                .take(100)
-                .collect(),
-            attachments: ctx
-                .mail
-                .attachments
-                .iter()
-                .map(|a| a.name.clone())
-                .take(100)
-                .collect(),
-            topics: ctx
-                .topics
-                .hits
-                .iter()
-                .map(|(t, _)| format!("{t:?}").to_ascii_lowercase())
-                .collect(),
-        };
-        (signals, sum, facts)
+        (signals, sum)
     }
 
     /// Runs every rule's samples: each `match` sample must make the rule fire, each `no_match`

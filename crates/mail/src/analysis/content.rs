@@ -15,7 +15,7 @@ static IBAN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?-u:\b)[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?(?-u:\b)").ok()
 });
 static GLUED_TOKEN: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"[a-z]([A-Z0-9]{8,16})|([A-Z0-9]{8,16})[a-z]").ok());
+    LazyLock::new(|| Regex::new(r"[a-z][A-Z0-9]{8,16}|[A-Z0-9]{8,16}[a-z]").ok());
 static PHONE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?:\+?[0-9]{1,3}[ .\-]?)?\(?[0-9]{3}\)?[ .\-][0-9]{3}[ .\-][0-9]{4}(?-u:\b)|\+[0-9]{2,3}[ 0-9]{8,14}[0-9]")
         .ok()
@@ -309,13 +309,19 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
             .collect::<Vec<_>>()
             .join("\n");
         let hay = format!("{}\n{plain}", crate::text::truncate(&ctx.text, 100_000));
-        for c in re.captures_iter(&hay).take(10_000) {
-            if let Some(m) = c.get(1).or_else(|| c.get(2)) {
-                let t = m.as_str();
-                let digits = t.chars().filter(|c| c.is_ascii_digit()).count();
-                if digits >= 1 && digits <= t.len() - 4 {
-                    *counts.entry(t.to_string()).or_default() += 1;
-                }
+        // The token is the match without its lowercase letter: the first one when the match
+        // starts with it (the first alternative; the second starts with `[A-Z0-9]`), else the
+        // last. Plain matches run on the lazy DFA, several times faster than captures.
+        for m in re.find_iter(&hay).take(10_000) {
+            let m = m.as_str();
+            let t = if m.starts_with(|c: char| c.is_ascii_lowercase()) {
+                &m[1..]
+            } else {
+                &m[..m.len() - 1]
+            };
+            let digits = t.bytes().filter(|c| c.is_ascii_digit()).count();
+            if digits >= 1 && digits <= t.len() - 4 {
+                *counts.entry(t.to_string()).or_default() += 1;
             }
         }
         if let Some((t, n)) = counts

@@ -61,86 +61,180 @@ fn to_luma(img: DynamicImage) -> GrayImage {
     fn luma(p: &[u8]) -> u32 {
         (2126 * p[0] as u32 + 7152 * p[1] as u32 + 722 * p[2] as u32) / 10_000
     }
+    /// One grey byte per `N`-byte pixel, into a buffer sized up front.
+    fn convert<const N: usize>(raw: &[u8], f: impl Fn(&[u8; N]) -> u8) -> Vec<u8> {
+        let (pixels, _) = raw.as_chunks::<N>();
+        let mut out = vec![0u8; pixels.len()];
+        for (d, p) in out.iter_mut().zip(pixels) {
+            *d = f(p);
+        }
+        out
+    }
     let (w, h) = (img.width(), img.height());
     let px: Vec<u8> = match img {
         DynamicImage::ImageLuma8(l) => return l,
-        DynamicImage::ImageLumaA8(la) => la
-            .as_raw()
-            .chunks_exact(2)
-            .map(|p| over_white(p[0] as u32, p[1] as u32))
-            .collect(),
-        DynamicImage::ImageRgb8(rgb) => rgb
-            .as_raw()
-            .chunks_exact(3)
-            .map(|p| luma(p) as u8)
-            .collect(),
-        DynamicImage::ImageRgba8(rgba) => rgba
-            .as_raw()
-            .chunks_exact(4)
-            .map(|p| over_white(luma(p), p[3] as u32))
-            .collect(),
+        DynamicImage::ImageLumaA8(la) => {
+            convert::<2>(la.as_raw(), |p| over_white(p[0] as u32, p[1] as u32))
+        }
+        DynamicImage::ImageRgb8(rgb) => convert::<3>(rgb.as_raw(), |p| luma(p) as u8),
+        DynamicImage::ImageRgba8(rgba) => {
+            convert::<4>(rgba.as_raw(), |p| over_white(luma(p), p[3] as u32))
+        }
         other => return other.to_luma8(),
     };
     GrayImage::from_raw(w, h, px).unwrap_or_default()
 }
 
-/// Exact division by a divisor fixed per image, by multiplication (Lemire's method, exact for
-/// 32-bit operands): the detector's thresholding divides twice per pixel.
+/// `n / d` by one multiplication and a shift, exact for `n < 2^24` and `d < 2^16`: with
+/// `m = ⌈2^40 / d⌉ = (2^40 + e) / d`, `e < d`, the error `n·e / (d·2^40)` stays below `1/d`.
 #[derive(Clone, Copy)]
-struct FastDiv {
-    d: u64,
-    m: u64,
-}
+struct SmallDiv(u64);
 
-impl FastDiv {
+impl SmallDiv {
     fn new(d: u64) -> Self {
-        let d = d.max(1);
-        let m = if d > 1 && d <= u32::MAX as u64 {
-            u64::MAX / d + 1
-        } else {
-            0
-        };
-        Self { d, m }
+        Self((1u64 << 40).div_ceil(d.max(1)))
     }
 
     #[inline(always)]
     fn div(self, n: u64) -> u64 {
-        if self.m != 0 && n <= u32::MAX as u64 {
-            ((self.m as u128 * n as u128) >> 64) as u64
-        } else {
-            n / self.d
-        }
+        (n * self.0) >> 40
     }
 }
 
-/// Black/white decision per pixel, bit for bit the adaptive threshold of
+/// Black/white decision per pixel (1 = black), bit for bit the adaptive threshold of
 /// `rqrr::PreparedImage::prepare` (a running average over an eighth of the width, in both
 /// directions, black below 95 % of it), computed on the flat buffer without its per-pixel
-/// divisions.
-fn binarize(px: &[u8], w: usize, h: usize) -> Vec<bool> {
+/// divisions where the operands allow: below 2,048 px wide (pictures are scaled to at most
+/// `MAX_QR_SIDE`), `s = w / 8 < 256`, the running averages stay below `256·s`, so
+/// `avg·(s − 1) < 2^24`, and the sums compared are below `95·512·s < 2^24` with `200·s < 2^16`.
+fn binarize(px: &[u8], w: usize, h: usize) -> Vec<u8> {
     let s = (w / 8).max(1) as u64;
-    let (decay, cut) = (FastDiv::new(s), FastDiv::new(200 * s));
-    let mut out = vec![false; w * h];
+    if w < 2048 {
+        let (decay, cut) = (SmallDiv::new(s), SmallDiv::new(200 * s));
+        threshold(px, w, h, s, |n| decay.div(n), |n| cut.div(n))
+    } else {
+        threshold(px, w, h, s, |n| n / s, |n| n / (200 * s))
+    }
+}
+
+#[inline(always)]
+fn threshold(
+    px: &[u8],
+    w: usize,
+    h: usize,
+    s: u64,
+    decay: impl Fn(u64) -> u64,
+    cut: impl Fn(u64) -> u64,
+) -> Vec<u8> {
+    let mut out = vec![0u8; w * h];
     let mut row_average = vec![0u64; w];
     let (mut avg_v, mut avg_u) = (0u64, 0u64);
     for (y, (row, dst)) in px.chunks_exact(w).zip(out.chunks_exact_mut(w)).enumerate() {
         row_average.fill(0);
+        // Even rows run the `v` average right to left and the `u` one left to right; odd
+        // rows the other way round.
+        let (mut fwd, mut back) = if y % 2 == 0 {
+            (avg_u, avg_v)
+        } else {
+            (avg_v, avg_u)
+        };
         for x in 0..w {
-            let (v, u) = if y % 2 == 0 {
-                (w - 1 - x, x)
-            } else {
-                (x, w - 1 - x)
-            };
-            avg_v = decay.div(avg_v * (s - 1)) + row[v] as u64;
-            avg_u = decay.div(avg_u * (s - 1)) + row[u] as u64;
-            row_average[v] += avg_v;
-            row_average[u] += avg_u;
+            let b = w - 1 - x;
+            back = decay(back * (s - 1)) + row[b] as u64;
+            fwd = decay(fwd * (s - 1)) + row[x] as u64;
+            row_average[b] += back;
+            row_average[x] += fwd;
         }
+        (avg_u, avg_v) = if y % 2 == 0 { (fwd, back) } else { (back, fwd) };
         for ((d, p), a) in dst.iter_mut().zip(row).zip(&row_average) {
-            *d = (*p as u64) < cut.div(a * 95);
+            *d = ((*p as u64) < cut(a * 95)) as u8;
         }
     }
     out
+}
+
+/// Whether the black/white/black/white/black runs pass rqrr's finder-pattern test
+/// (1:1:3:1:1, each run within three quarters of the average unit).
+#[inline]
+fn finder_runs(runs: &[usize; 5]) -> bool {
+    const CHECK: [usize; 5] = [1, 1, 3, 1, 1];
+    let avg = (runs[0] + runs[1] + runs[3] + runs[4]) / 4;
+    let err = avg * 3 / 4;
+    runs.iter()
+        .zip(CHECK)
+        .all(|(&r, c)| r >= c * avg - err && r <= c * avg + err)
+}
+
+/// Whether, going along column `x` from the centre run at row `y` (up or down), the centre
+/// ends, then come a white gap and a black ring, each within `limit` pixels: what a finder
+/// pattern shows along any line through its centre. The ring may touch the picture's edge.
+fn ring_along_column(bits: &[u8], w: usize, x: usize, y: usize, up: bool, limit: usize) -> bool {
+    let h = bits.len() / w;
+    let step = if up { -1 } else { 1 };
+    let inside = |i: isize| i >= 0 && (i as usize) < h;
+    let mut i = y as isize;
+    for (phase, want) in [1u8, 0, 1].into_iter().enumerate() {
+        let mut len = 0;
+        while inside(i) && bits[i as usize * w + x] == want {
+            len += 1;
+            if len > limit {
+                return false;
+            }
+            i += step;
+        }
+        if len == 0 || (phase < 2 && !inside(i)) {
+            return false;
+        }
+    }
+    true
+}
+
+/// A cheap test that a binarized picture could hold a QR code, run before rqrr, whose region
+/// filling and grid fitting cost several times more on large pictures without one (logos):
+/// at least three separate spots where a row passes rqrr's own finder-pattern test (on the
+/// rows rqrr itself scans) and the column through the middle of that centre run shows the
+/// centre enclosed by a gap and a ring too. A finder pattern is concentric squares, so every
+/// line through its centre crosses them in the same proportions, whatever the rotation.
+fn may_hold_code(bits: &[u8], w: usize) -> bool {
+    let mut found: Vec<(usize, usize, usize)> = Vec::new();
+    for (y, row) in bits.chunks_exact(w).enumerate() {
+        let mut runs = [0usize; 5];
+        let (mut last, mut start, mut changes) = (row[0], 0usize, 0usize);
+        loop {
+            // The next colour change (with a virtual white pixel after the row's end, as rqrr
+            // adds for patterns touching the edge); flat stretches are skipped with `memchr`.
+            let x = match memchr::memchr(last ^ 1, &row[start..]) {
+                Some(i) => start + i,
+                None if last == 1 => w,
+                None => break,
+            };
+            runs.rotate_left(1);
+            runs[4] = x - start;
+            start = x;
+            last ^= 1;
+            changes += 1;
+            if last == 0 && changes >= 5 && finder_runs(&runs) {
+                let total: usize = runs.iter().sum();
+                let cx = x - runs[4] - runs[3] - runs[2] / 2 - 1;
+                let known = found.iter().any(|&(fx, fy, ft)| {
+                    fx.abs_diff(cx) <= ft.max(total) && fy.abs_diff(y) <= ft.max(total)
+                });
+                if !known
+                    && ring_along_column(bits, w, cx, y, true, 2 * total)
+                    && ring_along_column(bits, w, cx, y, false, 2 * total)
+                {
+                    found.push((cx, y, total));
+                    if found.len() >= 3 {
+                        return true;
+                    }
+                }
+            }
+            if x >= w {
+                break;
+            }
+        }
+    }
+    false
 }
 
 fn decode_luma(mut luma: GrayImage) -> Vec<String> {
@@ -163,7 +257,10 @@ fn decode_luma(mut luma: GrayImage) -> Vec<String> {
 fn detect(luma: &GrayImage) -> Vec<String> {
     let (w, h) = (luma.width() as usize, luma.height() as usize);
     let bits = binarize(luma.as_raw(), w, h);
-    let mut prepared = rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| bits[y * w + x]);
+    if !may_hold_code(&bits, w) {
+        return Vec::new();
+    }
+    let mut prepared = rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| bits[y * w + x] != 0);
     prepared
         .detect_grids()
         .into_iter()
@@ -342,7 +439,7 @@ mod tests {
         // A code, a gradient and noise, at widths with and without a remainder of 8.
         let mut seed = 7u32;
         let code = qr("https://x.example/", 90);
-        for (w, h) in [(203u32, 97u32), (640, 480), (9, 30)] {
+        for (w, h) in [(203u32, 97u32), (640, 480), (9, 30), (2047, 24), (2100, 16)] {
             let img = GrayImage::from_fn(w, h, |x, y| {
                 seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
                 let noise = (seed >> 24) as u8 / 4;
@@ -354,7 +451,7 @@ mod tests {
             for y in 0..h as usize {
                 for x in 0..w as usize {
                     let black = theirs.get_pixel_at(x, y) == 1u8;
-                    assert_eq!(ours[y * w as usize + x], black, "{w}x{h} at {x},{y}");
+                    assert_eq!(ours[y * w as usize + x] == 1, black, "{w}x{h} at {x},{y}");
                 }
             }
         }
@@ -362,18 +459,24 @@ mod tests {
 
     #[test]
     fn exact_division() {
-        for d in [1u64, 2, 3, 7, 25, 150, 999, 200 * 1000] {
-            let f = FastDiv::new(d);
-            for n in [
-                0u64,
-                1,
-                d - 1,
-                d,
-                d + 1,
-                12_345_678,
-                u32::MAX as u64,
-                1 << 40,
-            ] {
+        for d in [
+            1u64,
+            2,
+            3,
+            7,
+            25,
+            150,
+            255,
+            999,
+            200 * 150,
+            200 * 255,
+            65_535,
+        ] {
+            let f = SmallDiv::new(d);
+            let mut ns = vec![0u64, 1, d - 1, d, d + 1, 12_345_678, (1 << 24) - 1];
+            ns.extend((0..2000u64).map(|i| ((1 << 24) - 1) - i * 7919));
+            ns.extend((1..200u64).flat_map(|k| [k * d - 1, k * d, k * d + 1]));
+            for n in ns.into_iter().filter(|&n| n < 1 << 24) {
                 assert_eq!(f.div(n), n / d, "{n}/{d}");
             }
         }
@@ -399,6 +502,40 @@ mod tests {
         );
         let got = decode_image(&png(DynamicImage::ImageRgb8(flyer)));
         assert_eq!(got, vec!["https://lure.example/a".to_string()]);
+    }
+
+    #[test]
+    fn the_quick_test_passes_codes_at_any_angle_and_rejects_plain_pictures() {
+        let bits = |img: &GrayImage| {
+            let (w, h) = (img.width() as usize, img.height() as usize);
+            (binarize(img.as_raw(), w, h), w)
+        };
+        let code = qr("https://lure.example/rotated", 240);
+        for degrees in [0f32, 17.0, 30.0, 45.0] {
+            let (sin, cos) = degrees.to_radians().sin_cos();
+            let c = code.width() as f32 / 2.0;
+            let turned = GrayImage::from_fn(400, 400, |x, y| {
+                let (dx, dy) = (x as f32 - 200.0, y as f32 - 200.0);
+                let (sx, sy) = (cos * dx + sin * dy + c, -sin * dx + cos * dy + c);
+                if sx < 0.0 || sy < 0.0 {
+                    return image::Luma([255]);
+                }
+                code.get_pixel_checked(sx as u32, sy as u32)
+                    .copied()
+                    .unwrap_or(image::Luma([255]))
+            });
+            let (b, w) = bits(&turned);
+            assert!(may_hold_code(&b, w), "{degrees}°");
+        }
+        // A logo-like picture: flat colour, a frame, bars of text-like strokes.
+        let logo = GrayImage::from_fn(600, 300, |x, y| {
+            let frame = x < 8 || y < 8 || x >= 592 || y >= 292;
+            let strokes = (100..140).contains(&y) && (x / 6) % 3 == 0 && (50..550).contains(&x);
+            image::Luma([if frame || strokes { 20 } else { 240 }])
+        });
+        let (b, w) = bits(&logo);
+        assert!(!may_hold_code(&b, w));
+        assert!(decode_image(&png(DynamicImage::ImageLuma8(logo))).is_empty());
     }
 
     #[test]

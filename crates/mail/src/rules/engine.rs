@@ -3,7 +3,11 @@
 
 use std::sync::Arc;
 
-use cel::{Context, Env, Program, Value};
+use std::collections::HashMap;
+
+use cel::common::ast::{Expr, LiteralValue, operators};
+use cel::objects::{Key, Map};
+use cel::{Context, Env, IdedExpr, Program, Value};
 use serde::Serialize;
 
 use super::format::RuleDef;
@@ -12,6 +16,98 @@ use super::format::RuleDef;
 pub struct CompiledRule {
     pub def: RuleDef,
     program: Program,
+    /// The variables the expression reads.
+    vars: Vec<String>,
+    /// Signal ids at least one of which must be in `signals` for the expression to be true
+    /// (see [`signal_guard`]); `None` when that cannot be shown.
+    guard: Option<Vec<String>>,
+}
+
+/// The map variable of signal ids that guards are computed for.
+const SIGNALS: &str = "signals";
+
+/// The signal ids an expression asks about, when `signals` is only ever used as
+/// `'id' in signals` or `x in signals` with `x` running over a list of string literals (as in
+/// `['a', 'b'].exists(s, s in signals)`), and no other variable is read. Then, when none of
+/// those ids is present, the expression gives what it gives for an empty `signals`.
+fn asked_signals(e: &IdedExpr) -> Option<Vec<String>> {
+    fn string(e: &IdedExpr) -> Option<&str> {
+        match &e.expr {
+            Expr::Literal(LiteralValue::String(s)) => Some(s.inner()),
+            _ => None,
+        }
+    }
+    fn walk(e: &IdedExpr, bound: &mut Vec<String>, asked: &mut Vec<String>) -> Option<()> {
+        match &e.expr {
+            Expr::Literal(_) => Some(()),
+            // `signals` alone (size, index, iteration) is not understood; comprehension
+            // variables are.
+            Expr::Ident(name) => bound.contains(name).then_some(()),
+            Expr::Call(call) => {
+                if call.func_name == operators::IN
+                    && let [x, set] = call.args.as_slice()
+                    && matches!(&set.expr, Expr::Ident(n) if n == SIGNALS)
+                {
+                    return match &x.expr {
+                        Expr::Literal(LiteralValue::String(id)) => {
+                            asked.push(id.inner().to_string());
+                            Some(())
+                        }
+                        // Bound to a list of literals, all already counted as asked.
+                        Expr::Ident(v) if bound.contains(v) => Some(()),
+                        _ => None,
+                    };
+                }
+                if let Some(t) = &call.target {
+                    walk(t, bound, asked)?;
+                }
+                call.args.iter().try_for_each(|a| walk(a, bound, asked))
+            }
+            Expr::List(list) => list.elements.iter().try_for_each(|x| walk(x, bound, asked)),
+            Expr::Comprehension(c) => {
+                let Expr::List(range) = &c.iter_range.expr else {
+                    return None;
+                };
+                let ids: Vec<&str> = range.elements.iter().map(string).collect::<Option<_>>()?;
+                if c.iter_var2.is_some() || c.iter_var == SIGNALS || c.accu_var == SIGNALS {
+                    return None;
+                }
+                asked.extend(ids.iter().map(|s| s.to_string()));
+                let depth = bound.len();
+                bound.push(c.iter_var.clone());
+                bound.push(c.accu_var.clone());
+                let r = [&c.accu_init, &c.loop_cond, &c.loop_step, &c.result]
+                    .into_iter()
+                    .try_for_each(|x| walk(x, bound, asked));
+                bound.truncate(depth);
+                r
+            }
+            _ => None,
+        }
+    }
+    let mut asked = Vec::new();
+    walk(e, &mut Vec::new(), &mut asked)?;
+    asked.sort();
+    asked.dedup();
+    Some(asked)
+}
+
+/// For a rule whose expression only asks about signal ids (see [`asked_signals`]) and is not
+/// true for an empty `signals`: those ids, one of which must be present for it to be true.
+fn signal_guard(env: &Arc<Env>, program: &Program) -> Option<Vec<String>> {
+    let asked = asked_signals(program.expression())?;
+    let mut ctx = Context::with_env(env.clone());
+    let empty: HashMap<Key, Value> = HashMap::new();
+    ctx.add_variable_from_value(
+        SIGNALS,
+        Value::Map(Map {
+            map: Arc::new(empty),
+        }),
+    );
+    match program.execute(&ctx) {
+        Ok(Value::Bool(true)) => None,
+        _ => Some(asked),
+    }
 }
 
 /// Compiled rules sharing one CEL environment (standard library + string extensions).
@@ -55,16 +151,66 @@ impl RuleEngine {
                 origin: def.origin.clone(),
                 reason: e.to_string(),
             })?;
-            rules.push(CompiledRule { def, program });
+            let vars = program
+                .references()
+                .variables()
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+            rules.push(CompiledRule {
+                def,
+                program,
+                vars,
+                guard: None,
+            });
         }
-        Ok(Self {
-            env: Arc::new(env),
-            rules,
-        })
+        let env = Arc::new(env);
+        for r in &mut rules {
+            r.guard = signal_guard(&env, &r.program);
+        }
+        Ok(Self { env, rules })
     }
 
     pub fn rules(&self) -> impl Iterator<Item = &RuleDef> {
         self.rules.iter().map(|r| &r.def)
+    }
+
+    /// Like [`Self::evaluate`], with the facts given as CEL values on demand: rules whose
+    /// guard signals are all absent (`has_signal` false) are known false and not run, and only
+    /// the variables the remaining rules read are built (`value(name)`, once each).
+    pub fn evaluate_with(
+        &self,
+        has_signal: impl Fn(&str) -> bool,
+        mut value: impl FnMut(&str) -> Option<Value>,
+    ) -> (Vec<&RuleDef>, Vec<EngineError>) {
+        let mut ctx = Context::with_env(self.env.clone());
+        let mut added: Vec<&str> = Vec::new();
+        let mut matched = Vec::new();
+        let mut errors = Vec::new();
+        for r in &self.rules {
+            if let Some(g) = &r.guard
+                && !g.iter().any(|id| has_signal(id))
+            {
+                continue;
+            }
+            for v in &r.vars {
+                if !added.contains(&v.as_str()) {
+                    added.push(v);
+                    if let Some(val) = value(v) {
+                        ctx.add_variable_from_value(v.clone(), val);
+                    }
+                }
+            }
+            match r.program.execute(&ctx) {
+                Ok(Value::Bool(true)) => matched.push(&r.def),
+                Ok(_) => {}
+                Err(e) => errors.push(EngineError::Eval {
+                    id: r.def.id.clone(),
+                    reason: e.to_string(),
+                }),
+            }
+        }
+        (matched, errors)
     }
 
     /// The rules whose expression is true for `facts`. A rule whose expression errors (missing
@@ -97,5 +243,97 @@ impl RuleEngine {
             }
         }
         Ok((matched, errors))
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn guard_of(expr: &str) -> Option<Vec<String>> {
+        let mut env = Env::stdlib();
+        let _ = env.add_extension(cel::extensions::strings);
+        let env = Arc::new(env);
+        let program = env.compile(expr).ok()?;
+        signal_guard(&env, &program)
+    }
+
+    #[test]
+    fn guards_only_for_expressions_false_without_their_signals() {
+        let ids = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            guard_of("'a' in signals && ('c' in signals || 'b' in signals)"),
+            ids(&["a", "b", "c"])
+        );
+        assert_eq!(
+            guard_of("['x', 'y'].exists(s, s in signals)"),
+            ids(&["x", "y"])
+        );
+        assert_eq!(
+            guard_of("size(['x', 'y'].filter(s, s in signals)) >= 2"),
+            ids(&["x", "y"])
+        );
+        // True (or not understood) without any signal: always evaluated.
+        for e in [
+            "!('a' in signals)",
+            "size(['x'].filter(s, s in signals)) >= 0",
+            "size(signals) > 2",
+            "signals['a'] > 3",
+            "'a' in signals || subject.contains('x')",
+            "signals.exists(k, k.startsWith('content.'))",
+        ] {
+            assert_eq!(guard_of(e), None, "{e}");
+        }
+    }
+
+    #[derive(Serialize)]
+    struct Facts {
+        signals: HashMap<String, i64>,
+    }
+
+    #[test]
+    fn skipping_guarded_rules_changes_no_result() {
+        let defs = super::super::format::parse_rules(super::super::BUILTIN_RULES, "builtin.yaml")
+            .unwrap_or_default();
+        let engine = RuleEngine::new(defs).expect("builtin rules compile");
+        let mut ids: Vec<String> = engine
+            .rules
+            .iter()
+            .flat_map(|r| r.guard.clone().unwrap_or_default())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        let mut seed = 11u64;
+        let mut matches = 0;
+        for round in 0..400 {
+            let signals: HashMap<String, i64> = ids
+                .iter()
+                .filter(|_| {
+                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    (seed >> 33) % 100 < (round % 20) as u64
+                })
+                .map(|id| (id.clone(), 5))
+                .collect();
+            let all = engine.evaluate(&Facts {
+                signals: signals.clone(),
+            });
+            let all: Vec<&str> = all
+                .map(|(m, _)| m.iter().map(|r| r.id.as_str()).collect())
+                .unwrap_or_default();
+            let (lazy, _) = engine.evaluate_with(
+                |id| signals.contains_key(id),
+                |name| {
+                    (name == "signals")
+                        .then(|| cel::to_value(&signals).ok())
+                        .flatten()
+                },
+            );
+            let lazy: Vec<&str> = lazy.iter().map(|r| r.id.as_str()).collect();
+            assert_eq!(all, lazy, "{signals:?}");
+            matches += lazy.len();
+        }
+        assert!(
+            matches > 100,
+            "the samples should make rules match ({matches})"
+        );
     }
 }
