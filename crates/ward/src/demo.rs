@@ -81,7 +81,10 @@ pub struct DemoReport {
     pub messages_analyzed: i64,
     pub graph_requests: u64,
     pub throttled_responses: u64,
+    /// Incidents (medium severity and above; filed in the store).
     pub incidents: Vec<IncidentLine>,
+    /// Low-severity correlations: alerts for the queue, not incidents (not filed).
+    pub alerts: Vec<IncidentLine>,
     pub elapsed_ms: u64,
 }
 
@@ -268,17 +271,14 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
     let scenarios = score(&truth, &detect, &check, &stats.scenario_started_at);
     let (benign_touched, actions_done, actions_failed) =
         crate::contain::touched(&store, &truth, &tenant.tenant_id).await?;
-    let incidents = incident_lines(&truth, &detect);
     // A low-severity sign-in anomaly (a traveller's first sign-in abroad) is an alert in the
-    // queue, not an incident: it is counted apart, and listed.
-    let false_incidents = incidents
-        .iter()
-        .filter(|i| i.false_positive && i.severity != "low")
-        .count();
-    let false_low_alerts = incidents
-        .iter()
-        .filter(|i| i.false_positive && i.severity == "low")
-        .count();
+    // queue, not an incident: it is listed and counted apart.
+    let (alerts, incidents): (Vec<IncidentLine>, Vec<IncidentLine>) =
+        incident_lines(&truth, &detect)
+            .into_iter()
+            .partition(|i| i.severity == "low");
+    let false_incidents = incidents.iter().filter(|i| i.false_positive).count();
+    let false_low_alerts = alerts.iter().filter(|i| i.false_positive).count();
     let client_stats = client.stats();
     let report = DemoReport {
         scenarios,
@@ -292,6 +292,7 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
         graph_requests: client_stats.http_requests,
         throttled_responses: client_stats.throttled_responses(),
         incidents,
+        alerts,
         elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     };
     store.close().await;
@@ -480,10 +481,11 @@ fn print_text(r: &DemoReport) {
         }
     );
     println!(
-        "\n{} messages analysed, {} incidents and alerts ({} false incidents, {} false low alerts), {} Graph requests, {} throttled, {:.1} s",
+        "\n{} messages analysed, {} incidents ({} false), {} low alerts ({} on users no scenario touched), {} Graph requests, {} throttled, {:.1} s",
         r.messages_analyzed,
         r.incidents.len(),
         r.false_incidents,
+        r.alerts.len(),
         r.false_low_alerts,
         r.graph_requests,
         r.throttled_responses,

@@ -51,6 +51,30 @@ fn headless_demo_prints_one_report_and_detects_every_scenario() {
         "{report:#}"
     );
     assert_eq!(report["actions_failed"], 0, "{report:#}");
+    // The state-diff sensors see the attacker's inbox rule and MFA method before the unified
+    // audit stream delivers them.
+    let diffs = report["state_diff"].as_array().expect("state_diff");
+    assert_eq!(diffs.len(), 2, "{report:#}");
+    for d in diffs {
+        let state = d["state_ms"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("not seen by state diff: {d}"));
+        if let Some(audit) = d["audit_ms"].as_i64() {
+            assert!(state < audit, "audit stream first: {d}");
+        }
+    }
+    // One incident per user: a compromise chain is one story, not one incident per signal.
+    let mut per_subject = std::collections::BTreeMap::<&str, usize>::new();
+    for i in report["incidents"].as_array().expect("incidents") {
+        *per_subject
+            .entry(i["subject"].as_str().unwrap_or_default())
+            .or_default() += 1;
+    }
+    assert!(per_subject.values().all(|&n| n == 1), "{per_subject:?}");
+    // Low-severity correlations are alerts, listed apart.
+    for a in report["alerts"].as_array().expect("alerts") {
+        assert_eq!(a["severity"], "low", "{a}");
+    }
     for key in [
         "false_incidents",
         "messages_analyzed",
