@@ -196,5 +196,19 @@ fn sigkilled_campaign_pull_ends_with_each_copy_quarantined_once() {
             "{upn}"
         );
     }
+    // The queue shows both: the quarantines and their undos, done.
+    let out = ward()
+        .args(["respond", "list", "--status", "done", "--json", "--config"])
+        .arg(&config)
+        .output()
+        .expect("ward respond list");
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    let count = |kind: &str| lines.iter().filter(|a| a["kind"] == kind).count();
+    assert_eq!(count("quarantine_message"), USERS);
+    assert_eq!(count("undo"), USERS);
     rt.block_on(sim.shutdown());
 }
