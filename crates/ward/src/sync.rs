@@ -180,18 +180,25 @@ pub async fn sync_tenant(
         ..opts.clone()
     };
     let resume = "sync failed; run `ward sync` again to resume where it stopped";
-    Syncer::new(client.clone(), store.clone())
+    let directory = Syncer::new(client.clone(), store.clone())
         .with_progress(progress.clone())
         .sync(&directory_only)
         .await
         .context(resume)?;
     let analyzer = crate::analyze::for_tenant(&store, &opts.tenant_id, analysis).await?;
-    Syncer::new(client, store)
+    let mut summary = Syncer::new(client, store)
         .with_analyzer(analyzer)
         .with_progress(progress)
         .sync(&opts)
         .await
-        .context(resume)
+        .context(resume)?;
+    // The directory changes were read by the first pass: count them in the summary.
+    summary.users += directory.users;
+    summary.users_removed += directory.users_removed;
+    summary.graph_requests += directory.graph_requests;
+    summary.throttled_responses += directory.throttled_responses;
+    summary.warnings.extend(directory.warnings);
+    Ok(summary)
 }
 
 pub fn print_summary(s: &SyncSummary) {
