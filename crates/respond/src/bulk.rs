@@ -181,7 +181,7 @@ impl Responder {
                     started.push(j);
                 }
                 // As one by one: an unreadable before-state ends the action before it starts.
-                Err(e) => out.push(self.finish_error(&j.action, Value::Null, e).await?),
+                Err(e) => out.push(self.finish_one(&j.action, Value::Null, Err(e)).await?),
             }
         }
         let mut jobs = started;

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
@@ -111,10 +111,6 @@ impl Responder {
         &self.store
     }
 
-    pub fn client(&self) -> &GraphClient {
-        &self.client
-    }
-
     pub fn tenant(&self) -> &str {
         &self.tenant
     }
@@ -140,22 +136,15 @@ impl Responder {
         let mut tx = self.store.transaction().await?;
         let mut out = Vec::with_capacity(reqs.len());
         for req in reqs {
-            let id = req.spec.id(&self.tenant);
             let mode = self.cfg.mode_of(req.spec.kind());
-            let params = serde_json::to_value(&req.spec)
-                .map_err(|e| RespondError::BadParams(id.clone(), e.to_string()))?;
-            let new = NewAction {
-                action_id: id.clone(),
-                tenant_id: self.tenant.clone(),
-                kind: req.spec.kind().into(),
-                target: req.spec.target(),
-                params,
-                mode: mode.as_str().into(),
-                requested_by: req.requested_by.clone(),
-                reason: req.reason.clone(),
-                incident_id: req.incident_id.clone(),
-                created_at: Utc::now(),
-            };
+            let new = self.new_action(
+                &req.spec,
+                mode,
+                &req.requested_by,
+                req.reason.clone(),
+                req.incident_id.clone(),
+            )?;
+            let id = new.action_id.clone();
             let fresh = tx.enqueue_action(&new).await?;
             let action = tx
                 .get_action(&id)
@@ -173,6 +162,32 @@ impl Responder {
         }
         tx.commit().await?;
         Ok(out)
+    }
+
+    /// The queue row for `spec`.
+    fn new_action(
+        &self,
+        spec: &ActionSpec,
+        mode: Mode,
+        requested_by: &str,
+        reason: Value,
+        incident_id: Option<String>,
+    ) -> Result<NewAction> {
+        let id = spec.id(&self.tenant);
+        let params = serde_json::to_value(spec)
+            .map_err(|e| RespondError::BadParams(id.clone(), e.to_string()))?;
+        Ok(NewAction {
+            action_id: id,
+            tenant_id: self.tenant.clone(),
+            kind: spec.kind().into(),
+            target: spec.target(),
+            params,
+            mode: mode.as_str().into(),
+            requested_by: requested_by.into(),
+            reason,
+            incident_id,
+            created_at: Utc::now(),
+        })
     }
 
     /// Approves, in one transaction, actions auto mode runs now; returns them as approved.
@@ -229,7 +244,6 @@ impl Responder {
                         Value::Null,
                         json!({"note": why}),
                         Value::Null,
-                        None,
                     )
                     .await?;
                 }
@@ -337,46 +351,33 @@ impl Responder {
         let uspec = ActionSpec::Undo {
             action_id: action_id.into(),
         };
-        let uid = uspec.id(&self.tenant);
-        let new = NewAction {
-            action_id: uid.clone(),
-            tenant_id: self.tenant.clone(),
-            kind: uspec.kind().into(),
-            target: uspec.target(),
-            params: serde_json::to_value(&uspec)
-                .map_err(|e| RespondError::BadParams(uid.clone(), e.to_string()))?,
-            mode: "approve".into(),
-            requested_by: by.into(),
-            reason: json!({"undo_of": action_id, "note": reason}),
-            incident_id: a.incident_id.clone(),
-            created_at: Utc::now(),
-        };
+        // A person asking for an undo is its approval.
+        let new = self.new_action(
+            &uspec,
+            Mode::Approve,
+            by,
+            json!({"undo_of": action_id, "note": reason}),
+            a.incident_id.clone(),
+        )?;
+        let uid = new.action_id.clone();
         self.store.enqueue_action(&new).await?;
         let u = self.get(&uid).await?;
         match u.status {
-            ActionStatus::Pending | ActionStatus::Failed => {
-                self.store
-                    .transition_action(&uid, ActionStatus::Approved, Some(by), None)
-                    .await?;
-            }
-            ActionStatus::Approved => {}
-            ActionStatus::Done => {
-                return Ok(Outcome {
-                    action_id: uid,
-                    outcome: "already".into(),
-                    detail: format!("action {action_id} was already undone"),
-                    result: u.result.unwrap_or(Value::Null),
-                });
-            }
-            s => {
-                return Err(RespondError::WrongState {
-                    id: uid,
-                    status: s.as_str().into(),
-                    why: "the undo was rejected".into(),
-                });
+            ActionStatus::Done => Ok(Outcome {
+                action_id: uid,
+                outcome: "already".into(),
+                detail: format!("action {action_id} was already undone"),
+                result: u.result.unwrap_or(Value::Null),
+            }),
+            ActionStatus::Rejected | ActionStatus::Observed => Err(RespondError::WrongState {
+                id: uid,
+                status: u.status.as_str().into(),
+                why: "the undo was rejected".into(),
+            }),
+            ActionStatus::Pending | ActionStatus::Approved | ActionStatus::Failed => {
+                self.approve(&uid, by).await
             }
         }
-        self.execute(&uid).await
     }
 
     /// The undo step journaled when `action_id` finished.
@@ -445,39 +446,25 @@ impl Responder {
             None => {
                 let before = match ops::before(self, &spec).await {
                     Ok(v) => v,
-                    Err(e) => return self.finish_error(&a, Value::Null, e).await,
+                    Err(e) => return self.finish_one(&a, Value::Null, Err(e)).await,
                 };
-                self.journal(
-                    &a,
-                    "started",
-                    before.clone(),
-                    Value::Null,
-                    Value::Null,
-                    None,
-                )
-                .await?;
+                self.journal(&a, "started", before.clone(), Value::Null, Value::Null)
+                    .await?;
                 (before, None)
             }
         };
-        match ops::apply(self, &a, &spec, &before, since).await {
-            Ok(applied) => self.finish(&a, before, applied).await,
-            Err(e) => self.finish_error(&a, before, e).await,
-        }
+        let applied = ops::apply(self, &a, &spec, &before, since).await;
+        self.finish_one(&a, before, applied).await
     }
 
-    pub(crate) async fn finish(&self, a: &Action, before: Value, ap: Applied) -> Result<Outcome> {
-        let mut out = self.finish_many(vec![(a.clone(), before, Ok(ap))]).await?;
-        out.pop()
-            .ok_or_else(|| RespondError::UnknownAction(a.action_id.clone()))
-    }
-
-    pub(crate) async fn finish_error(
+    /// Ends one action (see [`Responder::finish_many`]).
+    pub(crate) async fn finish_one(
         &self,
         a: &Action,
         before: Value,
-        e: GraphError,
+        applied: Result<Applied, GraphError>,
     ) -> Result<Outcome> {
-        let mut out = self.finish_many(vec![(a.clone(), before, Err(e))]).await?;
+        let mut out = self.finish_many(vec![(a.clone(), before, applied)]).await?;
         out.pop()
             .ok_or_else(|| RespondError::UnknownAction(a.action_id.clone()))
     }
@@ -559,13 +546,10 @@ impl Responder {
         before: Value,
         result: Value,
         undo: Value,
-        time: Option<DateTime<Utc>>,
     ) -> Result<()> {
-        let mut e = self.entry(a, status, before, result, undo);
-        if let Some(t) = time {
-            e.time = t;
-        }
-        self.store.append_journal(&e).await?;
+        self.store
+            .append_journal(&self.entry(a, status, before, result, undo))
+            .await?;
         Ok(())
     }
 

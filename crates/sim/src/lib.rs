@@ -247,25 +247,16 @@ impl SimHandle {
             };
             mb.messages
                 .values()
-                .map(|m| {
-                    let f = mb.folders.iter().find(|f| f.id == m.folder_id);
-                    MessageInfo {
-                        id: m.rest_id.clone(),
-                        immutable_id: m.immutable_id.clone(),
-                        internet_message_id: m.mail.internet_message_id.clone(),
-                        subject: m.mail.subject.clone(),
-                        folder_id: m.folder_id.clone(),
-                        folder: f
-                            .map(|f| {
-                                f.well_known
-                                    .clone()
-                                    .unwrap_or_else(|| f.display_name.clone())
-                            })
-                            .unwrap_or_default(),
-                        is_read: m.is_read,
-                        categories: m.categories.clone(),
-                        scenario: m.scenario.clone(),
-                    }
+                .map(|m| MessageInfo {
+                    id: m.rest_id.clone(),
+                    immutable_id: m.immutable_id.clone(),
+                    internet_message_id: m.mail.internet_message_id.clone(),
+                    subject: m.mail.subject.clone(),
+                    folder_id: m.folder_id.clone(),
+                    folder: mb.folder_label(&m.folder_id),
+                    is_read: m.is_read,
+                    categories: m.categories.clone(),
+                    scenario: m.scenario.clone(),
                 })
                 .collect()
         })
@@ -278,6 +269,22 @@ impl SimHandle {
             .into_iter()
             .find(|m| m.internet_message_id == internet_message_id)
             .map(|m| m.folder)
+    }
+
+    /// Where every copy of a message is, across all mailboxes (folder labels as in
+    /// [`SimHandle::messages`]).
+    pub fn copies(&self, internet_message_id: &str) -> Vec<String> {
+        self.with_state(|t| {
+            t.mailboxes
+                .values()
+                .flat_map(|mb| {
+                    mb.messages
+                        .values()
+                        .filter(|m| m.mail.internet_message_id == internet_message_id)
+                        .map(|m| mb.folder_label(&m.folder_id))
+                })
+                .collect()
+        })
     }
 
     pub fn inbox_rules(&self, user: &str) -> Vec<Value> {

@@ -56,28 +56,7 @@ fn artifact<'a>(s: &'a ScenarioTruth, key: &str) -> &'a [String] {
 /// began, with the attacker's inbox rules and MFA phone gone.
 fn contained(sim: &SimHandle, s: &ScenarioTruth, start: DateTime<Utc>) -> bool {
     for imid in &s.internet_message_ids {
-        let folders: Vec<String> = sim.with_state(|t| {
-            t.mailboxes
-                .values()
-                .flat_map(|mb| {
-                    mb.messages
-                        .values()
-                        .filter(|m| &m.mail.internet_message_id == imid)
-                        .map(|m| {
-                            mb.folders
-                                .iter()
-                                .find(|f| f.id == m.folder_id)
-                                .map(|f| {
-                                    f.well_known
-                                        .clone()
-                                        .unwrap_or_else(|| f.display_name.clone())
-                                })
-                                .unwrap_or_default()
-                        })
-                        .collect::<Vec<_>>()
-                })
-                .collect()
-        });
+        let folders = sim.copies(imid);
         let in_quarantine = folders.iter().filter(|f| *f == CLEAN_FOLDERS[0]).count();
         if in_quarantine == 0 || !folders.iter().all(|f| CLEAN_FOLDERS.contains(&f.as_str())) {
             return false;
@@ -113,11 +92,7 @@ fn contained(sim: &SimHandle, s: &ScenarioTruth, start: DateTime<Utc>) -> bool {
 
 /// Actions that touched a message no scenario sent or an account no scenario involved, plus
 /// counts of done and failed actions.
-pub async fn touched(
-    store: &Store,
-    truth: &GroundTruth,
-    _tenant: &str,
-) -> Result<(Vec<String>, usize, usize)> {
+pub async fn touched(store: &Store, truth: &GroundTruth) -> Result<(Vec<String>, usize, usize)> {
     let scenario_mail: Vec<&String> = truth
         .scenarios
         .iter()

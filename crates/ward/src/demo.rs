@@ -270,7 +270,7 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
     check.update(&sim, &stats.scenario_started_at);
     let scenarios = score(&truth, &detect, &check, &stats.scenario_started_at);
     let (benign_touched, actions_done, actions_failed) =
-        crate::contain::touched(&store, &truth, &tenant.tenant_id).await?;
+        crate::contain::touched(&store, &truth).await?;
     // A low-severity sign-in anomaly (a traveller's first sign-in abroad) is an alert in the
     // queue, not an incident: it is listed and counted apart.
     let (alerts, incidents): (Vec<IncidentLine>, Vec<IncidentLine>) =

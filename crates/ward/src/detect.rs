@@ -34,7 +34,9 @@ pub struct DetectStage {
     tenant: String,
     detector: Detector,
     correlator: Correlator,
-    seen_events: HashSet<String>,
+    /// Events already observed, with their times; kept only as far back as the re-read window
+    /// (a long-running `ward watch` would otherwise grow it forever).
+    seen_events: HashMap<String, DateTime<Utc>>,
     watermark: Option<DateTime<Utc>>,
     /// User id → UPN (lower-case), the key incidents are filed under.
     upn_of: HashMap<String, String>,
@@ -81,7 +83,7 @@ impl DetectStage {
             tenant: tenant.to_owned(),
             detector,
             correlator: Correlator::default(),
-            seen_events: HashSet::new(),
+            seen_events: HashMap::new(),
             watermark: None,
             upn_of: users
                 .into_iter()
@@ -232,9 +234,11 @@ impl DetectStage {
                     .await?,
             );
         }
+        self.seen_events.retain(|_, t| *t >= from);
         batch.retain(|e| {
             self.seen_events
-                .insert(format!("{}:{}", e.kind.as_str(), e.id))
+                .insert(format!("{}:{}", e.kind.as_str(), e.id), e.time)
+                .is_none()
         });
         batch.sort_by_key(|e| e.time);
         for stored in batch {

@@ -299,13 +299,10 @@ pub fn run_undo(args: UndoArgs) -> Result<ExitCode> {
         let ids: Vec<String> = match (&args.action_id, &args.incident) {
             (Some(id), _) => vec![id.clone()],
             (None, Some(inc)) => {
-                let done = r
-                    .store()
-                    .actions_with_status(ActionStatus::Done, 1_000_000)
-                    .await?;
-                let mut ids: Vec<String> = done
+                let actions = r.store().actions_for_incident(r.tenant(), inc).await?;
+                let mut ids: Vec<String> = actions
                     .into_iter()
-                    .filter(|a| a.incident_id.as_deref() == Some(inc) && a.kind != "undo")
+                    .filter(|a| a.status == ActionStatus::Done)
                     .filter(|a| {
                         serde_json::from_value::<ActionSpec>(a.params.clone())
                             .is_ok_and(|s| s.reversible())

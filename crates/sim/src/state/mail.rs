@@ -165,6 +165,19 @@ impl Mailbox {
     }
 
     /// Resolve a folder by id, well-known name or (case-insensitive) display name.
+    /// How tests name a folder: its well-known name, else its display name ("" if unknown).
+    pub fn folder_label(&self, folder_id: &str) -> String {
+        self.folders
+            .iter()
+            .find(|f| f.id == folder_id)
+            .map(|f| {
+                f.well_known
+                    .clone()
+                    .unwrap_or_else(|| f.display_name.clone())
+            })
+            .unwrap_or_default()
+    }
+
     pub fn folder(&self, key: &str) -> Option<&Folder> {
         let k = key.trim_matches('\'');
         self.folders.iter().find(|f| f.id == k).or_else(|| {
