@@ -41,7 +41,11 @@ fn main() {
     let mut files = Vec::new();
     walk(Path::new(dir), &mut files);
     files.sort();
-    let msgs: Vec<Vec<u8>> = files.iter().filter_map(|f| std::fs::read(f).ok()).collect();
+    files.retain(|f| std::fs::metadata(f).is_ok_and(|m| m.is_file()));
+    let (files, msgs): (Vec<PathBuf>, Vec<Vec<u8>>) = files
+        .into_iter()
+        .filter_map(|f| std::fs::read(&f).ok().map(|m| (f, m)))
+        .unzip();
     let n = msgs.len() as f64;
 
     let parser = mail_parser::MessageParser::default();
@@ -52,10 +56,28 @@ fn main() {
             std::process::exit(1);
         }
     };
-    // One warm-up pass each (lazy statics, caches, page faults).
-    for m in &msgs {
+    // One warm-up pass each (lazy statics, caches, page faults). With `WARD_BENCH_DUMP=FILE`,
+    // the warm-up pass writes each message's verdict, score and signal ids there, one line per
+    // file, so that two builds can be checked to judge every message the same.
+    let mut dump = String::new();
+    for (f, m) in files.iter().zip(&msgs) {
         let _ = parser.parse(m);
-        let _ = analyzer.analyze(m);
+        let v = analyzer.analyze(m);
+        if let Ok(v) = v {
+            let ids: Vec<&str> = v.signals.iter().map(|h| h.id.as_str()).collect();
+            dump.push_str(&format!(
+                "{}\t{}\t{}\t{}\n",
+                f.display(),
+                v.verdict.as_str(),
+                v.score,
+                ids.join(",")
+            ));
+        }
+    }
+    if let Ok(path) = std::env::var("WARD_BENCH_DUMP")
+        && let Err(e) = std::fs::write(&path, dump)
+    {
+        eprintln!("{path}: {e}");
     }
     let _ = ward_mail::timing::take();
 

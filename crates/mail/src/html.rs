@@ -1,12 +1,21 @@
-//! What an HTML body or attachment contains, read with `lol_html` (streaming, linear time,
-//! no DOM): visible text, links with their text, forms, `<meta refresh>`, `<base>`, scripts,
-//! hidden text and images. Used by the content, HTML-trick, link and attachment families.
+//! What an HTML body or attachment contains: visible text, links with their text, forms,
+//! `<meta refresh>`, `<base>`, scripts, hidden text and images. Used by the content,
+//! HTML-trick, link and attachment families.
+//!
+//! A tokenizer of our own rather than a general HTML library: Ward reads a handful of tags and
+//! attributes and never rewrites or renders, and the general tokenizers (`lol_html` was used
+//! first) spent most of their time lexing and re-serializing what nobody reads: about 40 % of
+//! the whole analysis. This one follows the WHATWG tokenizer where it decides what is text and
+//! what is markup — tag open and close rules, quoted attribute values (which may hold `>`),
+//! comments including `<!-->` and `--!>`, bogus comments, raw-text elements (`script`,
+//! `style`, `title`, `textarea`, `xmp`, `iframe`, `noembed`, `noframes`, `plaintext`) — and
+//! skips the tree-building stage: an element is open from its start tag until its own end tag
+//! or that of an element around it (`</td>` closes a link left open inside the cell), which is
+//! what hidden-text and link-text tracking need. The work is linear in the input: every byte
+//! is read a bounded number of times, and the open-element stack (searched at each end tag)
+//! and the attributes kept per tag are capped.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
-use lol_html::html_content::TextType;
-use lol_html::{HtmlRewriter, Settings, doc_text, element};
+use memchr::{memchr, memmem};
 
 use crate::limits::MAX_HTML_BYTES;
 use crate::text::{decode_entities, decode_entities_cow};
@@ -39,26 +48,26 @@ pub struct HtmlFacts {
     pub iframes: Vec<String>,
     pub images: Vec<String>,
     pub data_images: Vec<String>,
-    /// lol_html stopped early (malformed beyond recovery); what was read is kept.
-    pub truncated: bool,
 }
 
 const MAX_TEXT: usize = 256 * 1024;
 const MAX_ITEMS: usize = 512;
+/// Attributes kept per tag (the rest are skipped, still tokenized).
+const MAX_ATTRS: usize = 64;
+/// Depth of the open-element stack; deeper elements are read but not tracked.
+const MAX_OPEN: usize = 256;
 
-#[derive(Default)]
-struct State {
-    facts: HtmlFacts,
-    hidden_depth: usize,
-    current_anchor: Option<usize>,
-}
-
-fn hidden_style(style: &str) -> bool {
-    let s: String = style
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
+/// Whether an inline style hides the element, read with whitespace removed and lower-cased
+/// (into `buf`, reused across tags: mail HTML puts a style on most tags).
+fn hidden_style(style: &str, buf: &mut String) -> bool {
+    buf.clear();
+    buf.extend(
+        style
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| c.to_ascii_lowercase()),
+    );
+    let s = buf.as_str();
     s.contains("display:none")
         || s.contains("visibility:hidden")
         || s.contains("font-size:0")
@@ -75,152 +84,460 @@ fn push_bounded(dst: &mut String, s: &str) {
     }
 }
 
+/// HTML whitespace, which ends tag and attribute names.
+#[inline]
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
+}
+
+/// Elements that never have content.
+fn is_void(tag: &[u8]) -> bool {
+    matches!(
+        tag,
+        b"area"
+            | b"base"
+            | b"br"
+            | b"col"
+            | b"embed"
+            | b"hr"
+            | b"img"
+            | b"input"
+            | b"link"
+            | b"meta"
+            | b"param"
+            | b"source"
+            | b"track"
+            | b"wbr"
+            | b"keygen"
+    )
+}
+
+/// An element open from its start tag until its end tag or an ancestor's.
+struct Open<'a> {
+    name: &'a str,
+    hidden: bool,
+    /// Index in `anchors` when the element is a link.
+    anchor: Option<usize>,
+}
+
+struct Scanner<'a> {
+    src: &'a str,
+    pos: usize,
+    facts: HtmlFacts,
+    open: Vec<Open<'a>>,
+    hidden_depth: usize,
+    /// The innermost open link.
+    anchor: Option<usize>,
+    /// Attributes of the tag being read: (name, raw value).
+    attrs: Vec<(&'a str, &'a str)>,
+    style_buf: String,
+}
+
 /// Reads `html` (at most [`MAX_HTML_BYTES`]) and returns what it contains.
 pub fn analyze_html(html: &str) -> HtmlFacts {
-    let html = crate::text::truncate(html, MAX_HTML_BYTES);
-    let st = Rc::new(RefCell::new(State::default()));
+    let src = crate::text::truncate(html, MAX_HTML_BYTES);
+    let mut sc = Scanner {
+        src,
+        pos: 0,
+        facts: HtmlFacts::default(),
+        open: Vec::new(),
+        hidden_depth: 0,
+        anchor: None,
+        attrs: Vec::new(),
+        style_buf: String::new(),
+    };
+    sc.run();
+    sc.facts
+}
 
-    let (s1, s9) = (st.clone(), st.clone());
-    // One handler for every element, dispatching on the tag name: lol_html compiles selectors
-    // for each document, and one `*` is cheaper to build and to match than eight lists.
-    let elements = element!("*", move |el| {
-        let tag = el.tag_name();
-        let mut s = s1.borrow_mut();
-        let mut anchor = false;
-        match tag.as_str() {
-            "a" | "area" => {
-                if let Some(href) = el.get_attribute("href")
-                    && s.facts.anchors.len() < MAX_ITEMS
+impl<'a> Scanner<'a> {
+    fn bytes(&self) -> &'a [u8] {
+        self.src.as_bytes()
+    }
+
+    fn run(&mut self) {
+        let b = self.bytes();
+        let n = b.len();
+        let mut text_start = 0;
+        let mut search = 0;
+        while let Some(off) = memchr(b'<', &b[search..]) {
+            let lt = search + off;
+            let next = b.get(lt + 1).copied();
+            let markup = match next {
+                Some(c) if c.is_ascii_alphabetic() => true,
+                Some(b'/') => b.get(lt + 2).is_some(),
+                Some(b'!' | b'?') => true,
+                _ => false,
+            };
+            if !markup {
+                // A `<` that opens nothing is text.
+                search = lt + 1;
+                continue;
+            }
+            self.text(&self.src[text_start..lt]);
+            self.pos = lt;
+            match next {
+                Some(b'/') => self.end_tag(),
+                Some(b'!') => self.markup_declaration(),
+                Some(b'?') => self.bogus_comment(lt + 2),
+                _ => self.start_tag(),
+            }
+            if self.pos >= n {
+                return;
+            }
+            text_start = self.pos;
+            search = self.pos;
+        }
+        self.text(&self.src[text_start..]);
+    }
+
+    /// A run of character data between two pieces of markup.
+    fn text(&mut self, raw: &str) {
+        if raw.is_empty() {
+            return;
+        }
+        let txt = decode_entities_cow(raw);
+        let dst = if self.hidden_depth > 0 {
+            &mut self.facts.hidden_text
+        } else {
+            &mut self.facts.visible_text
+        };
+        // Runs are apart: `<td>a</td><td>b</td>` reads "a b", not "ab".
+        push_bounded(dst, &txt);
+        push_bounded(dst, " ");
+        if let Some(i) = self.anchor
+            && let Some(a) = self.facts.anchors.get_mut(i)
+            && a.text.len() < 1024
+        {
+            a.text.push_str(&txt);
+        }
+    }
+
+    /// `<!--…-->`, or any other `<!…>` (doctype, CDATA outside foreign content), read as a
+    /// comment.
+    fn markup_declaration(&mut self) {
+        let b = self.bytes();
+        let at = self.pos;
+        if !b[at..].starts_with(b"<!--") {
+            return self.bogus_comment(at + 2);
+        }
+        let body = at + 4;
+        // `<!-->` and `<!--->` close at once.
+        if b.get(body) == Some(&b'>') {
+            self.pos = body + 1;
+            return;
+        }
+        if b[body..].starts_with(b"->") {
+            self.pos = body + 2;
+            return;
+        }
+        let mut from = body;
+        while let Some(off) = memmem::find(&b[from..], b"--") {
+            let dash = from + off;
+            match b.get(dash + 2) {
+                Some(b'>') => {
+                    self.pos = dash + 3;
+                    return;
+                }
+                Some(b'!') if b.get(dash + 3) == Some(&b'>') => {
+                    self.pos = dash + 4;
+                    return;
+                }
+                _ => from = dash + 1,
+            }
+        }
+        self.pos = b.len();
+    }
+
+    /// Everything up to the next `>` is a comment.
+    fn bogus_comment(&mut self, from: usize) {
+        let b = self.bytes();
+        let from = from.min(b.len());
+        self.pos = memchr(b'>', &b[from..]).map_or(b.len(), |i| from + i + 1);
+    }
+
+    /// Reads a tag's name and attributes from `self.pos + skip` (just past `<` or `</`).
+    /// Returns the name and whether the tag closed with `/>`, or `None` when the input ends
+    /// inside the tag (which then is dropped, as browsers do).
+    fn tag(&mut self, skip: usize) -> Option<(&'a str, bool)> {
+        let b = self.bytes();
+        let n = b.len();
+        let start = self.pos + skip;
+        let mut i = start;
+        while i < n && !is_space(b[i]) && b[i] != b'/' && b[i] != b'>' {
+            i += 1;
+        }
+        let name = &self.src[start..i];
+        self.attrs.clear();
+        loop {
+            while i < n && is_space(b[i]) {
+                i += 1;
+            }
+            if i >= n {
+                self.pos = n;
+                return None;
+            }
+            match b[i] {
+                b'>' => {
+                    self.pos = i + 1;
+                    return Some((name, false));
+                }
+                b'/' if b.get(i + 1) == Some(&b'>') => {
+                    self.pos = i + 2;
+                    return Some((name, true));
+                }
+                b'/' => {
+                    i += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            // An attribute name: its first character may be anything, `=` included.
+            let ns = i;
+            i += 1;
+            while i < n && !is_space(b[i]) && !matches!(b[i], b'/' | b'>' | b'=') {
+                i += 1;
+            }
+            let aname = &self.src[ns..i];
+            while i < n && is_space(b[i]) {
+                i += 1;
+            }
+            let mut value = "";
+            if i < n && b[i] == b'=' {
+                i += 1;
+                while i < n && is_space(b[i]) {
+                    i += 1;
+                }
+                if i < n && (b[i] == b'"' || b[i] == b'\'') {
+                    let q = b[i];
+                    let Some(len) = memchr(q, &b[i + 1..]) else {
+                        self.pos = n;
+                        return None;
+                    };
+                    value = &self.src[i + 1..i + 1 + len];
+                    i += len + 2;
+                } else {
+                    let vs = i;
+                    while i < n && !is_space(b[i]) && b[i] != b'>' {
+                        i += 1;
+                    }
+                    value = &self.src[vs..i];
+                }
+            }
+            // The first of duplicate attributes wins.
+            if self.attrs.len() < MAX_ATTRS
+                && !self
+                    .attrs
+                    .iter()
+                    .any(|(a, _)| a.eq_ignore_ascii_case(aname))
+            {
+                self.attrs.push((aname, value));
+            }
+        }
+    }
+
+    fn attr(&self, name: &str) -> Option<&'a str> {
+        self.attrs
+            .iter()
+            .find(|(a, _)| a.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+    }
+
+    fn has_attr(&self, name: &str) -> bool {
+        self.attrs.iter().any(|(a, _)| a.eq_ignore_ascii_case(name))
+    }
+
+    fn start_tag(&mut self) {
+        let Some((name, self_closing)) = self.tag(1) else {
+            return;
+        };
+        let mut lower = [0u8; 10];
+        let tag: &[u8] = if name.len() <= lower.len() {
+            lower[..name.len()].copy_from_slice(name.as_bytes());
+            lower[..name.len()].make_ascii_lowercase();
+            &lower[..name.len()]
+        } else {
+            b""
+        };
+        let mut anchor = None;
+        match tag {
+            b"a" | b"area" => {
+                // A link inside a link ends the outer one (its element stays open: only
+                // the link text stops).
+                if tag == b"a" && self.anchor.take().is_some() {
+                    for o in &mut self.open {
+                        o.anchor = None;
+                    }
+                }
+                if let Some(href) = self.attr("href")
+                    && self.facts.anchors.len() < MAX_ITEMS
                 {
-                    s.facts.anchors.push(Anchor {
+                    self.facts.anchors.push(Anchor {
                         href: decode_entities(href.trim()),
                         text: String::new(),
                     });
-                    s.current_anchor = Some(s.facts.anchors.len() - 1);
-                    anchor = el.can_have_content();
+                    anchor = Some(self.facts.anchors.len() - 1);
                 }
             }
-            "form" => {
-                let action = decode_entities(&el.get_attribute("action").unwrap_or_default());
-                if s.facts.forms.len() < MAX_ITEMS {
-                    s.facts.forms.push(Form {
+            b"form" => {
+                let action = decode_entities(self.attr("action").unwrap_or_default());
+                if self.facts.forms.len() < MAX_ITEMS {
+                    self.facts.forms.push(Form {
                         action,
                         has_password: false,
                     });
                 }
             }
-            "input"
-                if el
-                    .get_attribute("type")
+            b"input"
+                if self
+                    .attr("type")
                     .is_some_and(|t| t.eq_ignore_ascii_case("password")) =>
             {
-                s.facts.password_inputs += 1;
-                if let Some(f) = s.facts.forms.last_mut() {
+                self.facts.password_inputs += 1;
+                if let Some(f) = self.facts.forms.last_mut() {
                     f.has_password = true;
                 }
             }
-            "meta"
-                if el
-                    .get_attribute("http-equiv")
+            b"meta"
+                if self
+                    .attr("http-equiv")
                     .is_some_and(|eq| eq.eq_ignore_ascii_case("refresh")) =>
             {
-                let c = decode_entities(&el.get_attribute("content").unwrap_or_default());
-                s.facts.meta_refresh = Some(c);
+                let c = decode_entities(self.attr("content").unwrap_or_default());
+                self.facts.meta_refresh = Some(c);
             }
-            "base" => {
-                if let Some(href) = el.get_attribute("href") {
-                    s.facts.base_href = Some(decode_entities(&href));
+            b"base" => {
+                if let Some(href) = self.attr("href") {
+                    self.facts.base_href = Some(decode_entities(href));
                 }
             }
-            "script" => s.facts.scripts += 1,
-            "img" | "iframe" | "embed" | "object" => {
+            b"script" => self.facts.scripts += 1,
+            b"img" | b"iframe" | b"embed" | b"object" => {
                 // `object` counts when it has `data` (its `src`, if any, is taken first).
-                let src = if tag != "object" {
-                    el.get_attribute("src")
-                } else if el.has_attribute("data") {
-                    el.get_attribute("src").or_else(|| el.get_attribute("data"))
+                let src = if tag != b"object" {
+                    self.attr("src")
+                } else if self.has_attr("data") {
+                    self.attr("src").or_else(|| self.attr("data"))
                 } else {
                     None
                 };
                 if let Some(src) = src {
-                    let src = decode_entities(&src);
-                    if tag == "img" {
+                    let src = decode_entities(src);
+                    if tag == b"img" {
                         if src.starts_with("data:") {
-                            if s.facts.data_images.len() < 16 {
-                                s.facts.data_images.push(src);
+                            if self.facts.data_images.len() < 16 {
+                                self.facts.data_images.push(src);
                             }
-                        } else if s.facts.images.len() < MAX_ITEMS {
-                            s.facts.images.push(src);
+                        } else if self.facts.images.len() < MAX_ITEMS {
+                            self.facts.images.push(src);
                         }
-                    } else if s.facts.iframes.len() < MAX_ITEMS {
-                        s.facts.iframes.push(src);
+                    } else if self.facts.iframes.len() < MAX_ITEMS {
+                        self.facts.iframes.push(src);
                     }
                 }
             }
             _ => {}
         }
-        let hidden = el.can_have_content()
-            && (el.has_attribute("hidden")
-                || el.get_attribute("style").is_some_and(|s| hidden_style(&s)));
-        if hidden {
-            s.hidden_depth += 1;
+        if is_void(tag) {
+            return;
         }
-        drop(s);
-        if anchor || hidden {
-            let s_end = s1.clone();
-            let _ = el.on_end_tag(lol_html::end_tag!(move |_| {
-                let mut s = s_end.borrow_mut();
-                if anchor {
-                    s.current_anchor = None;
-                }
-                if hidden {
-                    s.hidden_depth = s.hidden_depth.saturating_sub(1);
-                }
-                Ok(())
-            }));
-        }
-        Ok(())
-    });
-    let doc = doc_text!(move |t| {
-        let mut s = s9.borrow_mut();
-        match t.text_type() {
-            TextType::Data => {
-                let txt = decode_entities_cow(t.as_str());
-                if s.hidden_depth > 0 {
-                    push_bounded(&mut s.facts.hidden_text, &txt);
-                } else {
-                    push_bounded(&mut s.facts.visible_text, &txt);
-                    if t.last_in_text_node() {
-                        push_bounded(&mut s.facts.visible_text, " ");
-                    }
-                }
-                if let Some(i) = s.current_anchor
-                    && let Some(a) = s.facts.anchors.get_mut(i)
-                    && a.text.len() < 1024
-                {
-                    a.text.push_str(&txt);
-                }
+        // Browsers ignore `/>` on HTML elements: `<script/>` still starts a script.
+        match tag {
+            b"script" => return self.raw_text(name, true),
+            b"style" | b"title" | b"textarea" | b"xmp" | b"iframe" | b"noembed" | b"noframes" => {
+                return self.raw_text(name, false);
             }
-            TextType::ScriptData => {
-                let txt = t.as_str().to_string();
-                push_bounded(&mut s.facts.script_text, &txt);
+            b"plaintext" => {
+                self.pos = self.src.len();
+                return;
             }
             _ => {}
         }
-        Ok(())
-    });
-    let settings = Settings::new()
-        .append_document_content_handler(doc)
-        .append_element_content_handler(elements);
-
-    let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
-    let mut truncated = rewriter.write(html.as_bytes()).is_err();
-    if !truncated {
-        truncated = rewriter.end().is_err();
+        // `<div … />` is taken as closed (it is in SVG), so that it cannot hide the rest.
+        if self_closing {
+            return;
+        }
+        if self.open.len() < MAX_OPEN {
+            let hidden = self.hides();
+            self.open.push(Open {
+                name,
+                hidden,
+                anchor,
+            });
+            self.hidden_depth += hidden as usize;
+            if anchor.is_some() {
+                self.anchor = anchor;
+            }
+        }
     }
-    let mut facts = std::mem::take(&mut st.borrow_mut().facts);
-    facts.truncated = truncated;
-    facts
+
+    /// Whether the tag just read hides its content.
+    fn hides(&mut self) -> bool {
+        self.has_attr("hidden")
+            || self
+                .attr("style")
+                .is_some_and(|st| hidden_style(st, &mut self.style_buf))
+    }
+
+    /// Closes the open element at `i` and every one opened inside it.
+    fn close_from(&mut self, i: usize) {
+        let mut link = false;
+        for o in self.open.drain(i..) {
+            self.hidden_depth -= o.hidden as usize;
+            link |= o.anchor.is_some();
+        }
+        if link {
+            self.anchor = self.open.iter().rev().find_map(|o| o.anchor);
+        }
+    }
+
+    fn end_tag(&mut self) {
+        let b = self.bytes();
+        if !b.get(self.pos + 2).is_some_and(u8::is_ascii_alphabetic) {
+            // `</>` is dropped; `</` followed by anything else but a letter is a comment.
+            return self.bogus_comment(self.pos + 2);
+        }
+        let Some((name, _)) = self.tag(2) else {
+            return;
+        };
+        if let Some(i) = self
+            .open
+            .iter()
+            .rposition(|o| o.name.eq_ignore_ascii_case(name))
+        {
+            self.close_from(i);
+        }
+    }
+
+    /// The content of a raw-text element, up to its end tag (`</name` followed by space,
+    /// `/` or `>`), which is then read too. Script text is kept; other raw text is not shown.
+    fn raw_text(&mut self, name: &'a str, script: bool) {
+        let b = self.bytes();
+        let start = self.pos;
+        let mut from = start;
+        let end = loop {
+            let Some(off) = memmem::find(&b[from..], b"</") else {
+                break b.len();
+            };
+            let at = from + off;
+            let after = at + 2 + name.len();
+            if b.len() >= after
+                && b[at + 2..after].eq_ignore_ascii_case(name.as_bytes())
+                && b.get(after)
+                    .is_some_and(|&c| is_space(c) || c == b'/' || c == b'>')
+            {
+                break at;
+            }
+            from = at + 2;
+        };
+        if script {
+            push_bounded(&mut self.facts.script_text, &self.src[start..end]);
+        }
+        self.pos = end;
+        if end < b.len() {
+            self.end_tag();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -257,5 +574,116 @@ mod tests {
         assert_eq!(f.scripts, 1);
         assert!(f.script_text.contains("atob"));
         assert!(!f.visible_text.contains("atob"));
+    }
+
+    #[test]
+    fn markup_that_is_not_text() {
+        let f = analyze_html(
+            "a<!-- <a href='http://c.example/'>x</a> -->b<!---->c<!-->d<!--->e<!-- x --!>f\
+             <!DOCTYPE html><?xml x?>g</ >h</3>i<style>p{color:red}</style>j\
+             <title>t</title>k<textarea>ta</textarea>l",
+        );
+        assert_eq!(
+            f.visible_text.split_whitespace().collect::<String>(),
+            "abcdefghijkl"
+        );
+        assert!(f.anchors.is_empty());
+    }
+
+    #[test]
+    fn text_that_looks_like_markup() {
+        let f = analyze_html("1 < 2 and 3<4, a <= b, <>, < p");
+        assert_eq!(
+            f.visible_text
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            "1 < 2 and 3<4, a <= b, <>, < p"
+        );
+    }
+
+    #[test]
+    fn attribute_values_may_hold_markup() {
+        let f = analyze_html(
+            r#"<a title="x > y" data-x='<b>' href = "https://t.example/?a=1&amp;b=2" href="https://second.example/">go</a>
+            <a href=https://unquoted.example/p>u</a><IMG SRC=cid:one/>"#,
+        );
+        assert_eq!(f.anchors.len(), 2);
+        assert_eq!(f.anchors[0].href, "https://t.example/?a=1&b=2");
+        assert_eq!(f.anchors[0].text, "go");
+        assert_eq!(f.anchors[1].href, "https://unquoted.example/p");
+        assert_eq!(f.images, vec!["cid:one/".to_string()]);
+        assert!(!f.visible_text.contains('>'));
+    }
+
+    #[test]
+    fn script_runs_to_its_own_end_tag() {
+        let f = analyze_html(
+            "<script>if (a</b) { x = '</scriptx>'; }</SCRIPT >after<script/>var y;</script>",
+        );
+        assert_eq!(f.scripts, 2);
+        assert!(f.script_text.contains("</scriptx>"));
+        assert!(f.script_text.contains("var y;"));
+        assert_eq!(f.visible_text.trim(), "after");
+    }
+
+    #[test]
+    fn an_unclosed_link_ends_with_its_cell() {
+        let f = analyze_html(
+            "<table><tr><td><a href='http://one.example/'><img src='x.png'></td></tr></table>\
+             <p>Your account is locked</p><a href='http://two.example/'>outer<a href='http://three.example/'>inner</a>tail</a>",
+        );
+        assert_eq!(f.anchors[0].text, "");
+        assert_eq!(f.anchors[1].text, "outer");
+        assert_eq!(f.anchors[2].text, "inner");
+        assert!(f.visible_text.contains("tail"));
+    }
+
+    #[test]
+    fn hidden_text_ends_with_its_element() {
+        let f = analyze_html(
+            "<div style='DISPLAY : none'>one<div>two</div>three<p>four</div>shown\
+             <span style='font-size:0'/>also shown<br hidden>and this<area href='http://a.example/'>not link text",
+        );
+        let hidden: Vec<_> = f.hidden_text.split_whitespace().collect();
+        assert_eq!(
+            hidden,
+            ["one", "two", "three", "four"],
+            "{:?}",
+            f.hidden_text
+        );
+        assert!(f.visible_text.contains("shown"));
+        assert!(f.visible_text.contains("also shown"));
+        assert!(f.visible_text.contains("and this"));
+        assert_eq!(f.anchors[0].text, "");
+    }
+
+    #[test]
+    fn truncated_input_keeps_what_was_read() {
+        for html in [
+            "<p>kept</p><a href='http://x.example/",
+            "<p>kept</p><a href",
+            "<p>kept</p><!-- never closed",
+            "<p>kept</p><script>never closed",
+            "<p>kept</p><",
+            "<p>kept</p></",
+        ] {
+            let f = analyze_html(html);
+            assert!(f.visible_text.contains("kept"), "{html}");
+            assert!(f.anchors.is_empty(), "{html}");
+        }
+    }
+
+    #[test]
+    fn hostile_pages_take_bounded_time() {
+        let deep = "<div><span style='display:none'>".repeat(100_000) + "x";
+        let attrs = format!("<a {}>y</a>", "a=1 ".repeat(200_000));
+        let closes = "<p>".repeat(300) + &"</b>".repeat(200_000);
+        let unterminated = "<a href='".to_string() + &"x".repeat(1_000_000);
+        for html in [deep, attrs, closes, unterminated] {
+            let t = std::time::Instant::now();
+            let _ = analyze_html(&html);
+            assert!(t.elapsed().as_millis() < 1000, "{:?}", t.elapsed());
+        }
     }
 }

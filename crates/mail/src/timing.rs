@@ -9,7 +9,7 @@
 pub enum Phase {
     /// MIME parsing and the bounded [`crate::message::Mail`] view.
     Parse,
-    /// Reading the HTML bodies (`lol_html`).
+    /// Reading the HTML bodies (`html::analyze_html`).
     Html,
     /// Assembling and folding the text.
     Text,

@@ -115,12 +115,15 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
                 ),
             );
         }
-        let visible = h
-            .visible_text
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        if visible.chars().count() < 40
+        // Fewer than 40 characters once whitespace is collapsed (counting stops past 40).
+        let mut collapsed = 0;
+        for w in h.visible_text.split_whitespace() {
+            collapsed += w.chars().count() + usize::from(collapsed > 0);
+            if collapsed >= 40 {
+                break;
+            }
+        }
+        if collapsed < 40
             && (!h.images.is_empty() || !h.data_images.is_empty())
             && !h.anchors.is_empty()
         {
