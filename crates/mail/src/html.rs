@@ -57,25 +57,46 @@ const MAX_ATTRS: usize = 64;
 /// Depth of the open-element stack; deeper elements are read but not tracked.
 const MAX_OPEN: usize = 256;
 
-/// Whether an inline style hides the element, read with whitespace removed and lower-cased
-/// (into `buf`, reused across tags: mail HTML puts a style on most tags).
-fn hidden_style(style: &str, buf: &mut String) -> bool {
-    buf.clear();
-    buf.extend(
-        style
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| c.to_ascii_lowercase()),
-    );
-    let s = buf.as_str();
-    s.contains("display:none")
-        || s.contains("visibility:hidden")
-        || s.contains("font-size:0")
-        || s.contains("font-size:1px")
-        || s.contains("max-height:0")
-        || s.contains("opacity:0;")
-        || s.ends_with("opacity:0")
-        || (s.contains("height:0") && s.contains("overflow:hidden"))
+/// Whether an inline style hides the element: `display: none`, `visibility: hidden`,
+/// `opacity: 0`, a font size of 0 or 1px, a zero (max-)height, or a zero height of any kind
+/// with `overflow: hidden`. Read declaration by declaration, without copying: mail HTML puts a
+/// style on most tags.
+fn hidden_style(style: &str) -> bool {
+    /// A length or number that starts with zero, as `0`, `0px`, `0.0em` (and `0.9em`, as the
+    /// first version of this check read it: barely readable text counts as hidden too).
+    fn zero(v: &str) -> bool {
+        v.starts_with('0')
+    }
+    let (mut zero_height, mut overflow_hidden) = (false, false);
+    for decl in style.split(';') {
+        let Some((prop, value)) = decl.split_once(':') else {
+            continue;
+        };
+        let prop = prop.trim();
+        let value = value.trim();
+        let value = value
+            .strip_suffix("!important")
+            .map_or(value, str::trim_end);
+        let is = |p: &str| prop.eq_ignore_ascii_case(p);
+        let hides = (is("display") && value.eq_ignore_ascii_case("none"))
+            || (is("visibility") && value.eq_ignore_ascii_case("hidden"))
+            || (is("font-size") && (zero(value) || value.eq_ignore_ascii_case("1px")))
+            || (is("max-height") && zero(value))
+            || (is("opacity") && zero(value) && value.trim_start_matches(['0', '.']).is_empty());
+        if hides {
+            return true;
+        }
+        if prop.len() >= 6
+            && prop.as_bytes()[prop.len() - 6..].eq_ignore_ascii_case(b"height")
+            && zero(value)
+        {
+            zero_height = true;
+        }
+        if is("overflow") && value.eq_ignore_ascii_case("hidden") {
+            overflow_hidden = true;
+        }
+    }
+    zero_height && overflow_hidden
 }
 
 fn push_bounded(dst: &mut String, s: &str) {
@@ -130,7 +151,6 @@ struct Scanner<'a> {
     anchor: Option<usize>,
     /// Attributes of the tag being read: (name, raw value).
     attrs: Vec<(&'a str, &'a str)>,
-    style_buf: String,
 }
 
 /// Reads `html` (at most [`MAX_HTML_BYTES`]) and returns what it contains.
@@ -144,7 +164,6 @@ pub fn analyze_html(html: &str) -> HtmlFacts {
         hidden_depth: 0,
         anchor: None,
         attrs: Vec::new(),
-        style_buf: String::new(),
     };
     sc.run();
     sc.facts
@@ -472,11 +491,8 @@ impl<'a> Scanner<'a> {
     }
 
     /// Whether the tag just read hides its content.
-    fn hides(&mut self) -> bool {
-        self.has_attr("hidden")
-            || self
-                .attr("style")
-                .is_some_and(|st| hidden_style(st, &mut self.style_buf))
+    fn hides(&self) -> bool {
+        self.has_attr("hidden") || self.attr("style").is_some_and(hidden_style)
     }
 
     /// Closes the open element at `i` and every one opened inside it.
@@ -684,6 +700,38 @@ mod tests {
             let t = std::time::Instant::now();
             let _ = analyze_html(&html);
             assert!(t.elapsed().as_millis() < 1000, "{:?}", t.elapsed());
+        }
+    }
+
+    #[test]
+    fn styles_that_hide() {
+        for st in [
+            "display:none",
+            "DISPLAY : None !important",
+            "color:red; visibility: hidden",
+            "font-size:0px",
+            "font-size: 1px",
+            "max-height:0",
+            "opacity:0",
+            "opacity: 0.0;",
+            "line-height:0; overflow:hidden",
+            "height: 0px; OVERFLOW: hidden",
+        ] {
+            assert!(hidden_style(st), "{st}");
+        }
+        for st in [
+            "",
+            "display:block",
+            "opacity:0.5",
+            "font-size:14px",
+            "height:0",
+            "overflow:hidden",
+            "margin:0; padding:0",
+            "ünïcödé:0; overflow:hidden; x",
+            "display",
+            ";;:;",
+        ] {
+            assert!(!hidden_style(st), "{st}");
         }
     }
 }

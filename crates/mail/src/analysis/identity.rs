@@ -2,8 +2,6 @@
 //! executives), freemail senders claiming a company, Reply-To tricks, lookalike domains of the
 //! tenant, its partners and common brands, disguised names, first contact.
 
-use strsim::damerau_levenshtein;
-
 use super::brands::{BRANDS, Brand, is_freemail};
 use crate::context::Ctx;
 use crate::text::{contains_word, domain_label, fold, quote, registrable_domain, skeleton_of};
@@ -135,28 +133,60 @@ pub fn lookalike_of_brand(reg: &str) -> Option<String> {
         if *psk == sk {
             return Some(p_reg.clone());
         }
-        let limit = if pl.len() >= 8 {
-            2
-        } else if pl.len() >= 5 {
-            1
-        } else {
-            0
-        };
-        // Lengths further apart than the limit cannot be within it, and typo-squats keep the
-        // first or the last letter: skip the costly distance otherwise.
-        if limit == 0
-            || label.len().abs_diff(pl.len()) > limit
-            || (label.as_bytes().first() != pl.as_bytes().first()
-                && label.as_bytes().last() != pl.as_bytes().last())
-        {
-            continue;
-        }
-        let d = damerau_levenshtein(label, pl);
-        if d > 0 && d <= limit {
+        if typo_of(label, pl) {
             return Some(p_reg.clone());
         }
     }
     None
+}
+
+/// Whether `label` is one edit away from the protected label `pl` (two from labels of eight
+/// letters or more), and not equal to it. Labels under five letters are too short to tell a
+/// typo from another name.
+fn typo_of(label: &str, pl: &str) -> bool {
+    let limit = if pl.len() >= 8 {
+        2
+    } else if pl.len() >= 5 {
+        1
+    } else {
+        return false;
+    };
+    // Cheap necessary conditions first. Lengths further apart than the limit cannot be within
+    // it; typo-squats keep the first or the last letter; and the letters the two do not share
+    // (as multisets) bound the distance from below, since a transposition keeps the letters.
+    if label.len().abs_diff(pl.len()) > limit
+        || (label.as_bytes().first() != pl.as_bytes().first()
+            && label.as_bytes().last() != pl.as_bytes().last())
+        || letters_apart(label, pl) > limit
+    {
+        return false;
+    }
+    let d = crate::text::edit_distance(label, pl);
+    d > 0 && d <= limit
+}
+
+/// How many letters one of two ASCII words has that the other lacks, counted as multisets
+/// (the larger of the two sides): a lower bound of their edit distance. 0 for non-ASCII.
+fn letters_apart(a: &str, b: &str) -> usize {
+    if !a.is_ascii() || !b.is_ascii() {
+        return 0;
+    }
+    let mut count = [0i16; 128];
+    for &c in a.as_bytes() {
+        count[c as usize] += 1;
+    }
+    for &c in b.as_bytes() {
+        count[c as usize] -= 1;
+    }
+    let (mut more, mut fewer) = (0usize, 0usize);
+    for &c in &count {
+        if c > 0 {
+            more += c as usize;
+        } else {
+            fewer += (-c) as usize;
+        }
+    }
+    more.max(fewer)
 }
 
 /// Lookalike of a protected domain: same confusable skeleton, or one or two edits away.
@@ -178,24 +208,7 @@ pub fn lookalike_of<'d>(reg: &str, protected: impl Iterator<Item = &'d str>) -> 
         if skeleton_of(pl) == sk {
             return Some(p_reg);
         }
-        let limit = if pl.len() >= 8 {
-            2
-        } else if pl.len() >= 5 {
-            1
-        } else {
-            0
-        };
-        // Lengths further apart than the limit cannot be within it, and typo-squats keep the
-        // first or the last letter: skip the costly distance otherwise.
-        if limit == 0
-            || label.len().abs_diff(pl.len()) > limit
-            || (label.as_bytes().first() != pl.as_bytes().first()
-                && label.as_bytes().last() != pl.as_bytes().last())
-        {
-            continue;
-        }
-        let d = damerau_levenshtein(label, pl);
-        if d > 0 && d <= limit {
+        if typo_of(label, pl) {
             return Some(p_reg);
         }
     }
