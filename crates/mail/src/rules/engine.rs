@@ -21,6 +21,8 @@ pub struct CompiledRule {
     /// Signal ids at least one of which must be in `signals` for the expression to be true
     /// (see [`signal_guard`]); `None` when that cannot be shown.
     guard: Option<Vec<String>>,
+    /// Whether the expression is in the subset [`super::native`] evaluates.
+    native: bool,
 }
 
 /// The map variable of signal ids that guards are computed for.
@@ -157,11 +159,13 @@ impl RuleEngine {
                 .into_iter()
                 .map(str::to_string)
                 .collect();
+            let native = super::native::supported(program.expression());
             rules.push(CompiledRule {
                 def,
                 program,
                 vars,
                 guard: None,
+                native,
             });
         }
         let env = Arc::new(env);
@@ -176,8 +180,9 @@ impl RuleEngine {
     }
 
     /// Like [`Self::evaluate`], with the facts given as CEL values on demand: rules whose
-    /// guard signals are all absent (`has_signal` false) are known false and not run, and only
-    /// the variables the remaining rules read are built (`value(name)`, once each).
+    /// guard signals are all absent (`has_signal` false) are known false and not run, rules
+    /// over signals alone are evaluated directly ([`super::native`]), and only the variables
+    /// the remaining rules read are built (`value(name)`, once each).
     pub fn evaluate_with(
         &self,
         has_signal: impl Fn(&str) -> bool,
@@ -191,6 +196,14 @@ impl RuleEngine {
             if let Some(g) = &r.guard
                 && !g.iter().any(|id| has_signal(id))
             {
+                continue;
+            }
+            if r.native
+                && let Some(m) = super::native::eval(r.program.expression(), &has_signal)
+            {
+                if m {
+                    matched.push(&r.def);
+                }
                 continue;
             }
             for v in &r.vars {

@@ -4,6 +4,7 @@
 
 pub mod engine;
 pub mod format;
+mod native;
 pub mod weights;
 
 /// The built-in mail rule pack and weights, compiled into the binary.
