@@ -233,7 +233,17 @@ fn embedded_target(u: &Url) -> Option<String> {
             return rest.split("__").next().map(str::to_string);
         }
     }
-    for (k, v) in u.query_pairs().take(64) {
+    // Only pairs whose value could be a URL are decoded: it says "http" or is percent-encoded
+    // (tracking links carry dozens of other parameters).
+    let pairs = u.query().unwrap_or_default().split('&').take(64);
+    let candidates = pairs.filter(|p| {
+        let v = p.split_once('=').map_or("", |(_, v)| v).as_bytes();
+        v.contains(&b'%') || v.windows(4).any(|w| w.eq_ignore_ascii_case(b"http"))
+    });
+    for pair in candidates {
+        let Some((k, v)) = url::form_urlencoded::parse(pair.as_bytes()).next() else {
+            continue;
+        };
         let k = k.to_ascii_lowercase();
         let v = v.trim();
         let known = matches!(
@@ -338,65 +348,18 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
         }
     }
     ctx.links = originals;
-    let mut flagged_hosts = 0usize;
+    // Newsletters send dozens of links to one host: what depends on the host alone is checked
+    // at its first link (a signal is raised once per message, with its first evidence, so the
+    // later links of that host could add nothing).
     let mut seen_hosts = std::collections::HashSet::new();
     for (target, parsed, host, source) in &links {
         let (host, source) = (host.as_str(), *source);
-        let reg = registrable_domain(host);
         let where_ = source.words();
-        let before = ctx.hits.len();
-        if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
-            ctx.add(
-                "links.ip_literal",
-                format!("a link {where_} points to a bare IP address ({host})"),
-            );
-        }
-        if host.split('.').any(|p| p.starts_with("xn--")) {
-            let (uni, _) = idna::domain_to_unicode(host);
-            ctx.add("links.punycode", format!("a link {where_} uses an internationalised look-alike host ({host} shows as {})", quote(&uni)));
-        }
-        if SHORTENERS.contains(&reg.as_str()) || SHORTENERS.contains(&host) {
-            ctx.add(
-                "links.shortener",
-                format!("a link {where_} hides its destination behind the shortener {host}"),
-            );
-        }
         let lower = target.to_ascii_lowercase();
-        if FREE_HOSTING.iter().any(|d| host_within(host, d))
-            || BUCKET_HOSTS
-                .iter()
-                .any(|b| host.ends_with(b) || lower.contains(b))
-            || lower.contains("/ipfs/")
-        {
+        if BUCKET_HOSTS.iter().any(|b| lower.contains(b)) || lower.contains("/ipfs/") {
             ctx.add(
                 "links.free_hosting",
                 format!("a link {where_} leads to a free hosting or storage site ({host})"),
-            );
-        }
-        if FILE_SHARE.iter().any(|d| reg == *d) {
-            ctx.add(
-                "links.file_share",
-                format!("a link {where_} leads to a file-sharing site ({host})"),
-            );
-        }
-        let tld = host.rsplit('.').next().unwrap_or_default();
-        if SUSPICIOUS_TLDS.contains(&tld) {
-            ctx.add("links.suspicious_tld", format!("a link {where_} uses the .{tld} domain ending, common in throw-away sites ({host})"));
-        }
-        // Brand and look-alike checks are the costly ones: once per host.
-        let first_time = seen_hosts.insert(host);
-        if first_time && let Some(b) = brand_token_in(host) {
-            ctx.add(
-                "links.brand_in_host",
-                format!(
-                    "a link {where_} puts the name {} in a host it does not own ({host})",
-                    b.name
-                ),
-            );
-        } else if first_time && let Some(b) = lookalike_of_brand(&reg) {
-            ctx.add(
-                "links.lookalike_host",
-                format!("a link {where_} goes to {reg}, a look-alike of {b}"),
             );
         }
         if let Some(u) = parsed {
@@ -416,6 +379,61 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
                 );
             }
         }
+        if source == crate::context::LinkSource::Qr {
+            ctx.add("qr.link", format!("a QR code leads to {}", quote(host)));
+        }
+        if !seen_hosts.insert(host) {
+            continue;
+        }
+        let reg = registrable_domain(host);
+        if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+            ctx.add(
+                "links.ip_literal",
+                format!("a link {where_} points to a bare IP address ({host})"),
+            );
+        }
+        if host.split('.').any(|p| p.starts_with("xn--")) {
+            let (uni, _) = idna::domain_to_unicode(host);
+            ctx.add("links.punycode", format!("a link {where_} uses an internationalised look-alike host ({host} shows as {})", quote(&uni)));
+        }
+        if SHORTENERS.contains(&reg.as_str()) || SHORTENERS.contains(&host) {
+            ctx.add(
+                "links.shortener",
+                format!("a link {where_} hides its destination behind the shortener {host}"),
+            );
+        }
+        if FREE_HOSTING.iter().any(|d| host_within(host, d))
+            || BUCKET_HOSTS.iter().any(|b| host.ends_with(b))
+        {
+            ctx.add(
+                "links.free_hosting",
+                format!("a link {where_} leads to a free hosting or storage site ({host})"),
+            );
+        }
+        if FILE_SHARE.iter().any(|d| reg == *d) {
+            ctx.add(
+                "links.file_share",
+                format!("a link {where_} leads to a file-sharing site ({host})"),
+            );
+        }
+        let tld = host.rsplit('.').next().unwrap_or_default();
+        if SUSPICIOUS_TLDS.contains(&tld) {
+            ctx.add("links.suspicious_tld", format!("a link {where_} uses the .{tld} domain ending, common in throw-away sites ({host})"));
+        }
+        if let Some(b) = brand_token_in(host) {
+            ctx.add(
+                "links.brand_in_host",
+                format!(
+                    "a link {where_} puts the name {} in a host it does not own ({host})",
+                    b.name
+                ),
+            );
+        } else if let Some(b) = lookalike_of_brand(&reg) {
+            ctx.add(
+                "links.lookalike_host",
+                format!("a link {where_} goes to {reg}, a look-alike of {b}"),
+            );
+        }
         if host.split('.').count() >= 6 {
             ctx.add(
                 "links.deep_subdomains",
@@ -425,12 +443,5 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
                 ),
             );
         }
-        if source == crate::context::LinkSource::Qr {
-            ctx.add("qr.link", format!("a QR code leads to {}", quote(host)));
-        }
-        if ctx.hits.len() > before {
-            flagged_hosts += 1;
-        }
     }
-    let _ = flagged_hosts;
 }

@@ -221,12 +221,56 @@ fn ring_along_column(bits: &[u8], w: usize, x: usize, y: usize, up: bool, limit:
     true
 }
 
+/// Finder-like spots kept by [`may_hold_code`]; past that many the picture is handed to rqrr.
+const MAX_SPOTS: usize = 32;
+
+/// Whether three of the spots (centre x, row, pattern width) could be one code's finder
+/// patterns: a corner spot with the two others at similar distances (within a factor of 1.6)
+/// and roughly at right angles from it (between 50° and 130°), the three patterns of similar
+/// widths (within a factor of three), and the distances at least 1.5 pattern widths (a
+/// version-1 code's finder centres are 14 modules apart, two widths). rqrr asks more of a
+/// group (neighbours along the corner pattern's own axes, distances within 25 % of each other
+/// in module units), so the bounds leave room for rotation, perspective and the error of
+/// taking the first row through a pattern's centre.
+fn code_corner(spots: &[(usize, usize, usize)]) -> bool {
+    let f = |&(x, y, t): &(usize, usize, usize)| (x as f64, y as f64, t as f64);
+    let spots: Vec<(f64, f64, f64)> = spots.iter().map(f).collect();
+    for (i, b) in spots.iter().enumerate() {
+        for (j, a) in spots.iter().enumerate() {
+            for (k, c) in spots.iter().enumerate().skip(j + 1) {
+                if i == j || i == k {
+                    continue;
+                }
+                let widths = [a.2, b.2, c.2];
+                let (lo, hi) = widths
+                    .iter()
+                    .fold((f64::MAX, 0f64), |(lo, hi), &t| (lo.min(t), hi.max(t)));
+                if hi > 3.0 * lo {
+                    continue;
+                }
+                let (ax, ay) = (a.0 - b.0, a.1 - b.1);
+                let (cx, cy) = (c.0 - b.0, c.1 - b.1);
+                let (da, dc) = (ax.hypot(ay), cx.hypot(cy));
+                if da < 1.5 * hi || dc < 1.5 * hi || da > 1.6 * dc || dc > 1.6 * da {
+                    continue;
+                }
+                let cos = (ax * cx + ay * cy) / (da * dc);
+                if cos.abs() <= 0.65 {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
 /// A cheap test that a binarized picture could hold a QR code, run before rqrr, whose region
 /// filling and grid fitting cost several times more on large pictures without one (logos):
 /// at least three separate spots where a row passes rqrr's own finder-pattern test (on the
 /// rows rqrr itself scans) and the column through the middle of that centre run shows the
 /// centre enclosed by a gap and a ring too. A finder pattern is concentric squares, so every
-/// line through its centre crosses them in the same proportions, whatever the rotation.
+/// line through its centre crosses them in the same proportions, whatever the rotation. Three
+/// of those spots must then sit as a code's three finder patterns do (see [`code_corner`]).
 fn may_hold_code(bits: &[u8], w: usize) -> bool {
     let mut found: Vec<(usize, usize, usize)> = Vec::new();
     for (y, row) in bits.chunks_exact(w).enumerate() {
@@ -256,7 +300,7 @@ fn may_hold_code(bits: &[u8], w: usize) -> bool {
                     && ring_along_column(bits, w, cx, y, false, 2 * total)
                 {
                     found.push((cx, y, total));
-                    if found.len() >= 3 {
+                    if found.len() > MAX_SPOTS {
                         return true;
                     }
                 }
@@ -266,7 +310,7 @@ fn may_hold_code(bits: &[u8], w: usize) -> bool {
             }
         }
     }
-    false
+    found.len() >= 3 && code_corner(&found)
 }
 
 fn decode_luma(mut luma: GrayImage) -> Vec<String> {
