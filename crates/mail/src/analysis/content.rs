@@ -21,6 +21,41 @@ static PHONE: LazyLock<Option<Regex>> = LazyLock::new(|| {
         .ok()
 });
 
+/// Whether `text` has two capital letters followed by two digits, as every IBAN starts: a
+/// byte scan that lets most messages skip the IBAN expression.
+fn may_hold_iban(text: &[u8]) -> bool {
+    text.windows(4).any(|w| {
+        w[2].is_ascii_digit()
+            && w[3].is_ascii_digit()
+            && w[0].is_ascii_uppercase()
+            && w[1].is_ascii_uppercase()
+    })
+}
+
+/// Whether `text` could hold three glued tokens ([`GLUED_TOKEN`] matches): they do not overlap
+/// and each holds at least eight capitals or digits from a run next to a lower-case letter, so
+/// such runs must hold 24 of them together. A byte scan that lets most messages skip the
+/// expression.
+fn may_glue_tokens(text: &[u8]) -> bool {
+    let (mut total, mut run, mut lower_before) = (0usize, 0usize, false);
+    for &c in text {
+        if c.is_ascii_uppercase() || c.is_ascii_digit() {
+            run += 1;
+            continue;
+        }
+        let lower = c.is_ascii_lowercase();
+        if run >= 8 && (lower_before || lower) {
+            total += run;
+            if total >= 24 {
+                return true;
+            }
+        }
+        run = 0;
+        lower_before = lower;
+    }
+    lower_before && run >= 8 && total + run >= 24
+}
+
 /// ISO 13616 check digits (mod 97).
 pub fn iban_valid(iban: &str) -> bool {
     if iban.len() < 15 || !iban.is_ascii() {
@@ -102,6 +137,7 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
         );
     }
     if let Some(re) = IBAN.as_ref()
+        && may_hold_iban(ctx.text.as_bytes())
         && let Some(m) = re.find(&ctx.text)
     {
         let compact: String = m.as_str().chars().filter(|c| !c.is_whitespace()).collect();
@@ -312,7 +348,11 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
         // The token is the match without its lowercase letter: the first one when the match
         // starts with it (the first alternative; the second starts with `[A-Z0-9]`), else the
         // last. Plain matches run on the lazy DFA, several times faster than captures.
-        for m in re.find_iter(&hay).take(10_000) {
+        let matches = may_glue_tokens(hay.as_bytes())
+            .then(|| re.find_iter(&hay))
+            .into_iter()
+            .flatten();
+        for m in matches.take(10_000) {
             let m = m.as_str();
             let t = if m.starts_with(|c: char| c.is_ascii_lowercase()) {
                 &m[1..]
@@ -353,5 +393,45 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
             "content.invisible_characters",
             format!("{broken} words are broken up with invisible characters to dodge filters"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quick_scans_never_skip_a_match() {
+        assert!(may_hold_iban(b"pay to DE89 3704 0044 0532 0130 00 now"));
+        assert!(may_hold_iban(b"GB29NWBK60161331926819"));
+        assert!(!may_hold_iban(b"no account number here, only 12 and AB"));
+        let glued = "MemIJMXD2EVWLbership acIJMXD2EVWLcount veIJMXD2EVWLrify";
+        assert!(may_glue_tokens(glued.as_bytes()));
+        assert!(may_glue_tokens(b"aABCDEFGH1 bABCDEFGH2 cABCDEFGH3"));
+        assert!(may_glue_tokens(b"x aABCDEFGH1 bABCDEFGH2 ABCDEFGH3b"));
+        assert!(!may_glue_tokens(
+            b"SHOUTING IN CAPITALS 12345678 IS NOT GLUED"
+        ));
+        assert!(!may_glue_tokens(b"only aABCDEFGH1 twice bABCDEFGH2"));
+        // Whatever the expression finds three times or more, the scan lets through.
+        let re = GLUED_TOKEN.as_ref().expect("pattern compiles");
+        let (mut seed, mut checked) = (3u32, 0);
+        for _ in 0..2000 {
+            let text: String = (0..120)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    match (seed >> 16) % 10 {
+                        0 => ' ',
+                        1 => (b'a' + (seed >> 20) as u8 % 3) as char,
+                        _ => (b'A' + (seed >> 20) as u8 % 3) as char,
+                    }
+                })
+                .collect();
+            if re.find_iter(&text).count() >= 3 {
+                checked += 1;
+                assert!(may_glue_tokens(text.as_bytes()), "{text}");
+            }
+        }
+        assert!(checked > 50, "{checked}");
     }
 }
