@@ -176,6 +176,35 @@ fn content_in_six_languages() {
 }
 
 #[test]
+fn advance_fee_stories_in_six_languages_are_flagged() {
+    let a = analyzer();
+    for body in [
+        "I am the widow of a diplomat. As next of kin you are the beneficiary of an unclaimed \
+         inheritance; reply for our mutual benefit.",
+        "Je suis la veuve de feu mon mari. Vous êtes le bénéficiaire d'une somme sur un compte \
+         dormant, pour notre bénéfice mutuel.",
+        "Ich bin die Witwe eines Diplomaten. Als begünstigter der Erbschaft meines verstorbener \
+         Mannes erhalten Sie die Summe zum gegenseitigen Nutzen.",
+        "Soy la viuda de mi difunto esposo. Usted es el beneficiario de una herencia de millones \
+         de dólares, para beneficio mutuo.",
+        "Sou a viúva do meu marido falecido. Você é o beneficiário de uma herança de milhões de \
+         dólares; conto com sua cooperação.",
+        "Ik ben de weduwe van een diplomaat. U bent de begunstigde van een erfenis van een \
+         miljoen dollar, tot wederzijds voordeel.",
+    ] {
+        let m = message(
+            "From: Mrs A <mrs.a@example.net>\nTo: b@contoso.com\nSubject: Hello",
+            "text/plain",
+            body,
+            &[],
+        );
+        let v = a.analyze(m.as_bytes()).unwrap();
+        assert!(has(&v, "content.advance_fee"), "{body}: {:?}", ids(&v));
+        assert!(v.is_flagged(), "{body}: {}", v.explain());
+    }
+}
+
+#[test]
 fn callback_phishing() {
     let m = message(
         "From: \"Norton 360\" <billing.team@gmail.com>\nTo: b@contoso.com\nSubject: Invoice #8812",
