@@ -292,6 +292,38 @@ fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
 }
 
 #[test]
+fn attachments_with_disguised_names() {
+    let a = analyzer();
+    for name in [
+        "invoice\u{202E}fdp.exe",
+        "review_document\u{034F}\u{034F}.rtf",
+        "=?utf-8?b?cmVwb3J04oCLLnBkZg==?=",
+    ] {
+        let m = message(
+            "From: A <a@example.net>\nTo: b@contoso.com\nSubject: Documents",
+            "text/plain",
+            "See attached.",
+            &[(name, "application/octet-stream", b"{\\rtf1 hello}".to_vec())],
+        );
+        let v = a.analyze(m.as_bytes()).unwrap();
+        assert!(has(&v, "att.name_disguised"), "{name}: {:?}", ids(&v));
+        assert!(detail(&v, "att.name_disguised").contains("U+"), "{name}");
+    }
+    let m = message(
+        "From: A <a@example.net>\nTo: b@contoso.com\nSubject: Documents",
+        "text/plain",
+        "See attached.",
+        &[(
+            "Relevé de compte – été.pdf",
+            "application/pdf",
+            b"%PDF-1.4".to_vec(),
+        )],
+    );
+    let v = a.analyze(m.as_bytes()).unwrap();
+    assert!(!has(&v, "att.name_disguised"), "{:?}", ids(&v));
+}
+
+#[test]
 fn attachments_macros_archives_executables_smuggling() {
     let a = analyzer();
     let docm = zip_of(&[

@@ -158,6 +158,24 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
                 );
             }
         }
+        // Invisible or direction-changing characters in a file name ("invoice\u{202E}fdp.exe"
+        // shows as "invoiceexe.pdf"; zero-width ones dodge name filters). Names people type
+        // never hold them.
+        let hidden: Vec<String> = a
+            .name
+            .chars()
+            .filter(|&c| crate::text::is_invisible(c))
+            .map(|c| format!("U+{:04X}", c as u32))
+            .collect();
+        if !hidden.is_empty() {
+            ctx.add(
+                "att.name_disguised",
+                format!(
+                    "the file name {label} hides invisible or direction-changing characters ({})",
+                    hidden.join(", ")
+                ),
+            );
+        }
         let ext = ext_of(&a.name);
         if (ext == "pdf" && !data.starts_with(b"%PDF") && !data.is_empty() && kind != Kind::Pdf)
             || (["doc", "xls", "ppt", "docx", "xlsx", "pdf", "jpg", "png"].contains(&ext.as_str())
