@@ -82,6 +82,46 @@ fn identity_lookalike_domains_and_reply_to_tricks() {
 }
 
 #[test]
+fn identity_mail_from_a_rented_servers_host_name() {
+    use ward_mail::analysis::identity::server_host;
+    for d in [
+        "vps-f44897b3.vps.ovh.ca",
+        "ec2-3-91-12-4.compute-1.amazonaws.com",
+        "ip-10-0-0-12.example.net",
+        "203-0-113-7.static.example.net",
+        "srv123.hoster.example",
+        "server01.hoster.example",
+        "static-1234.isp.example",
+        "vps.hoster.example",
+        "mail.example.vultrusercontent.com",
+    ] {
+        assert!(server_host(d).is_some(), "{d}");
+    }
+    for d in [
+        "contoso.com",
+        "mail.contoso.com",
+        "server.com",
+        "srv.contoso.com",
+        "vps.com",
+        "staticmedia.contoso.com",
+        "news.server123.com",
+        "hosting.example",
+        "e.newsletter.example.com",
+    ] {
+        assert!(server_host(d).is_none(), "{d}");
+    }
+    let m = message(
+        "From: Notificaciones <ejecucion@vps-f44897b3.vps.ovh.ca>\nTo: b@contoso.com\nSubject: Citación",
+        "text/plain",
+        "Descargue el documento.",
+        &[],
+    );
+    let v = analyzer().analyze(m.as_bytes()).unwrap();
+    assert!(has(&v, "identity.sender_server_host"), "{:?}", ids(&v));
+    assert!(detail(&v, "identity.sender_server_host").contains("vps-f44897b3.vps.ovh.ca"));
+}
+
+#[test]
 fn bec_executive_impersonation_and_first_contact() {
     struct Known;
     impl KnownSenders for Known {

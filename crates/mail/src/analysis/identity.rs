@@ -3,8 +3,9 @@
 //! tenant, its partners and common brands, disguised names, first contact.
 
 use super::brands::{BRANDS, Brand, is_freemail};
+pub use super::lookalike::{lookalike_of, lookalike_of_brand};
 use crate::context::Ctx;
-use crate::text::{contains_word, domain_label, fold, quote, registrable_domain, skeleton_of};
+use crate::text::{contains_word, domain_label, fold, quote, registrable_domain};
 
 /// True when `reg` (a registrable domain) belongs to `brand`.
 pub fn brand_owns(brand: &Brand, reg: &str) -> bool {
@@ -104,117 +105,6 @@ fn token_at_boundary(host: &str, token: &str) -> bool {
     false
 }
 
-/// The brands' main domains with their labels and confusable skeletons, computed once.
-static BRAND_PROTECTED: std::sync::LazyLock<Vec<(String, String, String)>> =
-    std::sync::LazyLock::new(|| {
-        BRANDS
-            .iter()
-            .filter_map(|b| b.domains.first())
-            .map(|d| {
-                let reg = registrable_domain(d);
-                let label = domain_label(&reg).to_string();
-                let sk = skeleton_of(&label);
-                (reg, label, sk)
-            })
-            .collect()
-    });
-
-/// Lookalike of a well-known brand's main domain (see [`lookalike_of`]).
-pub fn lookalike_of_brand(reg: &str) -> Option<String> {
-    let label = domain_label(reg);
-    if label.len() < 4 {
-        return None;
-    }
-    let sk = skeleton_of(label);
-    for (p_reg, pl, psk) in BRAND_PROTECTED.iter() {
-        if p_reg == reg || pl.len() < 4 || pl == label {
-            continue;
-        }
-        if *psk == sk {
-            return Some(p_reg.clone());
-        }
-        if typo_of(label, pl) {
-            return Some(p_reg.clone());
-        }
-    }
-    None
-}
-
-/// Whether `label` is one edit away from the protected label `pl` (two from labels of eight
-/// letters or more), and not equal to it. Labels under five letters are too short to tell a
-/// typo from another name.
-fn typo_of(label: &str, pl: &str) -> bool {
-    let limit = if pl.len() >= 8 {
-        2
-    } else if pl.len() >= 5 {
-        1
-    } else {
-        return false;
-    };
-    // Cheap necessary conditions first. Lengths further apart than the limit cannot be within
-    // it; typo-squats keep the first or the last letter; and the letters the two do not share
-    // (as multisets) bound the distance from below, since a transposition keeps the letters.
-    if label.len().abs_diff(pl.len()) > limit
-        || (label.as_bytes().first() != pl.as_bytes().first()
-            && label.as_bytes().last() != pl.as_bytes().last())
-        || letters_apart(label, pl) > limit
-    {
-        return false;
-    }
-    let d = crate::text::edit_distance(label, pl);
-    d > 0 && d <= limit
-}
-
-/// How many letters one of two ASCII words has that the other lacks, counted as multisets
-/// (the larger of the two sides): a lower bound of their edit distance. 0 for non-ASCII.
-fn letters_apart(a: &str, b: &str) -> usize {
-    if !a.is_ascii() || !b.is_ascii() {
-        return 0;
-    }
-    let mut count = [0i16; 128];
-    for &c in a.as_bytes() {
-        count[c as usize] += 1;
-    }
-    for &c in b.as_bytes() {
-        count[c as usize] -= 1;
-    }
-    let (mut more, mut fewer) = (0usize, 0usize);
-    for &c in &count {
-        if c > 0 {
-            more += c as usize;
-        } else {
-            fewer += (-c) as usize;
-        }
-    }
-    more.max(fewer)
-}
-
-/// Lookalike of a protected domain: same confusable skeleton, or one or two edits away.
-pub fn lookalike_of<'d>(reg: &str, protected: impl Iterator<Item = &'d str>) -> Option<String> {
-    let label = domain_label(reg);
-    if label.len() < 4 {
-        return None;
-    }
-    let sk = skeleton_of(label);
-    for p in protected {
-        let p_reg = registrable_domain(p);
-        if p_reg == reg {
-            continue;
-        }
-        let pl = domain_label(&p_reg);
-        if pl.len() < 4 || pl == label {
-            continue;
-        }
-        if skeleton_of(pl) == sk {
-            return Some(p_reg);
-        }
-        if typo_of(label, pl) {
-            return Some(p_reg);
-        }
-    }
-    None
-}
-
 fn has_invisible_or_styled(s: &str) -> bool {
     s.chars()
         .any(|c| crate::text::is_invisible(c) || crate::text::is_math_alnum(c))
@@ -263,6 +153,72 @@ fn looks_random(label: &str) -> bool {
         }
     }
     transitions >= 3 || max_run >= 6
+}
+
+/// Default host names that hosting and cloud providers give rented machines.
+const SERVER_HOST_SUFFIXES: &[&str] = &[
+    "compute.amazonaws.com",
+    "compute-1.amazonaws.com",
+    "cloudapp.azure.com",
+    "cloudapp.net",
+    "bc.googleusercontent.com",
+    "vultrusercontent.com",
+    "ip.linodeusercontent.com",
+    "members.linode.com",
+    "contaboserver.net",
+    "your-server.de",
+    "secureserver.net",
+    "hostwindsdns.com",
+    "vps.ovh.net",
+    "vps.ovh.ca",
+    "ip-ptr.tech",
+];
+
+/// Why `domain` (the sender's full domain) looks like a rented server's host name rather than
+/// an organisation's mail domain: a provider's default host name, a label spelling an IP
+/// address ("ip-10-0-0-1", "203-0-113-7"), or a numbered machine label ("vps-f44897b3",
+/// "srv123", "server01", "static-1234"). Organisations send from their own domain; mail from
+/// a machine's name comes from a script on a rented box.
+pub fn server_host(domain: &str) -> Option<&'static str> {
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    if SERVER_HOST_SUFFIXES
+        .iter()
+        .any(|s| super::links::host_within(&domain, s))
+    {
+        return Some("a hosting provider's default machine name");
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    // The registrable part names the organisation; only the labels before it are machines.
+    let machine_labels = &labels[..labels.len().saturating_sub(2)];
+    for l in machine_labels {
+        let groups: Vec<&str> = l
+            .trim_start_matches("ip-")
+            .trim_start_matches("ec2-")
+            .split('-')
+            .collect();
+        if groups.len() == 4
+            && groups
+                .iter()
+                .all(|g| !g.is_empty() && g.len() <= 3 && g.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Some("named after an IP address");
+        }
+        if *l == "vps" || *l == "vds" {
+            return Some("a virtual server");
+        }
+        for prefix in ["vps", "vds", "srv", "server", "static", "dedi"] {
+            if let Some(rest) = l.strip_prefix(prefix) {
+                let rest = rest.trim_start_matches(['-', '_']);
+                if !rest.is_empty()
+                    && rest.bytes().any(|b| b.is_ascii_digit())
+                    && rest.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+                {
+                    return Some("a numbered machine");
+                }
+            }
+        }
+    }
+    None
 }
 
 const COMPANY_WORDS: &[&str] = &[
@@ -588,6 +544,16 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
             "identity.sender_suspicious_tld",
             format!(
                 "the sender's domain {reg} uses the .{tld} ending, common in throw-away domains"
+            ),
+        );
+    }
+    if let Some(why) = server_host(&from.domain) {
+        ctx.add(
+            "identity.sender_server_host",
+            format!(
+                "the mail comes from a server's own host name ({}, {why}), not from an \
+                 organisation's domain",
+                from.domain
             ),
         );
     }

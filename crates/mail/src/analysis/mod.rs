@@ -12,6 +12,7 @@ pub mod content;
 pub mod html_tricks;
 pub mod identity;
 pub mod links;
+pub mod lookalike;
 pub mod qr;
 
 /// Runs every family in dependency order: attachments and QR codes add links that the link
