@@ -43,6 +43,8 @@ pub enum Topic {
     MoneyOffer,
     /// Miracle health products (weight loss, hair, enhancement).
     HealthProduct,
+    /// Court, police, bailiff or debt-collection threats ("court summons", "intimação").
+    Legal,
 }
 
 impl Topic {
@@ -65,6 +67,7 @@ impl Topic {
             Topic::Billing => "billing problem",
             Topic::MoneyOffer => "loan or money offer",
             Topic::HealthProduct => "miracle health product",
+            Topic::Legal => "legal threat",
         }
     }
 }
@@ -873,6 +876,62 @@ const BILLING: &[&str] = &[
     "abonnement verlopen",
 ];
 
+const LEGAL: &[&str] = &[
+    // en
+    "court order",
+    "court summons",
+    "summons",
+    "subpoena",
+    "lawsuit",
+    "legal action",
+    "legal proceedings",
+    "arrest warrant",
+    "debt collection",
+    "collection agency",
+    "bailiff",
+    // fr
+    "convocation",
+    "citation a comparaitre",
+    "tribunal",
+    "huissier",
+    "poursuites judiciaires",
+    "mise en demeure",
+    "proces-verbal",
+    // de
+    "gericht",
+    "mahnbescheid",
+    "vorladung",
+    "inkasso",
+    "gerichtsvollzieher",
+    "rechtliche schritte",
+    "strafanzeige",
+    "haftbefehl",
+    // es
+    "citacion",
+    "citacion judicial",
+    "notificacion judicial",
+    "demanda judicial",
+    "juzgado",
+    "orden judicial",
+    "proceso judicial",
+    "embargo",
+    // pt
+    "intimacao",
+    "processo judicial",
+    "mandado",
+    "citacao",
+    "oficial de justica",
+    "notificacao judicial",
+    "acao judicial",
+    // nl
+    "dagvaarding",
+    "deurwaarder",
+    "incasso",
+    "rechtbank",
+    "gerechtelijke",
+    "beslaglegging",
+];
+
 const MONEY_OFFER: &[&str] = &[
     "loan",
     "low interest",
@@ -963,6 +1022,7 @@ static LEXICON: LazyLock<Option<Lexicon>> = LazyLock::new(|| {
         (Topic::Billing, BILLING),
         (Topic::MoneyOffer, MONEY_OFFER),
         (Topic::HealthProduct, HEALTH_PRODUCT),
+        (Topic::Legal, LEGAL),
     ];
     let mut topics = Vec::new();
     let mut phrases = Vec::new();
@@ -1064,6 +1124,9 @@ mod tests {
             ("Je moet 18 jaar of ouder zijn", Topic::Adult),
             ("Hot girls want to meet men for sex", Topic::Adult),
             ("Een spannende afspraak zonder vaste relatie", Topic::Adult),
+            ("Notificación judicial: citación del juzgado", Topic::Legal),
+            ("Intimação: processo judicial em andamento", Topic::Legal),
+            ("Mahnbescheid vom Gericht", Topic::Legal),
         ] {
             assert!(scan(&fold(text)).count(topic) > 0, "{text}");
         }

@@ -245,6 +245,20 @@ fn advance_fee_stories_in_six_languages_are_flagged() {
 }
 
 #[test]
+fn legal_threats_are_a_lure() {
+    let m = message(
+        "From: Juzgado <notificaciones@tramites-judiciales.top>\nTo: b@contoso.com\nSubject: Notificación judicial",
+        "text/plain",
+        "Usted tiene una citación judicial del juzgado. Descargue la demanda judicial aquí: \
+         https://docs.tramites-judiciales.top/expediente",
+        &[],
+    );
+    let v = analyzer().analyze(m.as_bytes()).unwrap();
+    assert!(has(&v, "content.legal_threat"), "{:?}", ids(&v));
+    assert!(v.is_flagged(), "{}", v.explain());
+}
+
+#[test]
 fn callback_phishing() {
     let m = message(
         "From: \"Norton 360\" <billing.team@gmail.com>\nTo: b@contoso.com\nSubject: Invoice #8812",

@@ -245,6 +245,15 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
             ),
         );
     }
+    if n(ctx, Topic::Legal) >= 2 {
+        ctx.add(
+            "content.legal_threat",
+            format!(
+                "threatens court or collection action: {}",
+                list(ctx, Topic::Legal)
+            ),
+        );
+    }
     if n(ctx, Topic::Adult) >= 2 {
         ctx.add(
             "content.adult",
