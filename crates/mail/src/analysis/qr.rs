@@ -52,7 +52,7 @@ pub fn decode_image(data: &[u8]) -> Vec<String> {
     decode_luma(to_luma(img))
 }
 
-/// Grey levels (Rec. 709 weights in eighths of 256: 54, 183, 19), with transparent pixels
+/// Grey levels (Rec. 709 weights in 256ths: 54, 183, 19), with transparent pixels
 /// shown over white the way a mail client draws them: a QR code drawn on a transparent
 /// background stays readable. All in 16-bit lanes (the division by 255 as
 /// `(x + 1 + (x >> 8)) >> 8`, exact below 65,281), which the compiler vectorizes: this runs
