@@ -352,6 +352,7 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
     // at its first link (a signal is raised once per message, with its first evidence, so the
     // later links of that host could add nothing).
     let mut seen_hosts = std::collections::HashSet::new();
+    let mut seen_domains = std::collections::HashSet::new();
     for (target, parsed, host, source) in &links {
         let (host, source) = (host.as_str(), *source);
         let where_ = source.words();
@@ -428,7 +429,9 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
                     b.name
                 ),
             );
-        } else if let Some(b) = lookalike_of_brand(&reg) {
+        } else if seen_domains.insert(reg.clone())
+            && let Some(b) = lookalike_of_brand(&reg)
+        {
             ctx.add(
                 "links.lookalike_host",
                 format!("a link {where_} goes to {reg}, a look-alike of {b}"),
