@@ -113,8 +113,25 @@ pub fn fold(s: &str) -> String {
 
 /// The UTS #39 confusable skeleton, lower-cased: two strings that look alike share it.
 pub fn skeleton_of(s: &str) -> String {
+    if s.is_ascii() {
+        // ASCII needs no normalization (NFD leaves it as it is) and its prototypes are ASCII,
+        // so the skeleton is each character's own, looked up in a table built once.
+        let table = &*ASCII_SKELETONS;
+        let mut out = String::with_capacity(s.len());
+        for b in s.bytes() {
+            out.push_str(&table[b.to_ascii_lowercase() as usize]);
+        }
+        return out;
+    }
     skeleton(&s.to_lowercase()).collect::<String>()
 }
+
+/// The UTS #39 skeleton of every ASCII character ('m' is "rn", '0' is "o"…).
+static ASCII_SKELETONS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    (0u8..128)
+        .map(|b| skeleton(&(b as char).to_string()).collect())
+        .collect()
+});
 
 /// Damerau–Levenshtein distance (adjacent transpositions, unrestricted: the same as
 /// `strsim::damerau_levenshtein`). For ASCII strings up to 32 bytes, as most domain labels
@@ -404,5 +421,25 @@ mod tests {
             );
         }
         assert_eq!(edit_distance("pаypal", "paypal"), 1);
+    }
+
+    #[test]
+    fn ascii_skeletons_are_the_crates_own() {
+        let mut seed = 5u32;
+        for _ in 0..5000 {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let word: String = (0..((seed >> 16) % 13) as usize)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    ((seed >> 16) % 95 + 32) as u8 as char
+                })
+                .collect();
+            let expected: String = skeleton(&word.to_lowercase()).collect();
+            assert_eq!(skeleton_of(&word), expected, "{word:?}");
+        }
+        for w in ["rnicrosoft", "paypa1", "g00gle", "MICROSOFT", "amazon"] {
+            let expected: String = skeleton(&w.to_lowercase()).collect();
+            assert_eq!(skeleton_of(w), expected, "{w}");
+        }
     }
 }
