@@ -82,6 +82,28 @@ fn identity_lookalike_domains_and_reply_to_tricks() {
 }
 
 #[test]
+fn identity_replies_diverted_from_one_free_mailbox_to_another() {
+    let m = message(
+        "From: Mrs A <mmeerwv12@outlook.com>\nReply-To: mrs.a.private@gmail.com\nTo: b@contoso.com\nSubject: Hello friend",
+        "text/plain",
+        "I have an offer for you. Reply to me for details.",
+        &[],
+    );
+    let v = analyzer().analyze(m.as_bytes()).unwrap();
+    assert!(has(&v, "identity.reply_to_freemail"), "{:?}", ids(&v));
+    assert!(detail(&v, "identity.reply_to_freemail").contains("another provider"));
+    // The same person's other address at the same provider is not a diversion.
+    let m = message(
+        "From: Ann <ann.smith@gmail.com>\nReply-To: ann.smith.home@gmail.com\nTo: b@contoso.com\nSubject: Lunch",
+        "text/plain",
+        "See you at noon.",
+        &[],
+    );
+    let v = analyzer().analyze(m.as_bytes()).unwrap();
+    assert!(!has(&v, "identity.reply_to_freemail"), "{:?}", ids(&v));
+}
+
+#[test]
 fn identity_mail_from_a_rented_servers_host_name() {
     use ward_mail::analysis::identity::server_host;
     for d in [

@@ -453,6 +453,17 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
                         rt.address, reg
                     ),
                 );
+            } else if is_freemail(&rt_reg) {
+                // One free mailbox to write from, another provider's to read the answers: the
+                // sending account is disposable, the reply address is the one kept.
+                ctx.add(
+                    "identity.reply_to_freemail",
+                    format!(
+                        "the sender writes from a free mailbox at {reg} but replies go to another \
+                         provider's ({})",
+                        rt.address
+                    ),
+                );
             } else {
                 ctx.add(
                     "identity.reply_to_other_domain",
