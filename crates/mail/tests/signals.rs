@@ -31,6 +31,54 @@ fn identity_brand_in_name_on_a_stranger_address() {
 }
 
 #[test]
+fn identity_brands_beyond_the_big_tech_ones() {
+    for (from, brand) in [
+        (
+            "Cash App Rewards <notifications@retailpromotions.example>",
+            "Cash App",
+        ),
+        (
+            "Geek Squad Billing <geeksquad.renewal@gmail.com>",
+            "Best Buy",
+        ),
+        (
+            "Assurance Maladie <remboursement@secu-info.example>",
+            "Ameli",
+        ),
+        (
+            "Société Générale <alerte@sg-securite.example>",
+            "Societe Generale",
+        ),
+        ("Mercado Livre <ofertas@promo-ml.example>", "Mercado Pago"),
+    ] {
+        let m = message(
+            &format!("From: {from}\nTo: b@contoso.com\nSubject: Notice"),
+            "text/plain",
+            "Please see the details.",
+            &[],
+        );
+        let v = analyzer().analyze(m.as_bytes()).unwrap();
+        assert!(
+            has(&v, "identity.brand_name_mismatch"),
+            "{from}: {:?}",
+            ids(&v)
+        );
+        assert!(
+            detail(&v, "identity.brand_name_mismatch").contains(brand),
+            "{from}"
+        );
+    }
+    let m = message(
+        "From: Venmo <venmo@venmo.com>\nTo: b@contoso.com\nSubject: You received $20",
+        "text/plain",
+        "Ann paid you $20 for lunch.",
+        &[],
+    );
+    let v = analyzer().analyze(m.as_bytes()).unwrap();
+    assert!(!has(&v, "identity.brand_name_mismatch"), "{:?}", ids(&v));
+}
+
+#[test]
 fn identity_genuine_brand_mail_is_clean() {
     let m = message(
         "From: Microsoft <account-security-noreply@accountprotection.microsoft.com>\nTo: alice@contoso.com\nSubject: Your monthly summary",

@@ -145,6 +145,7 @@ pub const BRANDS: &[Brand] = &[
             "facebookmail.com",
             "instagram.com",
             "whatsapp.com",
+            "whatsapp.net",
             "meta.com",
             "fb.com"
         ]
@@ -294,7 +295,9 @@ pub const BRANDS: &[Brand] = &[
             "mercadopago.com",
             "mercadopago.com.br",
             "mercadolivre.com.br",
-            "mercadolibre.com"
+            "mercadolibre.com",
+            "mercadolibre.com.ar",
+            "mercadolibre.com.mx"
         ]
     ),
     b!("Livelo", ["livelo"], ["livelo"], ["livelo.com.br"]),
@@ -476,6 +479,204 @@ pub const BRANDS: &[Brand] = &[
         ["steampowered.com", "steamcommunity.com"]
     ),
     b!("Zoom", ["zoom video", "zoom meetings"], [], ["zoom.us"]),
+    // Payments and money apps.
+    b!(
+        "Cash App",
+        ["cash app", "cashapp"],
+        ["cashapp"],
+        ["cash.app", "cash.me", "squareup.com", "block.xyz"]
+    ),
+    b!("Venmo", ["venmo"], ["venmo"], ["venmo.com"]),
+    b!("Zelle", ["zelle"], ["zelle"], ["zellepay.com", "zelle.com"]),
+    b!("Revolut", ["revolut"], ["revolut"], ["revolut.com"]),
+    b!("N26", ["n26"], [], ["n26.com"]),
+    b!("Stripe", ["stripe"], ["stripe"], ["stripe.com"]),
+    b!(
+        "Intuit",
+        ["intuit", "quickbooks", "turbotax"],
+        ["intuit", "quickbooks", "turbotax"],
+        ["intuit.com", "quickbooks.com", "turbotax.com"]
+    ),
+    // Social networks and messengers.
+    b!(
+        "TikTok",
+        ["tiktok"],
+        ["tiktok"],
+        ["tiktok.com", "tiktokv.com", "bytedance.com"]
+    ),
+    b!("X", ["twitter"], ["twitter"], ["twitter.com", "x.com"]),
+    b!("Telegram", ["telegram"], ["telegram"], ["telegram.org"]),
+    b!(
+        "Yahoo",
+        ["yahoo"],
+        ["yahoo"],
+        [
+            "yahoo.com",
+            "yahoo.co.uk",
+            "yahoo.fr",
+            "yahoo.de",
+            "yahoo.es",
+            "yahoo.com.br",
+            "yahoo-inc.com",
+            "yahoomail.com"
+        ]
+    ),
+    // Shops, marketplaces, travel.
+    b!(
+        "eBay",
+        ["ebay"],
+        [],
+        [
+            "ebay.com",
+            "ebay.co.uk",
+            "ebay.de",
+            "ebay.fr",
+            "ebay.es",
+            "ebay.nl",
+            "ebay.it",
+            "ebay.ca",
+            "ebay.com.au"
+        ]
+    ),
+    b!(
+        "AliExpress",
+        ["aliexpress"],
+        ["aliexpress"],
+        ["aliexpress.com", "aliexpress.us", "alibaba.com"]
+    ),
+    b!(
+        "Shopee",
+        ["shopee"],
+        ["shopee"],
+        ["shopee.com", "shopee.com.br", "shopee.co.id", "shopee.sg"]
+    ),
+    b!(
+        "Best Buy",
+        ["best buy", "bestbuy", "geek squad", "geeksquad"],
+        ["bestbuy", "geeksquad"],
+        ["bestbuy.com", "bestbuy.ca", "geeksquad.com"]
+    ),
+    b!("Booking.com", ["booking.com"], [], ["booking.com"]),
+    b!(
+        "Airbnb",
+        ["airbnb"],
+        ["airbnb"],
+        [
+            "airbnb.com",
+            "airbnb.fr",
+            "airbnb.de",
+            "airbnb.co.uk",
+            "airbnb.es",
+            "airbnb.com.br",
+            "airbnb.nl"
+        ]
+    ),
+    b!(
+        "Epic Games",
+        ["epic games"],
+        ["epicgames"],
+        ["epicgames.com"]
+    ),
+    // Security software (call-back scams).
+    b!(
+        "Bitdefender",
+        ["bitdefender"],
+        ["bitdefender"],
+        ["bitdefender.com"]
+    ),
+    b!("Avast", ["avast"], ["avast"], ["avast.com"]),
+    b!("Kaspersky", ["kaspersky"], ["kaspersky"], ["kaspersky.com"]),
+    // Telecom, hosting.
+    b!(
+        "Xfinity",
+        ["xfinity", "comcast"],
+        ["xfinity", "comcast"],
+        ["xfinity.com", "comcast.com", "comcast.net"]
+    ),
+    b!("GoDaddy", ["godaddy"], ["godaddy"], ["godaddy.com"]),
+    // Post and parcels.
+    b!(
+        "Chronopost",
+        ["chronopost"],
+        ["chronopost"],
+        ["chronopost.fr"]
+    ),
+    b!(
+        "Royal Mail",
+        ["royal mail"],
+        ["royalmail"],
+        ["royalmail.com", "royalmail.co.uk"]
+    ),
+    b!("Evri", ["evri"], [], ["evri.com"]),
+    b!(
+        "Canada Post",
+        ["canada post", "postes canada"],
+        ["canadapost"],
+        ["canadapost.ca", "canadapost-postescanada.ca"]
+    ),
+    b!(
+        "Australia Post",
+        ["australia post", "auspost"],
+        ["auspost"],
+        ["auspost.com.au"]
+    ),
+    b!(
+        "Poste Italiane",
+        ["poste italiane"],
+        ["posteitaliane"],
+        ["poste.it", "posteitaliane.it"]
+    ),
+    // Banks.
+    b!(
+        "BNP Paribas",
+        ["bnp paribas"],
+        ["bnpparibas"],
+        ["bnpparibas.com", "bnpparibas.fr", "bnpparibas.net"]
+    ),
+    b!(
+        "Credit Agricole",
+        ["credit agricole"],
+        ["creditagricole"],
+        ["credit-agricole.fr", "credit-agricole.com"]
+    ),
+    b!(
+        "Societe Generale",
+        ["societe generale"],
+        ["societegenerale"],
+        ["societegenerale.fr", "societegenerale.com"]
+    ),
+    b!(
+        "La Banque Postale",
+        ["banque postale"],
+        ["labanquepostale"],
+        ["labanquepostale.fr"]
+    ),
+    // Public services.
+    b!(
+        "Ameli",
+        ["ameli", "assurance maladie"],
+        ["ameli"],
+        ["ameli.fr", "assurance-maladie.fr"]
+    ),
+    b!(
+        "Impots.gouv",
+        ["impots.gouv", "finances publiques", "dgfip"],
+        ["impots"],
+        ["impots.gouv.fr", "finances.gouv.fr"]
+    ),
+    b!("ANTAI", ["antai"], ["antai"], ["antai.gouv.fr"]),
+    b!(
+        "Receita Federal",
+        ["receita federal"],
+        [],
+        ["receita.fazenda.gov.br", "gov.br"]
+    ),
+    b!(
+        "Serasa",
+        ["serasa"],
+        ["serasa"],
+        ["serasa.com.br", "serasaexperian.com.br"]
+    ),
     b!(
         "Webmail",
         [
