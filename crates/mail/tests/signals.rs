@@ -79,6 +79,57 @@ fn identity_brands_beyond_the_big_tech_ones() {
 }
 
 #[test]
+fn identity_of_a_forwarded_original() {
+    for body in [
+        "________________________________\nDe: Cash App Rewards <Notifications.9FOD@RetailPromotions.example>\n\
+         Enviado: quarta-feira, 31 de maio de 2023 14:17\nPara: me@example.net\n\
+         Assunto: Rewards for You\n\nGet a $750 Gift Card Today!",
+        "---------- Forwarded message ---------\nFrom: PayPal Service <service@pp-support.example>\n\
+         Date: Mon, 3 Jun 2024 at 10:12\nSubject: Your account\nTo: <me@example.net>\n\nHello",
+        "Von: \"DHL Express\" [mailto:paket@zustellung-info.example]\nGesendet: Montag, 3. Juni 2024\n\
+         An: ich@example.net\nBetreff: Paket",
+    ] {
+        let m = message(
+            "From: Bob <bob@contoso.com>\nTo: soc@contoso.com\nSubject: Fw: is this real?",
+            "text/plain",
+            body,
+            &[],
+        );
+        let v = analyzer().analyze(m.as_bytes()).unwrap();
+        assert!(
+            has(&v, "identity.brand_name_mismatch"),
+            "{body}: {:?}",
+            ids(&v)
+        );
+        assert!(detail(&v, "identity.brand_name_mismatch").contains("forwarded"));
+    }
+    // The brand's own address, and a colleague quoted in a reply chain, are not mismatches.
+    for body in [
+        "From: Microsoft account team <no-reply@microsoft.com>\nSent: Wednesday, 8 February 2023\n\
+         Subject: Unusual sign-in activity".to_string(),
+        "From: Alice Martin <alice@contoso.com>\nSent: Tuesday, 4 June 2024 09:00\nSubject: RE: budget"
+            .to_string(),
+        // Malformed blocks: multi-byte text at every cut, unclosed brackets.
+        format!("From: PayPal {}", "é".repeat(150)),
+        "From: PayPal <service@pp-support.example".to_string(),
+        "De: <>\nEnviado:".to_string(),
+    ] {
+        let m = message(
+            "From: Bob <bob@contoso.com>\nTo: soc@contoso.com\nSubject: Fw: note",
+            "text/plain",
+            &body,
+            &[],
+        );
+        let v = analyzer().analyze(m.as_bytes()).unwrap();
+        assert!(
+            !has(&v, "identity.brand_name_mismatch"),
+            "{body}: {:?}",
+            ids(&v)
+        );
+    }
+}
+
+#[test]
 fn identity_genuine_brand_mail_is_clean() {
     let m = message(
         "From: Microsoft <account-security-noreply@accountprotection.microsoft.com>\nTo: alice@contoso.com\nSubject: Your monthly summary",

@@ -9,6 +9,7 @@ pub mod attachments;
 pub mod auth;
 pub mod brands;
 pub mod content;
+pub mod forwarded;
 pub mod html_tricks;
 pub mod identity;
 pub mod links;
@@ -30,7 +31,10 @@ pub fn run_all(ctx: &mut Ctx<'_>) {
         );
     }
     time(Phase::Auth, || auth::analyze(ctx));
-    time(Phase::Identity, || identity::analyze(ctx));
+    time(Phase::Identity, || {
+        identity::analyze(ctx);
+        forwarded::analyze(ctx);
+    });
     time(Phase::Content, || content::analyze(ctx));
     time(Phase::HtmlTricks, || html_tricks::analyze(ctx));
     if !ctx.over_budget() {
