@@ -734,4 +734,66 @@ mod tests {
             assert!(!hidden_style(st), "{st}");
         }
     }
+
+    #[test]
+    fn random_tag_soup_never_panics() {
+        const PIECES: &[&str] = &[
+            "<",
+            ">",
+            "</",
+            "/>",
+            "<!",
+            "<!--",
+            "-->",
+            "--!>",
+            "<?",
+            "a",
+            "A",
+            "div",
+            "script",
+            "SCRIPT",
+            "style",
+            "title",
+            "textarea",
+            "plaintext",
+            "img",
+            "area",
+            "form",
+            "input",
+            " href=",
+            " src=",
+            " style=",
+            " hidden",
+            "display:none",
+            "type=password",
+            "=",
+            "\"",
+            "'",
+            " ",
+            "\n",
+            "\t",
+            "&amp;",
+            "&#",
+            "&#x",
+            ";",
+            "é",
+            "日本",
+            "\u{202E}",
+            "x",
+            "http://h.example/",
+            "data:image/png;base64,AA",
+        ];
+        let mut seed = 17u64;
+        for _ in 0..20_000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let len = (seed >> 58) as usize + 1;
+            let mut html = String::new();
+            for _ in 0..len * 4 {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                html.push_str(PIECES[(seed >> 33) as usize % PIECES.len()]);
+            }
+            let f = analyze_html(&html);
+            assert!(f.visible_text.len() <= html.len() * 2 + 64, "{html}");
+        }
+    }
 }
