@@ -140,14 +140,10 @@ static ASCII_SKELETONS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::
 /// characters and allocates; anything else goes to `strsim`.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     const MAX: usize = 32;
-    let (a, b) = (a.as_bytes(), b.as_bytes());
     if !a.is_ascii() || !b.is_ascii() || a.len() > MAX || b.len() > MAX {
-        // Safe: both are valid UTF-8 (they came from `&str`).
-        return strsim::damerau_levenshtein(
-            std::str::from_utf8(a).unwrap_or_default(),
-            std::str::from_utf8(b).unwrap_or_default(),
-        );
+        return strsim::damerau_levenshtein(a, b);
     }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
     let (n, m) = (a.len(), b.len());
     let inf = (n + m) as u8;
     // d[(i + 1) * w + j + 1] is the distance between a[..i] and b[..j]; row and column 0 hold

@@ -218,7 +218,7 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
     let mut detect = DetectStage::new(
         store.clone(),
         &tenant.tenant_id,
-        crate::detect::geoip_dir(config.file.geoip.dir.as_ref()),
+        config.file.geoip.dir.as_ref(),
     )
     .await?;
     let respond_cfg = ward_respond::RespondConfig {

@@ -57,7 +57,7 @@ pub struct DetectStage {
 }
 
 /// Where GeoIP data is looked for: the config, `$WARD_GEOIP_DIR`, then `./.ward/geoip`.
-pub fn geoip_dir(configured: Option<&PathBuf>) -> Option<PathBuf> {
+fn geoip_dir(configured: Option<&PathBuf>) -> Option<PathBuf> {
     configured
         .cloned()
         .or_else(|| std::env::var_os("WARD_GEOIP_DIR").map(PathBuf::from))
@@ -66,14 +66,16 @@ pub fn geoip_dir(configured: Option<&PathBuf>) -> Option<PathBuf> {
 }
 
 impl DetectStage {
-    pub async fn new(store: Store, tenant: &str, geoip: Option<PathBuf>) -> Result<Self> {
+    /// `geoip` is the configured data directory (`[geoip] dir`); see [`geoip_dir`] for the
+    /// fallbacks.
+    pub async fn new(store: Store, tenant: &str, geoip: Option<&PathBuf>) -> Result<Self> {
         let users = store
             .list_users(tenant)
             .await
             .context("cannot read the directory")?;
         let domains = crate::analyze::tenant_domains(&users);
         let detector = Detector::new(DetectorConfig {
-            geoip: geoip.map(|d| GeoConfig::from_dir(&d)),
+            geoip: geoip_dir(geoip).map(|d| GeoConfig::from_dir(&d)),
             internal_domains: domains,
             ..DetectorConfig::default()
         })

@@ -144,12 +144,9 @@ async fn detect(
     config: &Config,
     summary: &SyncSummary,
 ) -> Result<DetectOutcome> {
-    let mut stage = crate::detect::DetectStage::new(
-        store.clone(),
-        tenant,
-        crate::detect::geoip_dir(config.file.geoip.dir.as_ref()),
-    )
-    .await?;
+    let mut stage =
+        crate::detect::DetectStage::new(store.clone(), tenant, config.file.geoip.dir.as_ref())
+            .await?;
     let work = stage.backlog(summary, STATE_BACKLOG_DAYS).await?;
     let changed = stage.process(&work).await.context("detection failed")?;
     let open = store

@@ -80,7 +80,7 @@ async fn watch(args: WatchArgs) -> Result<ExitCode> {
     let mut detect = DetectStage::new(
         store.clone(),
         &tenant.tenant_id,
-        crate::detect::geoip_dir(config.file.geoip.dir.as_ref()),
+        config.file.geoip.dir.as_ref(),
     )
     .await?;
     let responder = (!args.no_respond).then(|| {

@@ -31,14 +31,13 @@ const DATE_LABELS: &[&str] = &[
     "data:",
 ];
 
-fn labels(words: &[&str]) -> Option<AhoCorasick> {
+/// A case-insensitive search for the date labels.
+static DATE_LABEL: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
     AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
-        .build(words)
+        .build(DATE_LABELS)
         .ok()
-}
-
-static DATE_LABEL: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| labels(DATE_LABELS));
+});
 
 /// Where a sender label's line continues: every colon preceded by one of [`FROM_LABELS`]
 /// (and optionally a space, as French writes "De :"), the label starting the text or following a

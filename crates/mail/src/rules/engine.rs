@@ -25,6 +25,19 @@ pub struct CompiledRule {
     native: bool,
 }
 
+impl CompiledRule {
+    /// Runs the CEL program: true when it gives `true`, false for any other value.
+    fn run(&self, ctx: &Context) -> Result<bool, EngineError> {
+        match self.program.execute(ctx) {
+            Ok(v) => Ok(v == Value::Bool(true)),
+            Err(e) => Err(EngineError::Eval {
+                id: self.def.id.clone(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+}
+
 /// The map variable of signal ids that guards are computed for.
 const SIGNALS: &str = "signals";
 
@@ -214,13 +227,10 @@ impl RuleEngine {
                     }
                 }
             }
-            match r.program.execute(&ctx) {
-                Ok(Value::Bool(true)) => matched.push(&r.def),
-                Ok(_) => {}
-                Err(e) => errors.push(EngineError::Eval {
-                    id: r.def.id.clone(),
-                    reason: e.to_string(),
-                }),
+            match r.run(&ctx) {
+                Ok(true) => matched.push(&r.def),
+                Ok(false) => {}
+                Err(e) => errors.push(e),
             }
         }
         (matched, errors)
@@ -246,13 +256,10 @@ impl RuleEngine {
         let mut matched = Vec::new();
         let mut errors = Vec::new();
         for r in &self.rules {
-            match r.program.execute(&ctx) {
-                Ok(Value::Bool(true)) => matched.push(&r.def),
-                Ok(_) => {}
-                Err(e) => errors.push(EngineError::Eval {
-                    id: r.def.id.clone(),
-                    reason: e.to_string(),
-                }),
+            match r.run(&ctx) {
+                Ok(true) => matched.push(&r.def),
+                Ok(false) => {}
+                Err(e) => errors.push(e),
             }
         }
         Ok((matched, errors))
