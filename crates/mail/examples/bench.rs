@@ -74,6 +74,50 @@ fn main() {
             ));
         }
     }
+    // With `WARD_BENCH_SLOWEST=N`, the N messages whose analysis takes longest (best of three
+    // runs each) are listed with their time: where to look first.
+    if let Some(k) = std::env::var("WARD_BENCH_SLOWEST")
+        .ok()
+        .and_then(|k| k.parse::<usize>().ok())
+    {
+        let _ = ward_mail::timing::take();
+        let mut times: Vec<(f64, &PathBuf, String)> = files
+            .iter()
+            .zip(&msgs)
+            .map(|(f, m)| {
+                let best = (0..3)
+                    .map(|_| {
+                        let t = Instant::now();
+                        let _ = analyzer.analyze(m);
+                        t.elapsed().as_secs_f64()
+                    })
+                    .fold(f64::INFINITY, f64::min);
+                // With phase timing, the three costliest phases (over the three runs).
+                let mut phases = ward_mail::timing::take();
+                phases.sort_by_key(|p| std::cmp::Reverse(p.1));
+                let top: Vec<String> = phases
+                    .iter()
+                    .take(3)
+                    .map(|(p, ns)| format!("{} {:.0}", p.name(), *ns as f64 / 3e3))
+                    .collect();
+                (best, f, top.join(", "))
+            })
+            .collect();
+        times.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let all: f64 = times.iter().map(|t| t.0).sum();
+        eprintln!(
+            "slowest messages (µs, share of one pass of {:.1} ms):",
+            all * 1e3
+        );
+        for (t, f, top) in times.iter().take(k) {
+            eprintln!(
+                "{:>9.0}  {:>5.1} %  {}  {top}",
+                t * 1e6,
+                100.0 * t / all,
+                f.display()
+            );
+        }
+    }
     if let Ok(path) = std::env::var("WARD_BENCH_DUMP")
         && let Err(e) = std::fs::write(&path, dump)
     {
