@@ -245,44 +245,93 @@ fn finder_runs(runs: &[usize; 5]) -> bool {
         .all(|(&r, c)| r >= c * avg - err && r <= c * avg + err)
 }
 
-/// Whether, going along column `x` from the centre run at row `y` (up or down), the centre
-/// ends, then come a white gap and a black ring, each within `limit` pixels: what a finder
-/// pattern shows along any line through its centre. The ring may touch the picture's edge.
-fn ring_along_column(bits: &[u8], w: usize, x: usize, y: usize, up: bool, limit: usize) -> bool {
+/// Going along column `x` from the centre run at row `y` (up or down): the lengths of the
+/// centre's remaining black, then of a white gap and a black ring, each within `limit`
+/// pixels. The ring may touch the picture's edge.
+fn runs_along_column(
+    bits: &[u8],
+    w: usize,
+    x: usize,
+    y: usize,
+    up: bool,
+    limit: usize,
+) -> Option<[usize; 3]> {
     let h = bits.len() / w;
     let step = if up { -1 } else { 1 };
     let inside = |i: isize| i >= 0 && (i as usize) < h;
     let mut i = y as isize;
+    let mut runs = [0usize; 3];
     for (phase, want) in [1u8, 0, 1].into_iter().enumerate() {
-        let mut len = 0;
         while inside(i) && bits[i as usize * w + x] == want {
-            len += 1;
-            if len > limit {
-                return false;
+            runs[phase] += 1;
+            if runs[phase] > limit {
+                return None;
             }
             i += step;
         }
-        if len == 0 || (phase < 2 && !inside(i)) {
-            return false;
+        if runs[phase] == 0 || (phase < 2 && !inside(i)) {
+            return None;
         }
     }
-    true
+    Some(runs)
 }
 
-/// Finder-like spots kept by [`may_hold_code`]; past that many the picture is handed to rqrr.
+/// Whether the column through the middle of a row's centre run crosses a finder pattern too:
+/// ring, gap, centre, gap, ring in rqrr's 1:1:3:1:1 proportions. A finder pattern is
+/// concentric squares, so every line through (or near) its centre crosses them in about those
+/// proportions, whatever the rotation.
+fn finder_along_column(bits: &[u8], w: usize, x: usize, y: usize, limit: usize) -> bool {
+    let (Some(up), Some(down)) = (
+        runs_along_column(bits, w, x, y, true, limit),
+        runs_along_column(bits, w, x, y, false, limit),
+    ) else {
+        return false;
+    };
+    finder_runs(&[up[2], up[1], up[0] + down[0] - 1, down[1], down[2]])
+}
+
+/// Finder-like spots kept by [`code_region`]; past that many the whole picture is handed to
+/// rqrr.
 const MAX_SPOTS: usize = 32;
 
-/// Whether three of the spots (centre x, row, pattern width) could be one code's finder
-/// patterns: a corner spot with the two others at similar distances (within a factor of 1.6)
-/// and roughly at right angles from it (between 50° and 130°), the three patterns of similar
+/// A rectangle of the picture: columns `x0..x1`, rows `y0..y1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Region {
+    x0: usize,
+    y0: usize,
+    x1: usize,
+    y1: usize,
+}
+
+impl Region {
+    fn union(self, o: Region) -> Region {
+        Region {
+            x0: self.x0.min(o.x0),
+            y0: self.y0.min(o.y0),
+            x1: self.x1.max(o.x1),
+            y1: self.y1.max(o.y1),
+        }
+    }
+}
+
+/// Where three of the spots (centre x, row, pattern width) could be one code's finder
+/// patterns: a corner spot with the two others at similar distances (within a factor of 2.5:
+/// rqrr reads codes stretched that much, and a stretched code must not slip past) and roughly
+/// at right angles from it (between 50° and 130°), the three patterns of similar
 /// widths (within a factor of three), and the distances at least 1.5 pattern widths (a
 /// version-1 code's finder centres are 14 modules apart, two widths). rqrr asks more of a
 /// group (neighbours along the corner pattern's own axes, distances within 25 % of each other
 /// in module units), so the bounds leave room for rotation, perspective and the error of
 /// taking the first row through a pattern's centre.
-fn code_corner(spots: &[(usize, usize, usize)]) -> bool {
+///
+/// The region is the union, over every such group, of the parallelogram its three spots and
+/// the fourth corner span, widened on every side by twice the widest pattern (a finder pattern
+/// reaches half its width past its centre, and a spot's row can be off its centre by as much);
+/// clipped to the `w × h` picture. `None` when no three spots fit.
+fn code_corners(spots: &[(usize, usize, usize)], w: usize, h: usize) -> Option<Region> {
     let f = |&(x, y, t): &(usize, usize, usize)| (x as f64, y as f64, t as f64);
     let spots: Vec<(f64, f64, f64)> = spots.iter().map(f).collect();
+    let mut region: Option<Region> = None;
     for (i, b) in spots.iter().enumerate() {
         for (j, a) in spots.iter().enumerate() {
             for (k, c) in spots.iter().enumerate().skip(j + 1) {
@@ -299,17 +348,31 @@ fn code_corner(spots: &[(usize, usize, usize)]) -> bool {
                 let (ax, ay) = (a.0 - b.0, a.1 - b.1);
                 let (cx, cy) = (c.0 - b.0, c.1 - b.1);
                 let (da, dc) = (ax.hypot(ay), cx.hypot(cy));
-                if da < 1.5 * hi || dc < 1.5 * hi || da > 1.6 * dc || dc > 1.6 * da {
+                if da < 1.5 * hi || dc < 1.5 * hi || da > 2.5 * dc || dc > 2.5 * da {
                     continue;
                 }
                 let cos = (ax * cx + ay * cy) / (da * dc);
-                if cos.abs() <= 0.65 {
-                    return true;
+                if cos.abs() > 0.65 {
+                    continue;
                 }
+                let d = (a.0 + c.0 - b.0, a.1 + c.1 - b.1);
+                let xs = [a.0, b.0, c.0, d.0];
+                let ys = [a.1, b.1, c.1, d.1];
+                let margin = 2.0 * hi + 1.0;
+                let lo_of = |v: &[f64; 4]| v.iter().copied().fold(f64::MAX, f64::min) - margin;
+                let hi_of = |v: &[f64; 4]| v.iter().copied().fold(f64::MIN, f64::max) + margin;
+                let clip = |v: f64, n: usize| v.clamp(0.0, n as f64) as usize;
+                let r = Region {
+                    x0: clip(lo_of(&xs), w),
+                    y0: clip(lo_of(&ys), h),
+                    x1: clip(hi_of(&xs).ceil(), w),
+                    y1: clip(hi_of(&ys).ceil(), h),
+                };
+                region = Some(region.map_or(r, |g| g.union(r)));
             }
         }
     }
-    false
+    region.filter(|r| r.x1 > r.x0 && r.y1 > r.y0)
 }
 
 /// A cheap test that a binarized picture could hold a QR code, run before rqrr, whose region
@@ -318,8 +381,11 @@ fn code_corner(spots: &[(usize, usize, usize)]) -> bool {
 /// rows rqrr itself scans) and the column through the middle of that centre run shows the
 /// centre enclosed by a gap and a ring too. A finder pattern is concentric squares, so every
 /// line through its centre crosses them in the same proportions, whatever the rotation. Three
-/// of those spots must then sit as a code's three finder patterns do (see [`code_corner`]).
-fn may_hold_code(bits: &[u8], w: usize) -> bool {
+/// of those spots must then sit as a code's three finder patterns do, and the region where
+/// they sit is what rqrr is given (see [`code_corners`]); the whole picture past
+/// [`MAX_SPOTS`] spots.
+fn code_region(bits: &[u8], w: usize) -> Option<Region> {
+    let h = bits.len() / w;
     let mut found: Vec<(usize, usize, usize)> = Vec::new();
     for (y, row) in bits.chunks_exact(w).enumerate() {
         let mut runs = [0usize; 5];
@@ -340,16 +406,22 @@ fn may_hold_code(bits: &[u8], w: usize) -> bool {
             if last == 0 && changes >= 5 && finder_runs(&runs) {
                 let total: usize = runs.iter().sum();
                 let cx = x - runs[4] - runs[3] - runs[2] / 2 - 1;
-                let known = found.iter().any(|&(fx, fy, ft)| {
-                    fx.abs_diff(cx) <= ft.max(total) && fy.abs_diff(y) <= ft.max(total)
-                });
-                if !known
-                    && ring_along_column(bits, w, cx, y, true, 2 * total)
-                    && ring_along_column(bits, w, cx, y, false, 2 * total)
-                {
+                // The rows through one pattern's centre stone pass one after the other: a
+                // spot within half a pattern's width across and one down is that pattern
+                // again (a wider reach would let a large false spot hide a real pattern
+                // beside it).
+                let known = found
+                    .iter()
+                    .any(|&(fx, fy, ft)| fx.abs_diff(cx) <= ft / 2 && fy.abs_diff(y) <= ft);
+                if !known && finder_along_column(bits, w, cx, y, 2 * total) {
                     found.push((cx, y, total));
                     if found.len() > MAX_SPOTS {
-                        return true;
+                        return Some(Region {
+                            x0: 0,
+                            y0: 0,
+                            x1: w,
+                            y1: h,
+                        });
                     }
                 }
             }
@@ -358,7 +430,10 @@ fn may_hold_code(bits: &[u8], w: usize) -> bool {
             }
         }
     }
-    found.len() >= 3 && code_corner(&found)
+    if found.len() < 3 {
+        return None;
+    }
+    code_corners(&found, w, h)
 }
 
 fn decode_luma(mut luma: GrayImage) -> Vec<String> {
@@ -381,10 +456,15 @@ fn decode_luma(mut luma: GrayImage) -> Vec<String> {
 fn detect(luma: &GrayImage) -> Vec<String> {
     let (w, h) = (luma.width() as usize, luma.height() as usize);
     let bits = binarize(luma.as_raw(), w, h);
-    if !may_hold_code(&bits, w) {
+    let Some(r) = code_region(&bits, w) else {
         return Vec::new();
-    }
-    let mut prepared = rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| bits[y * w + x] != 0);
+    };
+    // rqrr reads only the region where the finder-like spots sit: its region filling runs over
+    // every pixel it is given.
+    let (cw, ch) = (r.x1 - r.x0, r.y1 - r.y0);
+    let mut prepared = rqrr::PreparedImage::prepare_from_bitmap(cw, ch, |x, y| {
+        bits[(r.y0 + y) * w + r.x0 + x] != 0
+    });
     prepared
         .detect_grids()
         .into_iter()
@@ -619,7 +699,7 @@ mod tests {
             (binarize(img.as_raw(), w, h), w)
         };
         let code = qr("https://lure.example/rotated", 240);
-        for degrees in [0f32, 17.0, 30.0, 45.0] {
+        for degrees in (0..90).step_by(5).map(|d| d as f32) {
             let (sin, cos) = degrees.to_radians().sin_cos();
             let c = code.width() as f32 / 2.0;
             let turned = GrayImage::from_fn(400, 400, |x, y| {
@@ -633,7 +713,7 @@ mod tests {
                     .unwrap_or(image::Luma([255]))
             });
             let (b, w) = bits(&turned);
-            assert!(may_hold_code(&b, w), "{degrees}°");
+            assert!(code_region(&b, w).is_some(), "{degrees}°");
         }
         // A logo-like picture: flat colour, a frame, bars of text-like strokes.
         let logo = GrayImage::from_fn(600, 300, |x, y| {
@@ -642,8 +722,88 @@ mod tests {
             image::Luma([if frame || strokes { 20 } else { 240 }])
         });
         let (b, w) = bits(&logo);
-        assert!(!may_hold_code(&b, w));
+        assert!(code_region(&b, w).is_none());
         assert!(decode_image(&png(DynamicImage::ImageLuma8(logo))).is_empty());
+    }
+
+    /// rqrr is given only the region around the finder-like spots: it reads there what it
+    /// reads in the whole picture, for codes turned at any angle, off centre, two at once.
+    #[test]
+    fn the_region_given_to_rqrr_holds_every_code_it_would_find() {
+        let codes = [
+            qr("https://lure.example/first", 160),
+            qr("https://lure.example/second", 120),
+        ];
+        // rqrr on the whole picture, thresholded the same way.
+        let whole = |img: &GrayImage| -> Vec<String> {
+            let (w, h) = (img.width() as usize, img.height() as usize);
+            let bits = binarize(img.as_raw(), w, h);
+            let mut p = rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| bits[y * w + x] != 0);
+            let mut v: Vec<String> = p
+                .detect_grids()
+                .into_iter()
+                .filter_map(|g| g.decode().ok().map(|(_, s)| s))
+                .collect();
+            v.sort();
+            v
+        };
+        for degrees in (0..90).step_by(6).map(|d| d as f32) {
+            let (sin, cos) = degrees.to_radians().sin_cos();
+            // The first code turned about (250, 180), the second upright at (600, 420).
+            let img = GrayImage::from_fn(900, 640, |x, y| {
+                let (dx, dy) = (x as f32 - 250.0, y as f32 - 180.0);
+                let c = codes[0].width() as f32 / 2.0;
+                let (sx, sy) = (cos * dx + sin * dy + c, -sin * dx + cos * dy + c);
+                if sx >= 0.0
+                    && sy >= 0.0
+                    && let Some(p) = codes[0].get_pixel_checked(sx as u32, sy as u32)
+                {
+                    return *p;
+                }
+                let (ux, uy) = (x.wrapping_sub(600), y.wrapping_sub(420));
+                codes[1]
+                    .get_pixel_checked(ux, uy)
+                    .copied()
+                    .unwrap_or(image::Luma([235]))
+            });
+            let mut ours = detect(&img);
+            ours.sort();
+            assert_eq!(ours, whole(&img), "{degrees}°");
+            assert_eq!(ours.len(), 2, "{degrees}°: {ours:?}");
+        }
+        // As a photo or a careless scan shows them: stretched, in perspective (the top row
+        // narrower than the bottom one), blurred.
+        for (stretch, keystone, blur) in [
+            (1.0f32, 0.0f32, 1.2f32),
+            (1.5, 0.0, 0.8),
+            (2.0, 0.0, 0.0),
+            (0.6, 0.0, 0.0),
+            (1.0, 0.1, 0.0),
+            (0.8, 0.08, 1.0),
+        ] {
+            let code = &codes[0];
+            let n = code.width() as f32;
+            let img = GrayImage::from_fn(500, 420, |x, y| {
+                let v = (y as f32 - 60.0) / stretch;
+                let narrow = 1.0 - keystone * (1.0 - v / n);
+                let u = (x as f32 - 250.0) / narrow + n / 2.0;
+                if u < 0.0 || v < 0.0 {
+                    return image::Luma([235]);
+                }
+                code.get_pixel_checked(u as u32, v as u32)
+                    .copied()
+                    .unwrap_or(image::Luma([235]))
+            });
+            let img = if blur > 0.0 {
+                image::imageops::blur(&img, blur)
+            } else {
+                img
+            };
+            let ours = detect(&img);
+            let label = format!("stretch {stretch}, keystone {keystone}, blur {blur}");
+            assert_eq!(ours, whole(&img), "{label}");
+            assert_eq!(ours.len(), 1, "{label}");
+        }
     }
 
     #[test]
