@@ -72,14 +72,20 @@ impl std::fmt::Debug for AnalyzerConfig {
 impl AnalyzerConfig {
     /// True when `id` (an authserv-id) is one the receiving organisation stamps.
     pub fn trusts_authserv_id(&self, id: &str) -> bool {
-        let id = id.trim().trim_end_matches('.').to_ascii_lowercase();
+        // Case-insensitive, without allocating: this runs for every Received header.
+        let id = id.trim().trim_end_matches('.').as_bytes();
         self.trusted_authserv_ids
             .iter()
-            .map(|p| p.to_ascii_lowercase())
-            .chain(self.accepted_domains.iter().map(|d| d.to_ascii_lowercase()))
+            .chain(&self.accepted_domains)
             .any(|p| match p.strip_prefix("*.") {
-                Some(suffix) => id.ends_with(&format!(".{suffix}")),
-                None => id == p,
+                // `id` ends with "." + suffix.
+                Some(suffix) => {
+                    let n = suffix.len() + 1;
+                    id.len() >= n
+                        && id[id.len() - n] == b'.'
+                        && id[id.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+                }
+                None => id.eq_ignore_ascii_case(p.as_bytes()),
             })
     }
 }

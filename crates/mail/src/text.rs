@@ -52,22 +52,34 @@ fn math_to_ascii(c: char) -> Option<char> {
 /// forms to ASCII and collapses whitespace, so that one lexicon entry matches
 /// "Vérifiez", "VERIFIEZ", "𝐕𝐞𝐫𝐢𝐟𝐢𝐞𝐳" and "Ve\u{200B}rifiez" alike.
 pub fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    fn push(out: &mut Vec<u8>, c: char) {
+        out.extend_from_slice(c.encode_utf8(&mut [0u8; 4]).as_bytes());
+    }
+    let bytes = s.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(s.len());
     let mut last_space = true;
-    for c in s.chars() {
-        // Most text is ASCII: lower-case it and collapse its whitespace without the tables.
-        if c.is_ascii() {
-            if c.is_ascii_whitespace() || c == '\u{0B}' {
+    let mut i = 0;
+    while i < bytes.len() {
+        // Most text is ASCII: lower-case it and collapse its whitespace byte by byte, without
+        // decoding characters or the tables.
+        let b = bytes[i];
+        if b.is_ascii() {
+            if b.is_ascii_whitespace() || b == 0x0B {
                 if !last_space {
-                    out.push(' ');
+                    out.push(b' ');
                     last_space = true;
                 }
             } else {
                 last_space = false;
-                out.push(c.to_ascii_lowercase());
+                out.push(b.to_ascii_lowercase());
             }
+            i += 1;
             continue;
         }
+        let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        i += c.len_utf8();
         if is_invisible(c) {
             continue;
         }
@@ -80,7 +92,7 @@ pub fn fold(s: &str) -> String {
         };
         if c.is_whitespace() {
             if !last_space {
-                out.push(' ');
+                out.push(b' ');
                 last_space = true;
             }
             continue;
@@ -88,27 +100,28 @@ pub fn fold(s: &str) -> String {
         last_space = false;
         match c {
             'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'ą' => {
-                out.push('a')
+                out.push(b'a')
             }
-            'ç' | 'Ç' | 'ć' | 'č' => out.push('c'),
-            'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' | 'ę' | 'ě' => out.push('e'),
-            'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => out.push('i'),
-            'ñ' | 'Ñ' | 'ń' => out.push('n'),
+            'ç' | 'Ç' | 'ć' | 'č' => out.push(b'c'),
+            'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' | 'ę' | 'ě' => out.push(b'e'),
+            'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => out.push(b'i'),
+            'ñ' | 'Ñ' | 'ń' => out.push(b'n'),
             'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'ø' | 'Ø' => {
-                out.push('o')
+                out.push(b'o')
             }
-            'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => out.push('u'),
-            'ý' | 'ÿ' | 'Ý' => out.push('y'),
-            'ß' => out.push_str("ss"),
-            'œ' | 'Œ' => out.push_str("oe"),
-            'æ' | 'Æ' => out.push_str("ae"),
-            '’' | '‘' | '´' | '`' => out.push('\''),
-            '“' | '”' | '„' => out.push('"'),
-            '–' | '—' => out.push('-'),
-            _ => out.extend(c.to_lowercase()),
+            'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => out.push(b'u'),
+            'ý' | 'ÿ' | 'Ý' => out.push(b'y'),
+            'ß' => out.extend_from_slice(b"ss"),
+            'œ' | 'Œ' => out.extend_from_slice(b"oe"),
+            'æ' | 'Æ' => out.extend_from_slice(b"ae"),
+            '’' | '‘' | '´' | '`' => out.push(b'\''),
+            '“' | '”' | '„' => out.push(b'"'),
+            '–' | '—' => out.push(b'-'),
+            _ => c.to_lowercase().for_each(|l| push(&mut out, l)),
         }
     }
-    out
+    // Only ASCII bytes and whole characters were written: the bytes are UTF-8.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// The UTS #39 confusable skeleton, lower-cased: two strings that look alike share it.

@@ -53,16 +53,13 @@ fn unfold(v: &str) -> String {
         .join(" ")
 }
 
+/// The host after the first "by" word of a Received header, lower-cased.
 fn received_by(v: &str) -> Option<String> {
-    let v = unfold(v);
-    let lower = v.to_ascii_lowercase();
-    let i = lower
-        .find(" by ")
-        .map(|i| i + 4)
-        .or_else(|| lower.strip_prefix("by ").map(|_| 3))?;
-    lower[i..].split_whitespace().next().map(|s| {
+    let mut words = v.split_ascii_whitespace();
+    words.find(|w| w.eq_ignore_ascii_case("by"))?;
+    words.next().map(|s| {
         s.trim_matches(|c| c == '(' || c == ')' || c == ';')
-            .to_string()
+            .to_ascii_lowercase()
     })
 }
 

@@ -2,43 +2,88 @@
 //! two typing errors away from it. Used for the sender's domain (tenant, partners, brands) and
 //! for link hosts (brands).
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use super::brands::BRANDS;
 use crate::text::{domain_label, registrable_domain, skeleton_of};
 
-/// The brands' main domains with their labels and confusable skeletons, computed once.
-static BRAND_PROTECTED: std::sync::LazyLock<Vec<(String, String, String)>> =
-    std::sync::LazyLock::new(|| {
-        BRANDS
-            .iter()
-            .filter_map(|b| b.domains.first())
-            .map(|d| {
-                let reg = registrable_domain(d);
-                let label = domain_label(&reg).to_string();
-                let sk = skeleton_of(&label);
-                (reg, label, sk)
-            })
-            .collect()
-    });
+/// The brands' main domains with their labels and confusable skeletons, computed once, and
+/// indexed: by skeleton, and by first or last letter and length (a typo keeps one of the two
+/// and changes the length by two at most), so that a domain is compared with the few brands
+/// it could imitate rather than all of them.
+struct BrandIndex {
+    /// `(registrable domain, label, skeleton)`, in the order of [`BRANDS`].
+    brands: Vec<(String, String, String)>,
+    by_skeleton: HashMap<String, Vec<usize>>,
+    /// Indices of the brands by (first byte of the label, its length) and by (last byte,
+    /// length), in ascending order: a typo-squat keeps the first or the last letter.
+    by_first: HashMap<(u8, usize), Vec<usize>>,
+    by_last: HashMap<(u8, usize), Vec<usize>>,
+}
 
-/// Lookalike of a well-known brand's main domain (see [`lookalike_of`]).
+static BRAND_INDEX: LazyLock<BrandIndex> = LazyLock::new(|| {
+    let brands: Vec<(String, String, String)> = BRANDS
+        .iter()
+        .filter_map(|b| b.domains.first())
+        .map(|d| {
+            let reg = registrable_domain(d);
+            let label = domain_label(&reg).to_string();
+            let sk = skeleton_of(&label);
+            (reg, label, sk)
+        })
+        .collect();
+    let mut by_skeleton: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_first: HashMap<(u8, usize), Vec<usize>> = HashMap::new();
+    let mut by_last: HashMap<(u8, usize), Vec<usize>> = HashMap::new();
+    for (i, (_, label, sk)) in brands.iter().enumerate() {
+        by_skeleton.entry(sk.clone()).or_default().push(i);
+        if let (Some(&first), Some(&last)) = (label.as_bytes().first(), label.as_bytes().last()) {
+            by_first.entry((first, label.len())).or_default().push(i);
+            by_last.entry((last, label.len())).or_default().push(i);
+        }
+    }
+    BrandIndex {
+        brands,
+        by_skeleton,
+        by_first,
+        by_last,
+    }
+});
+
+/// Lookalike of a well-known brand's main domain (see [`lookalike_of`]): the first brand, in
+/// the order of [`BRANDS`], whose domain `reg` is not but whose label has the same skeleton as
+/// `reg`'s or is a typo away from it.
 pub fn lookalike_of_brand(reg: &str) -> Option<String> {
     let label = domain_label(reg);
     if label.len() < 4 {
         return None;
     }
-    let sk = skeleton_of(label);
-    for (p_reg, pl, psk) in BRAND_PROTECTED.iter() {
-        if p_reg == reg || pl.len() < 4 || pl == label {
-            continue;
-        }
-        if *psk == sk {
-            return Some(p_reg.clone());
-        }
-        if typo_of(label, pl) {
-            return Some(p_reg.clone());
+    let index = &*BRAND_INDEX;
+    let eligible = |i: usize| {
+        let (p_reg, pl, _) = &index.brands[i];
+        p_reg != reg && pl.len() >= 4 && pl != label
+    };
+    let mut best = index
+        .by_skeleton
+        .get(&skeleton_of(label))
+        .and_then(|v| v.iter().copied().find(|&i| eligible(i)));
+    let (first, last) = (label.as_bytes()[0], label.as_bytes()[label.len() - 1]);
+    for n in label.len().saturating_sub(2)..=label.len() + 2 {
+        let groups = [
+            index.by_first.get(&(first, n)),
+            index.by_last.get(&(last, n)),
+        ];
+        for group in groups.into_iter().flatten() {
+            for &i in group.iter().take_while(|&&i| best.is_none_or(|b| i < b)) {
+                if eligible(i) && typo_of(label, &index.brands[i].1) {
+                    best = Some(i);
+                    break;
+                }
+            }
         }
     }
-    None
+    best.map(|i| index.brands[i].0.clone())
 }
 
 /// Whether `label` is one edit away from the protected label `pl` (two from labels of eight
@@ -114,4 +159,71 @@ pub fn lookalike_of<'d>(reg: &str, protected: impl Iterator<Item = &'d str>) -> 
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The brand check as a plain scan over every brand, in order.
+    fn scan_all(reg: &str) -> Option<String> {
+        let label = domain_label(reg);
+        if label.len() < 4 {
+            return None;
+        }
+        let sk = skeleton_of(label);
+        BRAND_INDEX
+            .brands
+            .iter()
+            .find(|(p_reg, pl, psk)| {
+                p_reg != reg && pl.len() >= 4 && pl != label && (*psk == sk || typo_of(label, pl))
+            })
+            .map(|b| b.0.clone())
+    }
+
+    /// The index finds what the scan over every brand finds, on the brands' own domains, on
+    /// one and two random edits of them, on confusable spellings and on unrelated names.
+    #[test]
+    fn the_index_finds_what_a_scan_of_every_brand_finds() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let letters = b"abcdefghijklmnopqrstuvwxyz0123456789-";
+        let mut domains: Vec<String> = Vec::new();
+        for (reg, label, _) in &BRAND_INDEX.brands {
+            domains.push(reg.clone());
+            let tld = &reg[label.len()..];
+            for _ in 0..6 {
+                let mut l = label.as_bytes().to_vec();
+                for _ in 0..1 + next(2) {
+                    let at = next(l.len() + 1);
+                    match next(4) {
+                        0 if at < l.len() => {
+                            l.remove(at);
+                        }
+                        1 if at + 1 < l.len() => l.swap(at, at + 1),
+                        2 if at < l.len() => l[at] = letters[next(letters.len())],
+                        _ => l.insert(at, letters[next(letters.len())]),
+                    }
+                }
+                domains.push(format!("{}{tld}", String::from_utf8_lossy(&l)));
+            }
+            domains.push(format!(
+                "{}{tld}",
+                label.replace('m', "rn").replace('o', "0")
+            ));
+        }
+        domains.extend(["example.com", "my-shop.net", "a.io", "newsletter.org"].map(String::from));
+        let mut found = 0;
+        for d in &domains {
+            let want = scan_all(d);
+            found += want.is_some() as usize;
+            assert_eq!(lookalike_of_brand(d), want, "{d}");
+        }
+        assert!(found > domains.len() / 2, "{found} of {}", domains.len());
+    }
 }
