@@ -5,26 +5,46 @@ use unicode_security::confusable_detection::skeleton;
 
 /// Zero-width and other invisible formatting characters used to break up words so keyword
 /// filters miss them ("pa\u{200B}ypal").
+#[inline]
 pub fn is_invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}'
-            | '\u{034F}'
-            | '\u{061C}'
-            | '\u{115F}'
-            | '\u{1160}'
-            | '\u{17B4}'
-            | '\u{17B5}'
-            | '\u{180E}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{2069}'
-            | '\u{3164}'
-            | '\u{FEFF}'
-            | '\u{FFA0}'
-    )
+    let u = c as u32;
+    u < 0x1_0000 && INVISIBLE[(u >> 6) as usize] >> (u & 63) & 1 != 0
 }
+
+/// The invisible characters (all in the Basic Multilingual Plane) as a bit set, built at
+/// compile time: one lookup per character where a chain of range tests ran, since the
+/// invisible-character checks run over every character of non-ASCII text.
+static INVISIBLE: [u64; 1024] = {
+    const fn invisible(u: u32) -> bool {
+        matches!(
+            u,
+            0x00AD
+                | 0x034F
+                | 0x061C
+                | 0x115F
+                | 0x1160
+                | 0x17B4
+                | 0x17B5
+                | 0x180E
+                | 0x200B..=0x200F
+                | 0x202A..=0x202E
+                | 0x2060..=0x2064
+                | 0x2066..=0x2069
+                | 0x3164
+                | 0xFEFF
+                | 0xFFA0
+        )
+    }
+    let mut t = [0u64; 1024];
+    let mut u = 0u32;
+    while u < 0x1_0000 {
+        if invisible(u) {
+            t[(u >> 6) as usize] |= 1 << (u & 63);
+        }
+        u += 1;
+    }
+    t
+};
 
 /// Letters from the Mathematical Alphanumeric Symbols block (𝐁𝐨𝐥𝐝, 𝑰𝒕𝒂𝒍𝒊𝒄…), used to
 /// write words that look normal but match no keyword.
@@ -332,6 +352,22 @@ mod tests {
         assert_eq!(fold("𝐎𝐩𝐞𝐧 𝐍𝐨𝐰"), "open now");
         assert_eq!(fold("pa\u{200B}y\u{00AD}pal"), "paypal");
         assert_eq!(fold("Straße"), "strasse");
+    }
+
+    #[test]
+    fn the_invisible_set_holds_exactly_the_listed_characters() {
+        let all: Vec<u32> = (0..0x11_0000)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_invisible(c))
+            .map(|c| c as u32)
+            .collect();
+        assert_eq!(all.len(), 30);
+        for u in [0xAD, 0x34F, 0x200B, 0x200F, 0x202E, 0x2069, 0xFEFF, 0xFFA0] {
+            assert!(all.contains(&u), "{u:x}");
+        }
+        for c in ['a', ' ', 'é', '\u{2065}', '\u{FFFF}', '😀'] {
+            assert!(!is_invisible(c), "{c:?}");
+        }
     }
 
     #[test]
