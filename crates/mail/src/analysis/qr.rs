@@ -378,9 +378,8 @@ fn code_corners(spots: &[(usize, usize, usize)], w: usize, h: usize) -> Option<R
 /// A cheap test that a binarized picture could hold a QR code, run before rqrr, whose region
 /// filling and grid fitting cost several times more on large pictures without one (logos):
 /// at least three separate spots where a row passes rqrr's own finder-pattern test (on the
-/// rows rqrr itself scans) and the column through the middle of that centre run shows the
-/// centre enclosed by a gap and a ring too. A finder pattern is concentric squares, so every
-/// line through its centre crosses them in the same proportions, whatever the rotation. Three
+/// rows rqrr itself scans) and the column through the middle of that centre run crosses a
+/// ring, a gap and the centre in the same proportions (see [`finder_along_column`]). Three
 /// of those spots must then sit as a code's three finder patterns do, and the region where
 /// they sit is what rqrr is given (see [`code_corners`]); the whole picture past
 /// [`MAX_SPOTS`] spots.
