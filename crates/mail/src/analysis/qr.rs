@@ -805,6 +805,61 @@ mod tests {
         }
     }
 
+    /// Noise, stripes and checkerboards of every shape (one pixel wide, one row high, widths
+    /// around multiples of eight) go through thresholding, the pre-test and rqrr without a
+    /// panic: the indices into rows, columns and regions stay in bounds.
+    #[test]
+    fn any_picture_shape_and_content_is_handled() {
+        let mut seed = 0x1234_5678u32;
+        let mut next = || {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            seed >> 16
+        };
+        for (w, h) in [
+            (1u32, 1u32),
+            (1, 300),
+            (300, 1),
+            (7, 9),
+            (8, 8),
+            (9, 17),
+            (21, 21),
+            (63, 130),
+            (250, 40),
+        ] {
+            for kind in 0..4 {
+                let noise: Vec<u8> = (0..w * h).map(|_| next() as u8).collect();
+                let img = GrayImage::from_fn(w, h, |x, y| {
+                    image::Luma([match kind {
+                        0 => noise[(y * w + x) as usize],
+                        1 => {
+                            if (x / 3) % 2 == 0 {
+                                0
+                            } else {
+                                255
+                            }
+                        }
+                        2 => {
+                            if (x / 2 + y / 2) % 2 == 0 {
+                                0
+                            } else {
+                                255
+                            }
+                        }
+                        _ => {
+                            if (x / 7 + y / 7) % 3 == 0 {
+                                10
+                            } else {
+                                240
+                            }
+                        }
+                    }])
+                });
+                let _ = detect(&img);
+                let _ = decode_luma(img);
+            }
+        }
+    }
+
     #[test]
     fn pictures_too_small_for_a_code_are_not_decoded() {
         let icon = GrayImage::from_pixel(300, 12, image::Luma([0]));
