@@ -1130,34 +1130,37 @@ impl Lexicon {
                 found.push((e, s, i));
             }
         };
-        // Word by word: skip to the next ASCII letter or digit (a word start, since the byte
-        // before is not one), try the phrases that can start there, skip to the word's end.
-        let n = text.len();
-        let mut s = 0;
-        loop {
-            while s < n && !text[s].is_ascii_alphanumeric() {
-                s += 1;
+        // Word starts (an ASCII letter or digit after anything else), 64 bytes at a time: a
+        // bit mask of the alphanumeric bytes, built without branches, then its rising edges.
+        // A byte-by-byte walk over words mispredicted a branch at every word's two ends.
+        let mut after_word = 0u64;
+        for (c, chunk) in text.chunks(64).enumerate() {
+            let mut alnum = 0u64;
+            for (i, b) in chunk.iter().enumerate() {
+                alnum |= (b.is_ascii_alphanumeric() as u64) << i;
             }
-            if s >= n {
-                break;
-            }
-            let kinds = self.starts[text[s] as usize];
-            let head = head8(&text[s..]);
-            if kinds & 1 != 0
-                && let Some(k) = text[s..].first_chunk::<4>()
-            {
-                for &i in self.keyed(u32::from_le_bytes(*k)) {
-                    whole(s, head, i, &mut found);
+            let mut starts = alnum & !((alnum << 1) | after_word);
+            after_word = alnum >> (chunk.len() - 1) & 1;
+            while starts != 0 {
+                let s = c * 64 + starts.trailing_zeros() as usize;
+                starts &= starts - 1;
+                let kinds = self.starts[text[s] as usize];
+                if kinds == 0 {
+                    continue;
                 }
-            }
-            if kinds & 2 != 0 {
-                for &i in &self.short {
-                    whole(s, head, i, &mut found);
+                let head = head8(&text[s..]);
+                if kinds & 1 != 0
+                    && let Some(k) = text[s..].first_chunk::<4>()
+                {
+                    for &i in self.keyed(u32::from_le_bytes(*k)) {
+                        whole(s, head, i, &mut found);
+                    }
                 }
-            }
-            s += 1;
-            while s < n && text[s].is_ascii_alphanumeric() {
-                s += 1;
+                if kinds & 2 != 0 {
+                    for &i in &self.short {
+                        whole(s, head, i, &mut found);
+                    }
+                }
             }
         }
         found.sort_unstable();

@@ -72,11 +72,8 @@ fn math_to_ascii(c: char) -> Option<char> {
 /// forms to ASCII and collapses whitespace, so that one lexicon entry matches
 /// "Vérifiez", "VERIFIEZ", "𝐕𝐞𝐫𝐢𝐟𝐢𝐞𝐳" and "Ve\u{200B}rifiez" alike.
 pub fn fold(s: &str) -> String {
-    fn push(out: &mut Vec<u8>, c: char) {
-        out.extend_from_slice(c.encode_utf8(&mut [0u8; 4]).as_bytes());
-    }
     let bytes = s.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(s.len());
+    let mut out = String::with_capacity(s.len());
     let mut last_space = true;
     let mut i = 0;
     while i < bytes.len() {
@@ -86,12 +83,12 @@ pub fn fold(s: &str) -> String {
         if b.is_ascii() {
             if b.is_ascii_whitespace() || b == 0x0B {
                 if !last_space {
-                    out.push(b' ');
+                    out.push(' ');
                     last_space = true;
                 }
             } else {
                 last_space = false;
-                out.push(b.to_ascii_lowercase());
+                out.push(char::from(b.to_ascii_lowercase()));
             }
             i += 1;
             continue;
@@ -112,7 +109,7 @@ pub fn fold(s: &str) -> String {
         };
         if c.is_whitespace() {
             if !last_space {
-                out.push(b' ');
+                out.push(' ');
                 last_space = true;
             }
             continue;
@@ -120,28 +117,27 @@ pub fn fold(s: &str) -> String {
         last_space = false;
         match c {
             'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'ą' => {
-                out.push(b'a')
+                out.push('a')
             }
-            'ç' | 'Ç' | 'ć' | 'č' => out.push(b'c'),
-            'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' | 'ę' | 'ě' => out.push(b'e'),
-            'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => out.push(b'i'),
-            'ñ' | 'Ñ' | 'ń' => out.push(b'n'),
+            'ç' | 'Ç' | 'ć' | 'č' => out.push('c'),
+            'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' | 'ę' | 'ě' => out.push('e'),
+            'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => out.push('i'),
+            'ñ' | 'Ñ' | 'ń' => out.push('n'),
             'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'ø' | 'Ø' => {
-                out.push(b'o')
+                out.push('o')
             }
-            'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => out.push(b'u'),
-            'ý' | 'ÿ' | 'Ý' => out.push(b'y'),
-            'ß' => out.extend_from_slice(b"ss"),
-            'œ' | 'Œ' => out.extend_from_slice(b"oe"),
-            'æ' | 'Æ' => out.extend_from_slice(b"ae"),
-            '’' | '‘' | '´' | '`' => out.push(b'\''),
-            '“' | '”' | '„' => out.push(b'"'),
-            '–' | '—' => out.push(b'-'),
-            _ => c.to_lowercase().for_each(|l| push(&mut out, l)),
+            'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => out.push('u'),
+            'ý' | 'ÿ' | 'Ý' => out.push('y'),
+            'ß' => out.push_str("ss"),
+            'œ' | 'Œ' => out.push_str("oe"),
+            'æ' | 'Æ' => out.push_str("ae"),
+            '’' | '‘' | '´' | '`' => out.push('\''),
+            '“' | '”' | '„' => out.push('"'),
+            '–' | '—' => out.push('-'),
+            _ => out.extend(c.to_lowercase()),
         }
     }
-    // Only ASCII bytes and whole characters were written: the bytes are UTF-8.
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    out
 }
 
 /// The UTS #39 confusable skeleton, lower-cased: two strings that look alike share it.
