@@ -61,29 +61,39 @@ static BRAND_NAMES: std::sync::LazyLock<Option<NameIndex>> = std::sync::LazyLock
         .map(|ac| (ac, index))
 });
 
-/// Distinctive brand tokens in one automaton, as a cheap pre-check for [`brand_token_in`].
-static BRAND_TOKENS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
-    std::sync::LazyLock::new(|| {
-        let toks: Vec<&str> = BRANDS
-            .iter()
-            .flat_map(|b| b.tokens.iter().copied())
-            .filter(|t| t.len() >= 5)
-            .collect();
-        aho_corasick::AhoCorasick::new(toks).ok()
-    });
+/// Distinctive brand tokens (five letters or more) in one automaton, with the brand index and
+/// token per pattern: one pass over a host finds the few brands [`brand_token_in`] must check.
+type TokenIndex = (aho_corasick::AhoCorasick, Vec<(usize, &'static str)>);
 
-/// A brand whose distinctive token appears inside `host` without the brand owning it.
+static BRAND_TOKENS: std::sync::LazyLock<Option<TokenIndex>> = std::sync::LazyLock::new(|| {
+    let toks: Vec<(usize, &'static str)> = BRANDS
+        .iter()
+        .enumerate()
+        .flat_map(|(bi, b)| b.tokens.iter().map(move |t| (bi, *t)))
+        .filter(|(_, t)| t.len() >= 5)
+        .collect();
+    aho_corasick::AhoCorasick::new(toks.iter().map(|(_, t)| t))
+        .ok()
+        .map(|ac| (ac, toks))
+});
+
+/// A brand whose distinctive token appears inside `host` without the brand owning it (the
+/// first such brand in the order of [`BRANDS`]).
 pub fn brand_token_in(host: &str) -> Option<&'static Brand> {
-    if BRAND_TOKENS.as_ref().is_some_and(|ac| !ac.is_match(host)) {
-        return None;
+    let (ac, toks) = BRAND_TOKENS.as_ref()?;
+    let mut reg: Option<String> = None;
+    let mut best: Option<usize> = None;
+    for m in ac.find_overlapping_iter(host) {
+        let (bi, token) = toks[m.pattern().as_usize()];
+        if best.is_some_and(|b| b <= bi) || !token_at_boundary(host, token) {
+            continue;
+        }
+        let reg = reg.get_or_insert_with(|| registrable_domain(host));
+        if !brand_owns(&BRANDS[bi], reg) {
+            best = Some(bi);
+        }
     }
-    let reg = registrable_domain(host);
-    BRANDS.iter().find(|b| {
-        b.tokens
-            .iter()
-            .any(|t| t.len() >= 5 && token_at_boundary(host, t))
-            && !brand_owns(b, &reg)
-    })
+    best.map(|bi| &BRANDS[bi])
 }
 
 /// `token` inside `host` delimited by label or hyphen boundaries (both sides, or one side for
@@ -584,5 +594,45 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
             "identity.first_contact",
             format!("first message ever from {}", from.address),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The automaton finds the brand a scan of every brand's tokens finds, on hosts made of
+    /// tokens at and off label boundaries, on the brands' own domains and on plain names.
+    #[test]
+    fn brand_tokens_are_found_as_a_scan_of_every_brand_finds_them() {
+        let scan = |host: &str| {
+            let reg = registrable_domain(host);
+            BRANDS
+                .iter()
+                .find(|b| {
+                    b.tokens
+                        .iter()
+                        .any(|t| t.len() >= 5 && token_at_boundary(host, t))
+                        && !brand_owns(b, &reg)
+                })
+                .map(|b| b.names[0])
+        };
+        let mut hosts = vec!["example.com".to_string(), "mail.shop.net".to_string()];
+        for b in BRANDS.iter() {
+            for t in b.tokens.iter().filter(|t| t.len() >= 5) {
+                hosts.push(format!("{t}-verify.com"));
+                hosts.push(format!("secure.{t}.help-desk.net"));
+                hosts.push(format!("x{t}y.com"));
+                hosts.push(format!("login-{t}online.info"));
+            }
+            hosts.extend(b.domains.iter().map(|d| format!("www.{d}")));
+        }
+        let mut found = 0;
+        for h in &hosts {
+            let want = scan(h);
+            found += want.is_some() as usize;
+            assert_eq!(brand_token_in(h).map(|b| b.names[0]), want, "{h}");
+        }
+        assert!(found > hosts.len() / 3, "{found} of {}", hosts.len());
     }
 }
