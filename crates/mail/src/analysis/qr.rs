@@ -770,6 +770,35 @@ mod tests {
             assert_eq!(ours, whole(&img), "{degrees}°");
             assert_eq!(ours.len(), 2, "{degrees}°: {ours:?}");
         }
+        // Codes cut to their modules (no quiet zone) against the picture's corners and edges.
+        let bare = {
+            // The dark modules' bounding box: the quiet zone `qr()` draws is cut off.
+            let c = &codes[1];
+            let dark: Vec<(u32, u32)> = c
+                .enumerate_pixels()
+                .filter(|p| p.2[0] < 128)
+                .map(|p| (p.0, p.1))
+                .collect();
+            let (x0, y0) = dark
+                .iter()
+                .fold((u32::MAX, u32::MAX), |a, p| (a.0.min(p.0), a.1.min(p.1)));
+            let (x1, y1) = dark
+                .iter()
+                .fold((0, 0), |a, p| (a.0.max(p.0), a.1.max(p.1)));
+            image::imageops::crop_imm(c, x0, y0, x1 - x0 + 1, y1 - y0 + 1).to_image()
+        };
+        for (x, y) in [
+            (0i64, 0i64),
+            (600 - bare.width() as i64, 0),
+            (0, 400 - bare.height() as i64),
+            (250, 400 - bare.height() as i64),
+        ] {
+            let mut img = GrayImage::from_pixel(600, 400, image::Luma([235]));
+            image::imageops::overlay(&mut img, &bare, x, y);
+            let ours = detect(&img);
+            assert_eq!(ours, whole(&img), "at {x},{y}");
+            assert_eq!(ours.len(), 1, "at {x},{y}");
+        }
         // As a photo or a careless scan shows them: stretched, in perspective (the top row
         // narrower than the bottom one), blurred.
         for (stretch, keystone, blur) in [
