@@ -110,7 +110,8 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        let text = truncate(&text, MAX_TEXT_BYTES).to_string();
+        let kept = truncate(&text, MAX_TEXT_BYTES).len();
+        text.truncate(kept);
         let folded = fold(&text);
         (text, folded)
     }
