@@ -124,12 +124,15 @@ fn letters_apart(a: &str, b: &str) -> usize {
     for &c in b.as_bytes() {
         count[c as usize] -= 1;
     }
+    // Each letter's balance read once (and cleared), over the two words' own letters rather
+    // than the whole table.
     let (mut more, mut fewer) = (0usize, 0usize);
-    for &c in &count {
-        if c > 0 {
-            more += c as usize;
+    for &c in a.as_bytes().iter().chain(b.as_bytes()) {
+        let n = std::mem::take(&mut count[c as usize]);
+        if n > 0 {
+            more += n as usize;
         } else {
-            fewer += (-c) as usize;
+            fewer += (-n) as usize;
         }
     }
     more.max(fewer)
@@ -179,6 +182,16 @@ mod tests {
                 p_reg != reg && pl.len() >= 4 && pl != label && (*psk == sk || typo_of(label, pl))
             })
             .map(|b| b.0.clone())
+    }
+
+    #[test]
+    fn letters_apart_counts_the_letters_one_side_lacks() {
+        assert_eq!(letters_apart("abc", "cba"), 0);
+        assert_eq!(letters_apart("paypal", "paypa1"), 1);
+        assert_eq!(letters_apart("aab", "abb"), 1);
+        assert_eq!(letters_apart("microsoft", "rnicrosoft"), 2);
+        assert_eq!(letters_apart("amazon", "amazonsupport"), 7);
+        assert_eq!(letters_apart("pаypal", "paypal"), 0, "non-ASCII: no bound");
     }
 
     /// The index finds what the scan over every brand finds, on the brands' own domains, on
