@@ -6,6 +6,10 @@
 //! Each round times one parse-only pass and one analysis pass over all messages, back to back,
 //! so that both see the same machine load; the figures are the medians over the rounds (and the
 //! best round). With `--features phase-timing`, the time per analysis phase is printed too.
+//!
+//! Environment: `WARD_BENCH_DUMP=FILE` writes each message's verdict, score and signals (to
+//! check that two builds judge every message the same); `WARD_BENCH_SLOWEST=N` lists the N
+//! costliest messages, with their costliest phases under `phase-timing`.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
