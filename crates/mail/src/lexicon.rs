@@ -1296,26 +1296,20 @@ mod tests {
                 .collect()
         };
         let seps = [" ", "", "-", "é", "\n", "$", "a", "1", "'", " x "];
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::test_rng::XorShift::new(0x2545_F491_4F6C_DD1Du64);
         let mut total = 0;
         for _ in 0..2_000 {
             let mut t = String::new();
-            for _ in 0..next(12) {
-                let p = lex.phrases[next(lex.phrases.len())];
-                let cut = next(p.len() + 1);
-                let piece = match next(4) {
+            for _ in 0..rng.below(12) {
+                let p = lex.phrases[rng.below(lex.phrases.len())];
+                let cut = rng.below(p.len() + 1);
+                let piece = match rng.below(4) {
                     0 => &p[..p.floor_char_boundary(cut)],
                     1 => &p[p.ceil_char_boundary(cut)..],
                     _ => p,
                 };
                 t.push_str(piece);
-                t.push_str(seps[next(seps.len())]);
+                t.push_str(seps[rng.below(seps.len())]);
             }
             let want = oracle(&t);
             total += want.len();

@@ -21,6 +21,8 @@ pub mod timing;
 pub mod verdict;
 
 mod analyzer;
+#[cfg(test)]
+mod test_rng;
 
 pub use analyzer::Analyzer;
 pub use config::{AnalyzerConfig, KnownSenders, Vip};

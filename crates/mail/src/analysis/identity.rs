@@ -3,7 +3,7 @@
 //! tenant, its partners and common brands, disguised names, first contact.
 
 use super::brands::{BRANDS, Brand, is_freemail};
-pub use super::lookalike::{lookalike_of, lookalike_of_brand};
+use super::lookalike::{lookalike_of, lookalike_of_brand};
 use crate::context::Ctx;
 use crate::text::{contains_word, domain_label, fold, quote, registrable_domain};
 

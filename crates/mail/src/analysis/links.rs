@@ -4,7 +4,8 @@
 
 use url::Url;
 
-use super::identity::{brand_token_in, lookalike_of_brand};
+use super::identity::brand_token_in;
+use super::lookalike::lookalike_of_brand;
 use crate::context::Ctx;
 use crate::text::{quote, registrable_domain};
 

@@ -198,13 +198,7 @@ mod tests {
     /// one and two random edits of them, on confusable spellings and on unrelated names.
     #[test]
     fn the_index_finds_what_a_scan_of_every_brand_finds() {
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::test_rng::XorShift::new(0x9E37_79B9_7F4A_7C15u64);
         let letters = b"abcdefghijklmnopqrstuvwxyz0123456789-";
         let mut domains: Vec<String> = Vec::new();
         for (reg, label, _) in &BRAND_INDEX.brands {
@@ -212,15 +206,15 @@ mod tests {
             let tld = &reg[label.len()..];
             for _ in 0..6 {
                 let mut l = label.as_bytes().to_vec();
-                for _ in 0..1 + next(2) {
-                    let at = next(l.len() + 1);
-                    match next(4) {
+                for _ in 0..1 + rng.below(2) {
+                    let at = rng.below(l.len() + 1);
+                    match rng.below(4) {
                         0 if at < l.len() => {
                             l.remove(at);
                         }
                         1 if at + 1 < l.len() => l.swap(at, at + 1),
-                        2 if at < l.len() => l[at] = letters[next(letters.len())],
-                        _ => l.insert(at, letters[next(letters.len())]),
+                        2 if at < l.len() => l[at] = letters[rng.below(letters.len())],
+                        _ => l.insert(at, letters[rng.below(letters.len())]),
                     }
                 }
                 domains.push(format!("{}{tld}", String::from_utf8_lossy(&l)));
