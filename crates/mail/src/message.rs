@@ -128,15 +128,17 @@ fn count_markers(raw: &[u8], cap_nested: usize, cap_parts: usize) -> (usize, usi
 }
 
 /// The parser, reading only the headers analysis uses with their structured parsers (MIME,
-/// addresses, Subject, Return-Path); every other header is kept raw. `Received` chains in
-/// particular are long and only read raw (see [`crate::analysis::auth`]).
+/// addresses, Subject, Return-Path). Every other header is only skipped over: analysis reads
+/// them from the message bytes ([`Message::headers_raw`], by the offsets the parser keeps),
+/// so a decoded copy of each (`default_header_raw`) would be work for nothing. `Received`
+/// chains in particular are long and only read raw (see [`crate::analysis::auth`]).
 static PARSER: std::sync::LazyLock<MessageParser> = std::sync::LazyLock::new(|| {
     MessageParser::new()
         .with_mime_headers()
         .with_address_headers()
         .header_text(mail_parser::HeaderName::Subject)
         .header_id(mail_parser::HeaderName::ReturnPath)
-        .default_header_raw()
+        .default_header_ignore()
 });
 
 /// Parses `raw`. Messages whose structure is beyond the bounds (thousands of parts, deep
@@ -307,5 +309,27 @@ mod tests {
         assert_eq!(mail.from.map(|f| f.address), Some("a@b.example".into()));
         assert_eq!(mail.headers[0].0, "Received");
         assert!(mail.text_bodies[0].contains("hello"));
+    }
+
+    /// Skipped headers still come out of `headers_raw` whole, as they do when the parser keeps
+    /// a decoded copy of each: folded, with CRLF or LF, empty, last before the body.
+    #[test]
+    fn skipped_headers_read_raw_as_kept_ones() {
+        let kept = MessageParser::new()
+            .with_mime_headers()
+            .with_address_headers()
+            .default_header_raw();
+        for raw in [
+            &b"Authentication-Results: mx.example;\r\n\tspf=pass smtp.mailfrom=a.example;\r\n dkim=fail\r\nX-Empty:\r\nFrom: a@b.example\r\nX-Last: v\r\n\r\nbody"[..],
+            b"Received: from a\n by b; Mon, 1 Jan 2024\nARC-Seal: i=1; a=rsa\nSubject: s\n\nbody",
+            b"X-Only: one",
+        ] {
+            let (ours, _) = parse(raw).unwrap();
+            let theirs = kept.parse(raw).unwrap();
+            let a: Vec<_> = ours.headers_raw().collect();
+            let b: Vec<_> = theirs.headers_raw().collect();
+            assert_eq!(a, b);
+            assert!(!a.is_empty());
+        }
     }
 }
