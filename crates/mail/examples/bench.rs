@@ -155,26 +155,27 @@ fn main() {
     // The same ratio with the two interleaved message by message (each message parsed, then
     // analysed, or the other way round on odd rounds): both see the same moment of the
     // machine, so a noisy neighbour slows both alike instead of one pass of the two.
+    let seconds = |f: &dyn Fn()| {
+        let t = Instant::now();
+        f();
+        t.elapsed().as_secs_f64()
+    };
     let mut interleaved = Vec::new();
     for round in 0..rounds {
         let (mut p, mut a) = (0f64, 0f64);
         for m in &msgs {
-            let parse = || std::hint::black_box(parser.parse(m).map(|p| p.parts.len()));
-            let analyze = || std::hint::black_box(analyzer.analyze(m).is_ok());
+            let parse = || {
+                std::hint::black_box(parser.parse(m).map(|p| p.parts.len()));
+            };
+            let analyze = || {
+                std::hint::black_box(analyzer.analyze(m).is_ok());
+            };
             if round % 2 == 0 {
-                let t = Instant::now();
-                parse();
-                let t1 = Instant::now();
-                analyze();
-                p += (t1 - t).as_secs_f64();
-                a += t1.elapsed().as_secs_f64();
+                p += seconds(&parse);
+                a += seconds(&analyze);
             } else {
-                let t = Instant::now();
-                analyze();
-                let t1 = Instant::now();
-                parse();
-                a += (t1 - t).as_secs_f64();
-                p += t1.elapsed().as_secs_f64();
+                a += seconds(&analyze);
+                p += seconds(&parse);
             }
         }
         interleaved.push(a / p);

@@ -93,15 +93,14 @@ pub fn fold(s: &str) -> String {
     while i < bytes.len() {
         // Eight bytes at a time while they are printable ASCII with single spaces (most of a
         // text): lower-cased in one word, nothing to collapse.
-        if let Some(chunk) = bytes.get(i..i + 8) {
-            let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-            if let Some(lower) = plain_ascii_lower(x, last_space) {
-                out[len..len + 8].copy_from_slice(&lower.to_le_bytes());
-                len += 8;
-                i += 8;
-                last_space = chunk[7] == b' ';
-                continue;
-            }
+        if let Some(chunk) = bytes[i..].first_chunk::<8>()
+            && let Some(lower) = plain_ascii_lower(u64::from_le_bytes(*chunk), last_space)
+        {
+            out[len..len + 8].copy_from_slice(&lower.to_le_bytes());
+            len += 8;
+            i += 8;
+            last_space = chunk[7] == b' ';
+            continue;
         }
         let b = bytes[i];
         if b.is_ascii() {

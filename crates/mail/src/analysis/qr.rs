@@ -270,7 +270,7 @@ mod avx2 {
         let mut x = 0;
         while x + 8 <= w {
             let row = |k: usize| -> __m128i {
-                let b: [u8; 8] = r[k][x..x + 8].try_into().unwrap_or([0; 8]);
+                let b = r[k][x..].first_chunk::<8>().copied().unwrap_or([0; 8]);
                 _mm_cvtsi64_si128(i64::from_le_bytes(b))
             };
             let (a01, a23) = (
