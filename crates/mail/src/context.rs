@@ -12,7 +12,7 @@ use crate::text::{fold, truncate};
 use crate::timing::{Phase, time};
 
 /// Where a link was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LinkSource {
     Html,
     Text,

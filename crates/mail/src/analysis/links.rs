@@ -326,7 +326,13 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
     // Every URL embedded in a link (redirectors, Safe Links) is judged as well as the link.
     let mut links = Vec::new();
     let originals = std::mem::take(&mut ctx.links);
+    // A link repeated (newsletters repeat theirs) could only repeat its first occurrence's
+    // signals, and a signal is raised once: each is judged once.
+    let mut seen_links = std::collections::HashSet::new();
     for l in &originals {
+        if !seen_links.insert((l.url.as_str(), l.source)) {
+            continue;
+        }
         let chain = unwrap_parsed(&l.url);
         if let (Some(first), Some(last)) = (chain.first(), chain.last())
             && let (Some(w), Some(t)) = (chain_host(first), chain_host(last))
