@@ -173,34 +173,22 @@ impl Analyzer {
         });
         let matched_ids: Vec<String> = matched.iter().map(|r| r.id.clone()).collect();
 
-        let mut rule_points = 0;
+        let points = |r: &RuleDef| self.weights.severity_points.of(r.severity);
+        // The strongest matched rule's points count once (at its first), on top of the signals.
+        let rule_points = matched.iter().map(|r| points(r)).max().unwrap_or(0);
+        let top = matched.iter().position(|r| points(r) == rule_points);
         let mut max_sev = None;
         let mut cats: Vec<(Severity, String)> = Vec::new();
-        for r in &matched {
-            let p = self.weights.severity_points.of(r.severity);
-            rule_points = rule_points.max(p);
+        for (i, r) in matched.iter().enumerate() {
             max_sev = max_sev.max(Some(r.severity));
             if !cats.iter().any(|(_, c)| *c == r.category) {
                 cats.push((r.severity, r.category.clone()));
             }
             signals.push(SignalHit {
                 id: format!("rule.{}", r.id),
-                score: 0,
+                score: if top == Some(i) { rule_points } else { 0 },
                 detail: r.description.clone(),
             });
-        }
-        // The strongest matched rule's points count once, on top of the signals.
-        if let Some(top) = signals
-            .iter_mut()
-            .filter(|s| s.id.starts_with("rule."))
-            .find(|s| {
-                matched.iter().any(|r| {
-                    format!("rule.{}", r.id) == s.id
-                        && self.weights.severity_points.of(r.severity) == rule_points
-                })
-            })
-        {
-            top.score = rule_points;
         }
         let total = (sum + rule_points).clamp(0, 100);
         let t = &self.weights.thresholds;

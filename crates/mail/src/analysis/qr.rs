@@ -600,40 +600,40 @@ fn report(ctx: &mut Ctx<'_>, codes: Vec<String>, where_: &str) {
     }
 }
 
-pub fn analyze(ctx: &mut Ctx<'_>) {
+pub fn analyze<'a>(ctx: &mut Ctx<'a>) {
     let mut done = 0;
     // The same picture attached or inlined twice (signatures, logos) is decoded once.
-    let mut seen: Vec<Vec<u8>> = Vec::new();
-    let atts = ctx.mail.attachments.clone();
-    for a in &atts {
+    let mut attached: Vec<&'a [u8]> = Vec::new();
+    let mut found = Vec::new();
+    for a in &ctx.mail.attachments {
         if done >= MAX_QR_IMAGES {
-            return;
+            break;
         }
+        let data: &'a [u8] = a.data;
         let is_image = a.content_type.starts_with("image/") && !a.content_type.contains("svg");
-        if !is_image && !infer::is_image(&a.data[..a.data.len().min(64)]) {
+        if !is_image && !infer::is_image(&data[..data.len().min(64)]) {
             continue;
         }
-        if seen.iter().any(|s| s.as_slice() == a.data) {
+        if attached.contains(&data) {
             continue;
         }
-        seen.push(a.data.to_vec());
+        attached.push(data);
         done += 1;
-        let codes = decode_image(a.data);
-        let label = if a.name.is_empty() {
-            "an image".to_string()
-        } else {
-            format!("the image \"{}\"", quote(&a.name))
-        };
-        report(ctx, codes, &label);
+        let codes = decode_image(data);
+        if !codes.is_empty() {
+            let label = if a.name.is_empty() {
+                "an image".to_string()
+            } else {
+                format!("the image \"{}\"", quote(&a.name))
+            };
+            found.push((codes, label));
+        }
     }
-    let data_images: Vec<String> = ctx
-        .html
-        .iter()
-        .flat_map(|h| h.data_images.iter().cloned())
-        .collect();
+    let mut inline: Vec<Vec<u8>> = Vec::new();
+    let data_images = ctx.html.iter().flat_map(|h| h.data_images.iter());
     for d in data_images {
         if done >= MAX_QR_IMAGES {
-            return;
+            break;
         }
         let Some((_, b64)) = d.split_once(";base64,") else {
             continue;
@@ -642,13 +642,18 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
         let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(clean.as_bytes()) else {
             continue;
         };
-        if seen.contains(&bytes) {
+        if attached.contains(&bytes.as_slice()) || inline.contains(&bytes) {
             continue;
         }
         done += 1;
         let codes = decode_image(&bytes);
-        seen.push(bytes);
-        report(ctx, codes, "an inline picture");
+        inline.push(bytes);
+        if !codes.is_empty() {
+            found.push((codes, "an inline picture".to_string()));
+        }
+    }
+    for (codes, label) in found {
+        report(ctx, codes, &label);
     }
 }
 
