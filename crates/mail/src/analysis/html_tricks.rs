@@ -20,6 +20,11 @@ pub fn displayed_domain(text: &str) -> Option<String> {
     if t.len() > 300 || t.contains('@') {
         return None;
     }
+    // What the expression needs, checked first: a dot, and (the text being trimmed) no
+    // white space at all. Most link texts ("Read more", "Unsubscribe") fail here.
+    if !t.contains('.') || t.chars().any(char::is_whitespace) {
+        return None;
+    }
     let c = re.captures(t)?;
     let host = c.get(1)?.as_str().to_ascii_lowercase();
     // Plain words with a dot ("e.g.") are not domains: require a public suffix.
@@ -134,4 +139,45 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
         }
     }
     ctx.html = facts;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_rng::XorShift;
+
+    /// [`displayed_domain`] without the cheap checks before the expression.
+    fn by_expression_only(text: &str) -> Option<String> {
+        let t = text.trim();
+        if t.len() > 300 || t.contains('@') {
+            return None;
+        }
+        let host = DOMAIN_IN_TEXT.as_ref()?.captures(t)?.get(1)?.as_str();
+        let host = host.to_ascii_lowercase();
+        psl::suffix_str(&host).filter(|s| s.contains('.') || host.contains('.'))?;
+        let tld = host.rsplit('.').next().unwrap_or_default();
+        tld.chars().all(|c| c.is_ascii_alphabetic()).then_some(host)
+    }
+
+    #[test]
+    fn the_checks_before_the_expression_reject_only_what_it_rejects() {
+        for t in [
+            "www.example.com",
+            " https://Login.Example.co.uk/path?x=1 ",
+            "\u{2003}paypal.com\u{00a0}",
+            "example.com and more",
+            "Read more",
+            "e.g.",
+            "ſecure.example.com",
+        ] {
+            assert_eq!(displayed_domain(t), by_expression_only(t), "{t:?}");
+        }
+        let alphabet: Vec<char> = "ab.-/:? \u{a0}\u{2003}\tK\u{212a}ſ9é@#".chars().collect();
+        let mut rng = XorShift::new(0x5eed_d0e5);
+        for _ in 0..20_000 {
+            let len = rng.below(24);
+            let t: String = (0..len).map(|_| alphabet[rng.below(alphabet.len())]).collect();
+            assert_eq!(displayed_domain(&t), by_expression_only(&t), "{t:?}");
+        }
+    }
 }
