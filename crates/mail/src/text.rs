@@ -90,17 +90,24 @@ pub fn fold(s: &str) -> String {
     let mut len = 0;
     let mut last_space = true;
     let mut i = 0;
+    // Where the eight-byte path is tried next: after it fails, the bytes it looked at go
+    // through the general path first (a run of white space or accented text would otherwise
+    // make it fail again at every byte).
+    let mut retry_at = 0;
     while i < bytes.len() {
         // Eight bytes at a time while they are printable ASCII with single spaces (most of a
         // text): lower-cased in one word, nothing to collapse.
-        if let Some(chunk) = bytes[i..].first_chunk::<8>()
-            && let Some(lower) = plain_ascii_lower(u64::from_le_bytes(*chunk), last_space)
-        {
-            out[len..len + 8].copy_from_slice(&lower.to_le_bytes());
-            len += 8;
-            i += 8;
-            last_space = chunk[7] == b' ';
-            continue;
+        if i >= retry_at {
+            if let Some(chunk) = bytes[i..].first_chunk::<8>()
+                && let Some(lower) = plain_ascii_lower(u64::from_le_bytes(*chunk), last_space)
+            {
+                out[len..len + 8].copy_from_slice(&lower.to_le_bytes());
+                len += 8;
+                i += 8;
+                last_space = chunk[7] == b' ';
+                continue;
+            }
+            retry_at = i + 8;
         }
         let b = bytes[i];
         if b.is_ascii() {
