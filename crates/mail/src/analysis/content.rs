@@ -411,7 +411,9 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
 fn broken_words(text: &str) -> usize {
     const LIMIT: usize = 200_000;
     let end = if text.len() > LIMIT {
-        text.char_indices().nth(LIMIT).map_or(text.len(), |(i, _)| i)
+        text.char_indices()
+            .nth(LIMIT)
+            .map_or(text.len(), |(i, _)| i)
     } else {
         text.len()
     };
@@ -425,7 +427,10 @@ fn broken_words(text: &str) -> usize {
             }
             i += 8;
         }
-        b.get(i..)?.iter().position(|c| !c.is_ascii()).map(|p| i + p)
+        b.get(i..)?
+            .iter()
+            .position(|c| !c.is_ascii())
+            .map(|p| i + p)
     };
     let mut broken = 0;
     let mut i = 0;

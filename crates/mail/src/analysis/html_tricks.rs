@@ -176,7 +176,9 @@ mod tests {
         let mut rng = XorShift::new(0x5eed_d0e5);
         for _ in 0..20_000 {
             let len = rng.below(24);
-            let t: String = (0..len).map(|_| alphabet[rng.below(alphabet.len())]).collect();
+            let t: String = (0..len)
+                .map(|_| alphabet[rng.below(alphabet.len())])
+                .collect();
             assert_eq!(displayed_domain(&t), by_expression_only(&t), "{t:?}");
         }
     }
