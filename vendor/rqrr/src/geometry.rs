@@ -206,6 +206,7 @@ impl Iterator for BresenhamScan {
 mod tests {
     use super::*;
 
+    // Ward: the replacement of `f64::round` in `Perspective::map` rounds the same.
     #[test]
     fn round_half_away_is_f64_round() {
         let mut x = -1.0e6f64;
