@@ -2,6 +2,7 @@
 //! redirectors are unwrapped without fetching anything), free hosting and file-share lures,
 //! suspicious TLDs, brand names and lookalikes in hosts, credentials in the URL.
 
+use foldhash::HashSetExt;
 use url::Url;
 
 use super::identity::brand_token_in;
@@ -328,7 +329,9 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
     let originals = std::mem::take(&mut ctx.links);
     // A link repeated (newsletters repeat theirs) could only repeat its first occurrence's
     // signals, and a signal is raised once: each is judged once.
-    let mut seen_links = std::collections::HashSet::new();
+    // foldhash: these sets hash whole URLs, and SipHash on long tracking links was a sixth of
+    // this family's time (its seed is random per process, so collisions cannot be planned).
+    let mut seen_links = foldhash::HashSet::with_capacity(originals.len());
     for l in &originals {
         if !seen_links.insert((l.url.as_str(), l.source)) {
             continue;
@@ -358,8 +361,8 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
     // Newsletters send dozens of links to one host: what depends on the host alone is checked
     // at its first link (a signal is raised once per message, with its first evidence, so the
     // later links of that host could add nothing).
-    let mut seen_hosts = std::collections::HashSet::new();
-    let mut seen_domains = std::collections::HashSet::new();
+    let mut seen_hosts = foldhash::HashSet::with_capacity(links.len());
+    let mut seen_domains = foldhash::HashSet::with_capacity(links.len());
     for (target, parsed, host, source) in &links {
         let (host, source) = (host.as_str(), *source);
         let where_ = source.words();

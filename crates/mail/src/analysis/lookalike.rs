@@ -2,7 +2,7 @@
 //! two typing errors away from it. Used for the sender's domain (tenant, partners, brands) and
 //! for link hosts (brands).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::LazyLock;
 
 use super::brands::BRANDS;
