@@ -328,9 +328,9 @@ pub fn analyze(ctx: &mut Ctx<'_>) {
     let mut links = Vec::new();
     let originals = std::mem::take(&mut ctx.links);
     // A link repeated (newsletters repeat theirs) could only repeat its first occurrence's
-    // signals, and a signal is raised once: each is judged once.
-    // foldhash: these sets hash whole URLs, and SipHash on long tracking links was a sixth of
-    // this family's time (its seed is random per process, so collisions cannot be planned).
+    // signals, and a signal is raised once: each is judged once. The set hashes whole URLs
+    // with foldhash (SipHash on long tracking links was a sixth of this family's time); its
+    // seed is random per process, so colliding links cannot be planned.
     let mut seen_links = foldhash::HashSet::with_capacity(originals.len());
     for l in &originals {
         if !seen_links.insert((l.url.as_str(), l.source)) {
