@@ -118,7 +118,7 @@ fn count_markers(raw: &[u8], cap_nested: usize, cap_parts: usize) -> (usize, usi
     let mut parts = 0;
     for i in memchr::memchr_iter(b':', raw) {
         // Most colons (times, URLs, text) fail on the byte before them.
-        if i >= 12 && raw[i - 1] | 0x20 == b'e' && raw[i - 12..=i].eq_ignore_ascii_case(PART) {
+        if i >= 12 && (raw[i - 1] | 0x20) == b'e' && raw[i - 12..=i].eq_ignore_ascii_case(PART) {
             parts += 1;
             if parts >= cap_parts {
                 break;

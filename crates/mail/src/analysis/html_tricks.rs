@@ -15,7 +15,6 @@ static DOMAIN_IN_TEXT: LazyLock<Option<Regex>> = LazyLock::new(|| {
 
 /// The domain a link's visible text displays, if the text looks like a URL or host name.
 pub fn displayed_domain(text: &str) -> Option<String> {
-    let re = DOMAIN_IN_TEXT.as_ref()?;
     let t = text.trim();
     if t.len() > 300 || t.contains('@') {
         return None;
@@ -25,16 +24,18 @@ pub fn displayed_domain(text: &str) -> Option<String> {
     if !t.contains('.') || t.chars().any(char::is_whitespace) {
         return None;
     }
-    let c = re.captures(t)?;
+    domain_matched(t)
+}
+
+/// The host [`DOMAIN_IN_TEXT`] finds in the trimmed text `t`, lower-cased, when it ends in a
+/// public suffix of letters.
+fn domain_matched(t: &str) -> Option<String> {
+    let c = DOMAIN_IN_TEXT.as_ref()?.captures(t)?;
     let host = c.get(1)?.as_str().to_ascii_lowercase();
     // Plain words with a dot ("e.g.") are not domains: require a public suffix.
     psl::suffix_str(&host).filter(|s| s.contains('.') || host.contains('.'))?;
     let tld = host.rsplit('.').next().unwrap_or_default();
-    if tld.chars().all(|c| c.is_ascii_alphabetic()) {
-        Some(host)
-    } else {
-        None
-    }
+    tld.chars().all(|c| c.is_ascii_alphabetic()).then_some(host)
 }
 
 pub fn analyze(ctx: &mut Ctx<'_>) {
@@ -152,11 +153,7 @@ mod tests {
         if t.len() > 300 || t.contains('@') {
             return None;
         }
-        let host = DOMAIN_IN_TEXT.as_ref()?.captures(t)?.get(1)?.as_str();
-        let host = host.to_ascii_lowercase();
-        psl::suffix_str(&host).filter(|s| s.contains('.') || host.contains('.'))?;
-        let tld = host.rsplit('.').next().unwrap_or_default();
-        tld.chars().all(|c| c.is_ascii_alphabetic()).then_some(host)
+        domain_matched(t)
     }
 
     #[test]
