@@ -29,7 +29,13 @@ pub fn decode_image(data: &[u8]) -> Vec<String> {
             .with_guessed_format()
             .ok()
     };
-    let Some((w, h)) = reader().and_then(|r| r.into_dimensions().ok()) else {
+    let Some(header) = reader() else {
+        return Vec::new();
+    };
+    if header.format() == Some(image::ImageFormat::Png) {
+        return png_luma(data).map(decode_luma).unwrap_or_default();
+    }
+    let Ok((w, h)) = header.into_dimensions() else {
         return Vec::new();
     };
     if w.min(h) < MIN_QR_SIDE || (w as u64) * (h as u64) > MAX_IMAGE_PIXELS {
@@ -52,60 +58,125 @@ pub fn decode_image(data: &[u8]) -> Vec<String> {
     decode_luma(to_luma(img))
 }
 
+/// A PNG picture's grey levels ([`to_luma`]'s), decoded with `png` row by row and each row
+/// turned grey at once: the picture in colour (four bytes a pixel, most of a decoding's
+/// memory traffic for the large logos of newsletters) is never held whole. Interlaced
+/// pictures, rare in mail, are decoded whole first. `None` if the picture is damaged, too
+/// large, or its kind of pixel is one [`to_luma`] does not know.
+fn png_luma(data: &[u8]) -> Option<GrayImage> {
+    let limits = png::Limits {
+        bytes: (MAX_IMAGE_PIXELS * 4) as usize,
+    };
+    let mut decoder = png::Decoder::new_with_limits(Cursor::new(data), limits);
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    decoder.set_ignore_text_chunk(true);
+    decoder.set_ignore_iccp_chunk(true);
+    let mut reader = decoder.read_info().ok()?;
+    let (w, h) = (reader.info().width, reader.info().height);
+    if w.min(h) < MIN_QR_SIDE || (w as u64) * (h as u64) > MAX_IMAGE_PIXELS {
+        return None;
+    }
+    let grey: fn(&[u8], &mut [u8]) = match reader.output_color_type() {
+        (png::ColorType::Grayscale, png::BitDepth::Eight) => grey_to_luma,
+        (png::ColorType::GrayscaleAlpha, png::BitDepth::Eight) => la_to_luma,
+        (png::ColorType::Rgb, png::BitDepth::Eight) => rgb_to_luma,
+        (png::ColorType::Rgba, png::BitDepth::Eight) => rgba_to_luma(),
+        _ => return None,
+    };
+    let (w, h) = (w as usize, h as usize);
+    let mut out = scratch::take(&scratch::LUMA, w * h);
+    if reader.info().interlaced {
+        let mut frame = vec![0u8; reader.output_buffer_size()?];
+        let info = reader.next_frame(&mut frame).ok()?;
+        let rows = frame.chunks_exact(info.line_size.max(1));
+        for (row, luma) in rows.zip(out.chunks_exact_mut(w)) {
+            grey(row, luma);
+        }
+    } else {
+        for luma in out.chunks_exact_mut(w) {
+            let row = reader.next_row().ok()??;
+            grey(row.data(), luma);
+        }
+    }
+    GrayImage::from_raw(w as u32, h as u32, out)
+}
+
+#[inline(always)]
+fn luma(r: u8, g: u8, b: u8) -> u16 {
+    (54 * r as u16 + 183 * g as u16 + 19 * b as u16) >> 8
+}
+
+#[inline(always)]
+fn over_white(l: u16, a: u8) -> u8 {
+    let a = a as u16;
+    let x = l * a + 255 * (255 - a);
+    ((x + 1 + (x >> 8)) >> 8) as u8
+}
+
+/// One grey byte per `N`-byte pixel of `raw`, into `out` (as many pixels as both hold).
+#[inline(always)]
+fn convert<const N: usize>(raw: &[u8], out: &mut [u8], f: impl Fn(&[u8; N]) -> u8) {
+    let (pixels, _) = raw.as_chunks::<N>();
+    for (d, p) in out.iter_mut().zip(pixels) {
+        *d = f(p);
+    }
+}
+
+fn grey_to_luma(raw: &[u8], out: &mut [u8]) {
+    let n = raw.len().min(out.len());
+    out[..n].copy_from_slice(&raw[..n]);
+}
+
+fn la_to_luma(raw: &[u8], out: &mut [u8]) {
+    convert::<2>(raw, out, |p| over_white(p[0] as u16, p[1]))
+}
+
+fn rgb_to_luma(raw: &[u8], out: &mut [u8]) {
+    convert::<3>(raw, out, |p| luma(p[0], p[1], p[2]) as u8)
+}
+
+/// The RGBA conversion, which most pictures need, compiled twice: for the baseline CPU and
+/// with AVX2 (chosen here, once per picture), where the compiler vectorizes it 16 pixels wide.
+fn rgba_to_luma() -> fn(&[u8], &mut [u8]) {
+    fn baseline(raw: &[u8], out: &mut [u8]) {
+        convert::<4>(raw, out, |p| over_white(luma(p[0], p[1], p[2]), p[3]))
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2")]
+        fn rgba_avx2(raw: &[u8], out: &mut [u8]) {
+            convert::<4>(raw, out, |p| over_white(luma(p[0], p[1], p[2]), p[3]))
+        }
+        fn avx2(raw: &[u8], out: &mut [u8]) {
+            // SAFETY: chosen only where the CPU was checked to support AVX2.
+            unsafe { rgba_avx2(raw, out) }
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return avx2;
+        }
+    }
+    baseline
+}
+
 /// Grey levels (Rec. 709 weights in 256ths: 54, 183, 19), with transparent pixels
 /// shown over white the way a mail client draws them: a QR code drawn on a transparent
 /// background stays readable. All in 16-bit lanes (the division by 255 as
 /// `(x + 1 + (x >> 8)) >> 8`, exact below 65,281), which the compiler vectorizes: this runs
 /// over every pixel of every picture, most of them logos without a code.
 fn to_luma(img: DynamicImage) -> GrayImage {
-    #[inline(always)]
-    fn luma(r: u8, g: u8, b: u8) -> u16 {
-        (54 * r as u16 + 183 * g as u16 + 19 * b as u16) >> 8
-    }
-    #[inline(always)]
-    fn over_white(l: u16, a: u8) -> u8 {
-        let a = a as u16;
-        let x = l * a + 255 * (255 - a);
-        ((x + 1 + (x >> 8)) >> 8) as u8
-    }
-    /// One grey byte per `N`-byte pixel.
-    #[inline(always)]
-    fn convert<const N: usize>(raw: &[u8], f: impl Fn(&[u8; N]) -> u8) -> Vec<u8> {
-        let (pixels, _) = raw.as_chunks::<N>();
-        let mut out = vec![0u8; pixels.len()];
-        for (d, p) in out.iter_mut().zip(pixels) {
-            *d = f(p);
-        }
-        out
-    }
-    /// The RGBA conversion, which most pictures need, compiled twice: for the baseline CPU
-    /// and with AVX2 (chosen at run time), where the compiler vectorizes it 16 pixels wide.
-    fn rgba(raw: &[u8]) -> Vec<u8> {
-        #[cfg(target_arch = "x86_64")]
-        {
-            #[target_feature(enable = "avx2")]
-            fn rgba_avx2(raw: &[u8]) -> Vec<u8> {
-                convert::<4>(raw, |p| over_white(luma(p[0], p[1], p[2]), p[3]))
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU was just checked to support AVX2.
-                return unsafe { rgba_avx2(raw) };
-            }
-        }
-        convert::<4>(raw, |p| over_white(luma(p[0], p[1], p[2]), p[3]))
-    }
     let (w, h) = (img.width(), img.height());
-    let px: Vec<u8> = match img {
-        DynamicImage::ImageLuma8(l) => return l,
-        DynamicImage::ImageLumaA8(la) => {
-            convert::<2>(la.as_raw(), |p| over_white(p[0] as u16, p[1]))
-        }
-        DynamicImage::ImageRgb8(rgb) => {
-            convert::<3>(rgb.as_raw(), |p| luma(p[0], p[1], p[2]) as u8)
-        }
-        DynamicImage::ImageRgba8(rgba8) => rgba(rgba8.as_raw()),
-        other => return other.to_luma8(),
+    let grey: fn(&[u8], &mut [u8]) = match &img {
+        DynamicImage::ImageLuma8(_) => grey_to_luma,
+        DynamicImage::ImageLumaA8(_) => la_to_luma,
+        DynamicImage::ImageRgb8(_) => rgb_to_luma,
+        DynamicImage::ImageRgba8(_) => rgba_to_luma(),
+        _ => return img.to_luma8(),
     };
+    if let DynamicImage::ImageLuma8(l) = img {
+        return l;
+    }
+    let mut px = scratch::take(&scratch::LUMA, w as usize * h as usize);
+    grey(img.as_bytes(), &mut px);
     GrayImage::from_raw(w, h, px).unwrap_or_default()
 }
 
@@ -159,7 +230,7 @@ fn threshold<const AVX2: bool>(px: &[u8], w: usize, h: usize) -> Vec<u8> {
             };
         }
     }
-    let mut out = vec![0u8; w * h];
+    let mut out = scratch::take(&scratch::BITS, w * h);
     if w == 0 {
         return out;
     }
@@ -554,28 +625,61 @@ fn decode_luma(mut luma: GrayImage) -> Vec<String> {
             image::imageops::FilterType::Triangle,
         );
     }
-    detect(&luma)
+    let codes = detect(&luma);
+    scratch::keep(&scratch::LUMA, luma.into_raw());
+    codes
 }
 
 /// The texts of the codes found (at most four).
 fn detect(luma: &GrayImage) -> Vec<String> {
     let (w, h) = (luma.width() as usize, luma.height() as usize);
     let bits = binarize(luma.as_raw(), w, h);
-    let Some(r) = code_region(&bits, w) else {
-        return Vec::new();
-    };
-    // rqrr reads only the region where the finder-like spots sit: its region filling runs over
-    // every pixel it is given.
-    let (cw, ch) = (r.x1 - r.x0, r.y1 - r.y0);
-    let mut prepared = rqrr::PreparedImage::prepare_from_bitmap(cw, ch, |x, y| {
-        bits[(r.y0 + y) * w + r.x0 + x] != 0
+    let codes = code_region(&bits, w).map(|r| {
+        // rqrr reads only the region where the finder-like spots sit: its region filling
+        // runs over every pixel it is given.
+        let (cw, ch) = (r.x1 - r.x0, r.y1 - r.y0);
+        let mut prepared = rqrr::PreparedImage::prepare_from_bitmap(cw, ch, |x, y| {
+            bits[(r.y0 + y) * w + r.x0 + x] != 0
+        });
+        prepared
+            .detect_grids()
+            .into_iter()
+            .take(4)
+            .filter_map(|g| g.decode().ok().map(|(_, s)| s))
+            .collect()
     });
-    prepared
-        .detect_grids()
-        .into_iter()
-        .take(4)
-        .filter_map(|g| g.decode().ok().map(|(_, s)| s))
-        .collect()
+    scratch::keep(&scratch::BITS, bits);
+    codes.unwrap_or_default()
+}
+
+/// Per-thread buffers for a picture's grey levels and its black/white bits, kept from one
+/// picture to the next. Fresh ones would cost more than the decoding that fills them: blocks
+/// of a megabyte or more go back to the system when freed (glibc's trim threshold), and every
+/// page of the next is then faulted in and zeroed again. Each holds at most
+/// [`MAX_IMAGE_PIXELS`] bytes.
+mod scratch {
+    use std::cell::Cell;
+    use std::thread::LocalKey;
+
+    thread_local! {
+        pub static LUMA: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+        pub static BITS: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    }
+
+    /// The buffer (empty if in use further up the stack), as `len` zero bytes.
+    pub fn take(key: &'static LocalKey<Cell<Vec<u8>>>, len: usize) -> Vec<u8> {
+        let mut v = key.take();
+        v.clear();
+        v.resize(len, 0);
+        v
+    }
+
+    /// Hands a buffer back for the next picture.
+    pub fn keep(key: &'static LocalKey<Cell<Vec<u8>>>, v: Vec<u8>) {
+        if v.capacity() as u64 <= super::MAX_IMAGE_PIXELS {
+            key.set(v);
+        }
+    }
 }
 
 fn report(ctx: &mut Ctx<'_>, codes: Vec<String>, where_: &str) {
@@ -746,6 +850,63 @@ mod tests {
         let mut out = Cursor::new(Vec::new());
         let _ = img.write_to(&mut out, image::ImageFormat::Png);
         out.into_inner()
+    }
+
+    /// PNG pictures, read row by row with `png`, come out with the grey levels of the whole
+    /// picture decoded by `image` and turned grey by [`to_luma`], for every kind of 8-bit
+    /// pixel (and palettes), with transparency.
+    #[test]
+    fn png_rows_give_the_grey_levels_of_the_whole_picture() {
+        let (w, h) = (67u32, 41u32);
+        let mut rng = crate::test_rng::XorShift::new(7);
+        let rgba = image::RgbaImage::from_fn(w, h, |x, y| {
+            let r = rng.below(256) as u8;
+            image::Rgba([
+                r,
+                (x * 3) as u8,
+                (y * 5) as u8,
+                if x % 7 == 0 { 255 } else { r / 2 },
+            ])
+        });
+        let rgba = DynamicImage::ImageRgba8(rgba);
+        let kinds = [
+            DynamicImage::ImageLuma8(rgba.to_luma8()),
+            DynamicImage::ImageLumaA8(rgba.to_luma_alpha8()),
+            DynamicImage::ImageRgb8(rgba.to_rgb8()),
+            rgba.clone(),
+        ];
+        for img in kinds {
+            let data = png(img.clone());
+            let whole = image::load_from_memory(&data).map(to_luma);
+            let rows = png_luma(&data);
+            assert_eq!(
+                rows.map(|g| g.into_raw()),
+                whole.ok().map(|g| g.into_raw()),
+                "{:?}",
+                img.color()
+            );
+        }
+        // A palette picture (two colours, one transparent), as `png` writes it.
+        let mut data = Vec::new();
+        {
+            let mut enc = png::Encoder::new(&mut data, w, h);
+            enc.set_color(png::ColorType::Indexed);
+            enc.set_palette(vec![0, 0, 0, 200, 40, 10]);
+            enc.set_trns(vec![255, 0]);
+            let pixels: Vec<u8> = (0..w * h).map(|i| ((i / 3) % 2) as u8).collect();
+            let written = enc
+                .write_header()
+                .and_then(|mut wr| wr.write_image_data(&pixels));
+            assert!(written.is_ok());
+        }
+        let whole = image::load_from_memory(&data).map(to_luma);
+        assert_eq!(
+            png_luma(&data).map(|g| g.into_raw()),
+            whole.ok().map(|g| g.into_raw())
+        );
+        // Damaged: cut in the middle of its pixels.
+        let cut = png(rgba);
+        assert!(png_luma(&cut[..cut.len() / 2]).is_none());
     }
 
     /// The threshold is rqrr's without its rounding down: on a code, gradients and noise, at
