@@ -79,7 +79,7 @@ fn png_luma(data: &[u8]) -> Option<GrayImage> {
     let grey: fn(&[u8], &mut [u8]) = match reader.output_color_type() {
         (png::ColorType::Grayscale, png::BitDepth::Eight) => grey_to_luma,
         (png::ColorType::GrayscaleAlpha, png::BitDepth::Eight) => la_to_luma,
-        (png::ColorType::Rgb, png::BitDepth::Eight) => rgb_to_luma,
+        (png::ColorType::Rgb, png::BitDepth::Eight) => rgb_to_luma(),
         (png::ColorType::Rgba, png::BitDepth::Eight) => rgba_to_luma(),
         _ => return None,
     };
@@ -131,32 +131,39 @@ fn la_to_luma(raw: &[u8], out: &mut [u8]) {
     convert::<2>(raw, out, |p| over_white(p[0] as u16, p[1]))
 }
 
-fn rgb_to_luma(raw: &[u8], out: &mut [u8]) {
-    convert::<3>(raw, out, |p| luma(p[0], p[1], p[2]) as u8)
+/// The RGB and RGBA conversions, which most pictures need (JPEG photos and PNG logos), are
+/// compiled twice: for the baseline CPU and with AVX2 (chosen here, once per picture), where
+/// the compiler vectorizes them 16 pixels wide.
+macro_rules! multiversioned {
+    ($name:ident, $n:literal, $f:expr) => {
+        fn $name() -> fn(&[u8], &mut [u8]) {
+            fn baseline(raw: &[u8], out: &mut [u8]) {
+                convert::<$n>(raw, out, $f)
+            }
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2")]
+                fn with_avx2(raw: &[u8], out: &mut [u8]) {
+                    convert::<$n>(raw, out, $f)
+                }
+                fn avx2(raw: &[u8], out: &mut [u8]) {
+                    // SAFETY: chosen only where the CPU was checked to support AVX2.
+                    unsafe { with_avx2(raw, out) }
+                }
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    return avx2;
+                }
+            }
+            baseline
+        }
+    };
 }
 
-/// The RGBA conversion, which most pictures need, compiled twice: for the baseline CPU and
-/// with AVX2 (chosen here, once per picture), where the compiler vectorizes it 16 pixels wide.
-fn rgba_to_luma() -> fn(&[u8], &mut [u8]) {
-    fn baseline(raw: &[u8], out: &mut [u8]) {
-        convert::<4>(raw, out, |p| over_white(luma(p[0], p[1], p[2]), p[3]))
-    }
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx2")]
-        fn rgba_avx2(raw: &[u8], out: &mut [u8]) {
-            convert::<4>(raw, out, |p| over_white(luma(p[0], p[1], p[2]), p[3]))
-        }
-        fn avx2(raw: &[u8], out: &mut [u8]) {
-            // SAFETY: chosen only where the CPU was checked to support AVX2.
-            unsafe { rgba_avx2(raw, out) }
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            return avx2;
-        }
-    }
-    baseline
-}
+multiversioned!(rgb_to_luma, 3, |p: &[u8; 3]| luma(p[0], p[1], p[2]) as u8);
+multiversioned!(rgba_to_luma, 4, |p: &[u8; 4]| over_white(
+    luma(p[0], p[1], p[2]),
+    p[3]
+));
 
 /// Grey levels (Rec. 709 weights in 256ths: 54, 183, 19), with transparent pixels
 /// shown over white the way a mail client draws them: a QR code drawn on a transparent
@@ -168,7 +175,7 @@ fn to_luma(img: DynamicImage) -> GrayImage {
     let grey: fn(&[u8], &mut [u8]) = match &img {
         DynamicImage::ImageLuma8(_) => grey_to_luma,
         DynamicImage::ImageLumaA8(_) => la_to_luma,
-        DynamicImage::ImageRgb8(_) => rgb_to_luma,
+        DynamicImage::ImageRgb8(_) => rgb_to_luma(),
         DynamicImage::ImageRgba8(_) => rgba_to_luma(),
         _ => return img.to_luma8(),
     };
