@@ -673,10 +673,11 @@ mod scratch {
         pub static BITS: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
     }
 
-    /// The buffer (empty if in use further up the stack), as `len` zero bytes.
+    /// The buffer (empty if in use further up the stack), as `len` bytes. They hold whatever
+    /// the last picture left (only bytes added are zeroed): every user writes all of them.
     pub fn take(key: &'static LocalKey<Cell<Vec<u8>>>, len: usize) -> Vec<u8> {
         let mut v = key.take();
-        v.clear();
+        v.truncate(len);
         v.resize(len, 0);
         v
     }
