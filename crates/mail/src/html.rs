@@ -225,20 +225,34 @@ impl<'a> Scanner<'a> {
         if raw.is_empty() {
             return;
         }
-        let txt = decode_entities_cow(raw);
         let dst = if self.hidden_depth > 0 {
             &mut self.facts.hidden_text
         } else {
             &mut self.facts.visible_text
         };
-        // Runs are apart: `<td>a</td><td>b</td>` reads "a b", not "ab".
+        let link = self
+            .anchor
+            .and_then(|i| self.facts.anchors.get_mut(i))
+            .map(|a| &mut a.text)
+            .filter(|t| t.len() < 1024);
+        // Runs are apart: `<td>a</td><td>b</td>` reads "a b", not "ab". A run of white space
+        // alone (the indentation of markup: most runs of a newsletter) shows as one space, as a
+        // browser draws it, and is not copied.
+        if raw.bytes().all(is_space) {
+            let space = |t: &String| !t.is_empty() && !t.ends_with(' ');
+            if space(dst) {
+                push_bounded(dst, " ");
+            }
+            if let Some(t) = link.filter(|t| space(t)) {
+                t.push(' ');
+            }
+            return;
+        }
+        let txt = decode_entities_cow(raw);
         push_bounded(dst, &txt);
         push_bounded(dst, " ");
-        if let Some(i) = self.anchor
-            && let Some(a) = self.facts.anchors.get_mut(i)
-            && a.text.len() < 1024
-        {
-            a.text.push_str(&txt);
+        if let Some(t) = link {
+            t.push_str(&txt);
         }
     }
 
@@ -600,6 +614,20 @@ mod tests {
         assert_eq!(f.scripts, 1);
         assert!(f.script_text.contains("atob"));
         assert!(!f.visible_text.contains("atob"));
+    }
+
+    /// The indentation between tags shows as one space, in the text and in link text, and
+    /// is not copied (it is most of a newsletter's text runs).
+    #[test]
+    fn indentation_between_tags_is_one_space() {
+        let f = analyze_html(
+            "<div>\n  <p>Hello</p>\n  <p>world</p>\n\t<a href=\"https://x.example/\">\n    \
+             <b>Sign</b>\n    <b>in</b>\n  </a>\n</div>\n",
+        );
+        assert_eq!(f.visible_text, "Hello world Sign in ");
+        assert_eq!(f.anchors[0].text, "Sign in ");
+        // White space inside a run of text is kept as it is.
+        assert_eq!(analyze_html("<p>a \n b</p>").visible_text, "a \n b ");
     }
 
     #[test]
