@@ -178,6 +178,17 @@ impl Responder {
             .map(|s| s.data.as_array().cloned().unwrap_or_default()))
     }
 
+    /// Keeps what the playbook just read of a user's rules or methods as a snapshot, as the
+    /// sync's own reads are: a change made after the sync read them (an attacker's MFA phone
+    /// added a moment before containment removes it) is then still diffed by the state-diff
+    /// sensor, from this read, instead of being undone unseen.
+    async fn record_state(&self, kind: SnapshotKind, uid: &str, items: Vec<Value>) -> Result<()> {
+        self.store
+            .put_snapshot(&self.tenant, kind, uid, &Value::Array(items), Utc::now())
+            .await?;
+        Ok(())
+    }
+
     /// Inbox rules that are suspicious (forwarding out, deleting, hiding, ...) and were not in
     /// the baseline. Suspicious rules that were already there are reported, not touched.
     async fn new_suspicious_rules(
@@ -189,6 +200,12 @@ impl Responder {
     ) -> Result<Vec<String>> {
         let rules = self.client.list_inbox_rules(uid).await?;
         let baseline = self.baseline(SnapshotKind::InboxRules, uid, since).await?;
+        let raw: Vec<Value> = rules
+            .iter()
+            .map(|r| r.raw.clone().unwrap_or(Value::Null))
+            .collect();
+        self.record_state(SnapshotKind::InboxRules, uid, raw)
+            .await?;
         if baseline.is_none() {
             notes.push(format!("no inbox-rule snapshot of {upn} before the incident: only suspicious rules are removed"));
         }
@@ -223,6 +240,9 @@ impl Responder {
     ) -> Result<Vec<(String, String)>> {
         let methods = self.client.list_auth_methods(uid).await?;
         let baseline = self.baseline(SnapshotKind::AuthMethods, uid, since).await?;
+        let raw: Vec<Value> = methods.iter().map(|m| m.raw.clone()).collect();
+        self.record_state(SnapshotKind::AuthMethods, uid, raw)
+            .await?;
         let mut out = Vec::new();
         for m in methods {
             if m.kind.collection().is_none() {

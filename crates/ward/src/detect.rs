@@ -18,7 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 use ward_identity::{Correlator, Detector, DetectorConfig, GeoConfig, Incident};
 use ward_ingest::SyncSummary;
-use ward_store::{EventKind, MessageKey, SnapshotKind, Store};
+use ward_store::{EventKind, MessageKey, Snapshot, SnapshotKind, Store};
 
 /// A flagged message, first time Ward saw it flagged.
 #[derive(Debug, Clone)]
@@ -28,6 +28,10 @@ pub struct FlaggedMail {
     pub verdict: String,
     pub first_flagged: DateTime<Utc>,
 }
+
+/// How many stored versions of one object a pass diffs at most (the sync stores one per pass,
+/// the response stage one more where it read the object before acting).
+const DIFF_DEPTH: usize = 8;
 
 pub struct DetectStage {
     store: Store,
@@ -49,6 +53,9 @@ pub struct DetectStage {
     /// clock — to show which came first.
     pub state_seen: BTreeMap<(String, String), DateTime<Utc>>,
     pub audit_seen: BTreeMap<(String, String), DateTime<Utc>>,
+    /// (snapshot kind, object) → the newest version diffed: a later pass diffs every version
+    /// stored since, not only the last two (the response stage stores its own reads too).
+    diffed: HashMap<(&'static str, String), i64>,
     /// Correlator incident id → the store incident it is filed under (this process only).
     filed: HashMap<String, String>,
     /// Correlator incident id → (steps, kind, severity) when last filed: unchanged ones are
@@ -95,6 +102,7 @@ impl DetectStage {
             signal_seen: BTreeMap::new(),
             state_seen: BTreeMap::new(),
             audit_seen: BTreeMap::new(),
+            diffed: HashMap::new(),
             filed: HashMap::new(),
             persisted: HashMap::new(),
         })
@@ -270,7 +278,8 @@ impl DetectStage {
         Ok(())
     }
 
-    /// Diffs every snapshot that changed in this run against the one before it.
+    /// Diffs every snapshot that changed in this run against the one before it, and every
+    /// version stored since the last one diffed (at most [`DIFF_DEPTH`] back).
     async fn state(&mut self, summary: &SyncSummary) -> Result<()> {
         for (kind_name, objects) in &summary.changed {
             let kind = match kind_name.as_str() {
@@ -281,46 +290,131 @@ impl DetectStage {
             for object in objects {
                 let snaps = self
                     .store
-                    .recent_snapshots(&self.tenant, kind, object, 2)
+                    .recent_snapshots(&self.tenant, kind, object, DIFF_DEPTH as i64)
                     .await?;
-                let [after, before] = snaps.as_slice() else {
+                let Some(newest) = snaps.first().map(|s| s.version) else {
                     continue;
                 };
-                let list = |v: &Value| v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]);
-                let (b, a) = (list(&before.data), list(&after.data));
+                let key = (kind.as_str(), object.clone());
+                let last = self.diffed.insert(key, newest);
+                // Newest first: each version against the one before it, oldest pair first; only
+                // the newest pair for an object this process has not diffed yet.
+                let pairs: Vec<(&Snapshot, &Snapshot)> = snaps
+                    .windows(2)
+                    .map(|w| (&w[1], &w[0]))
+                    .take_while(|(_, after)| last.is_none_or(|l| after.version > l))
+                    .take(if last.is_some() { DIFF_DEPTH } else { 1 })
+                    .collect();
                 let user = self
                     .upn_of
                     .get(object)
                     .cloned()
                     .unwrap_or_else(|| object.clone());
-                let hits = match kind {
-                    SnapshotKind::InboxRules => ward_identity::diff_inbox_rules(&user, &b, &a),
-                    SnapshotKind::AuthMethods => ward_identity::diff_auth_methods(&user, &b, &a),
-                    SnapshotKind::App => ward_identity::diff_apps(&b, &a),
-                };
-                if hits.is_empty() {
-                    continue;
+                for (before, after) in pairs.into_iter().rev() {
+                    self.diff_pair(kind, object, &user, before, after);
                 }
-                let evidence = serde_json::json!({"source": "state-diff", "snapshot": kind.as_str(), "object": object,
-                    "versions": [before.version, after.version]});
-                // App changes are not a user's: file them under the app.
-                let subject = if kind == SnapshotKind::App {
-                    object.clone()
-                } else {
-                    user
-                };
-                let now = Utc::now();
-                for h in &hits {
-                    self.state_seen
-                        .entry((subject.to_ascii_lowercase(), h.id.clone()))
-                        .or_insert(now);
-                }
-                // When the change was read, not when it is diffed: the same change diffed again
-                // by a later process files under the same finding id.
-                self.correlator
-                    .add_hits(&subject, Some(after.taken_at), &hits, evidence);
             }
         }
         Ok(())
+    }
+
+    /// One state change: the hits of `before` → `after`, filed as the state-diff sensor's.
+    fn diff_pair(
+        &mut self,
+        kind: SnapshotKind,
+        object: &str,
+        user: &str,
+        before: &Snapshot,
+        after: &Snapshot,
+    ) {
+        let list = |v: &Value| v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]);
+        let (b, a) = (list(&before.data), list(&after.data));
+        let hits = match kind {
+            SnapshotKind::InboxRules => ward_identity::diff_inbox_rules(user, &b, &a),
+            SnapshotKind::AuthMethods => ward_identity::diff_auth_methods(user, &b, &a),
+            SnapshotKind::App => ward_identity::diff_apps(&b, &a),
+        };
+        if hits.is_empty() {
+            return;
+        }
+        let evidence = serde_json::json!({"source": "state-diff", "snapshot": kind.as_str(), "object": object,
+            "versions": [before.version, after.version]});
+        // App changes are not a user's: file them under the app.
+        let subject = if kind == SnapshotKind::App {
+            object
+        } else {
+            user
+        };
+        let now = Utc::now();
+        for h in &hits {
+            self.state_seen
+                .entry((subject.to_ascii_lowercase(), h.id.clone()))
+                .or_insert(now);
+        }
+        // When the change was read, not when it is diffed: the same change diffed again by a
+        // later process files under the same finding id.
+        self.correlator
+            .add_hits(subject, Some(after.taken_at), &hits, evidence);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An MFA phone that Ward's response read and removed between two of the sync's reads is
+    /// still diffed: every version stored since the last one diffed is, not only the newest
+    /// two (which here show the phone gone, not added).
+    #[tokio::test]
+    async fn every_version_stored_since_the_last_diffed_is_diffed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("ward.db");
+        let store = Store::connect(&db.to_string_lossy()).await.expect("store");
+        let mut detect = DetectStage::new(store.clone(), "t1", None)
+            .await
+            .expect("detect stage");
+        let password = serde_json::json!({"@odata.type": "#microsoft.graph.passwordAuthenticationMethod",
+            "id": "28c10230-6103-485e-b985-444c60001490"});
+        let phone = serde_json::json!({"@odata.type": "#microsoft.graph.phoneAuthenticationMethod",
+            "id": "b6332ec1-7057-4abe-9331-3d72feddfe41", "phoneNumber": "+234 8012345678",
+            "phoneType": "alternateMobile"});
+        let summary = SyncSummary {
+            changed: BTreeMap::from([("auth_methods".to_string(), vec!["u1".to_string()])]),
+            ..Default::default()
+        };
+        let t0 = Utc::now();
+        let put = |data: Value, secs: i64| {
+            let store = store.clone();
+            async move {
+                store
+                    .put_snapshot(
+                        "t1",
+                        SnapshotKind::AuthMethods,
+                        "u1",
+                        &data,
+                        t0 + Duration::seconds(secs),
+                    )
+                    .await
+                    .expect("snapshot")
+            }
+        };
+        put(serde_json::json!([password.clone()]), 0).await;
+        put(serde_json::json!([password.clone(), password.clone()]), 1).await;
+        detect.state(&summary).await.expect("first pass");
+        assert!(detect.state_seen.is_empty());
+        // The response stage's read (the phone there), then the sync's (the phone removed).
+        put(serde_json::json!([password.clone(), phone]), 2).await;
+        put(serde_json::json!([password]), 3).await;
+        detect.state(&summary).await.expect("second pass");
+        let seen = ("u1".to_string(), "state.mfa_method_added".to_string());
+        assert!(
+            detect.state_seen.contains_key(&seen),
+            "{:?}",
+            detect.state_seen
+        );
+        // Diffed once: a third pass with nothing new adds nothing.
+        detect.state_seen.clear();
+        detect.state(&summary).await.expect("third pass");
+        assert!(detect.state_seen.is_empty());
     }
 }
