@@ -56,6 +56,8 @@ pub struct DetectStage {
     /// (snapshot kind, object) → the newest version diffed: a later pass diffs every version
     /// stored since, not only the last two (the response stage stores its own reads too).
     diffed: HashMap<(&'static str, String), i64>,
+    /// When this stage was made: versions stored since are this process's to diff.
+    started: DateTime<Utc>,
     /// Correlator incident id → the store incident it is filed under (this process only).
     filed: HashMap<String, String>,
     /// Correlator incident id → (steps, kind, severity) when last filed: unchanged ones are
@@ -103,6 +105,7 @@ impl DetectStage {
             state_seen: BTreeMap::new(),
             audit_seen: BTreeMap::new(),
             diffed: HashMap::new(),
+            started: Utc::now(),
             filed: HashMap::new(),
             persisted: HashMap::new(),
         })
@@ -297,13 +300,20 @@ impl DetectStage {
                 };
                 let key = (kind.as_str(), object.clone());
                 let last = self.diffed.insert(key, newest);
-                // Newest first: each version against the one before it, oldest pair first; only
-                // the newest pair for an object this process has not diffed yet.
+                // Newest first: each version against the one before it, oldest pair first. For
+                // an object this stage has not diffed yet, the versions stored since it started
+                // (a response may have stored one before the sync's next read) and at least the
+                // newest pair.
+                let started = self.started;
                 let pairs: Vec<(&Snapshot, &Snapshot)> = snaps
                     .windows(2)
                     .map(|w| (&w[1], &w[0]))
-                    .take_while(|(_, after)| last.is_none_or(|l| after.version > l))
-                    .take(if last.is_some() { DIFF_DEPTH } else { 1 })
+                    .enumerate()
+                    .take_while(|(i, (_, after))| match last {
+                        Some(l) => after.version > l,
+                        None => *i == 0 || after.taken_at >= started,
+                    })
+                    .map(|(_, pair)| pair)
                     .collect();
                 let user = self
                     .upn_of
@@ -416,5 +426,34 @@ mod tests {
         detect.state_seen.clear();
         detect.state(&summary).await.expect("third pass");
         assert!(detect.state_seen.is_empty());
+        // An object first diffed after the response's read: every version since the stage
+        // started is diffed, not only the newest pair.
+        for (data, secs) in [
+            (serde_json::json!([password.clone()]), 4),
+            (serde_json::json!([password.clone(), phone.clone()]), 5),
+            (serde_json::json!([password.clone()]), 6),
+        ] {
+            store
+                .put_snapshot(
+                    "t1",
+                    SnapshotKind::AuthMethods,
+                    "u2",
+                    &data,
+                    t0 + Duration::seconds(secs),
+                )
+                .await
+                .expect("snapshot");
+        }
+        let summary = SyncSummary {
+            changed: BTreeMap::from([("auth_methods".to_string(), vec!["u2".to_string()])]),
+            ..Default::default()
+        };
+        detect.state(&summary).await.expect("fourth pass");
+        let seen = ("u2".to_string(), "state.mfa_method_added".to_string());
+        assert!(
+            detect.state_seen.contains_key(&seen),
+            "{:?}",
+            detect.state_seen
+        );
     }
 }
