@@ -16,6 +16,8 @@ const MIN_QR_SIDE: u32 = 21;
 /// Pictures are scaled down to this longest side before detection: QR modules survive and the
 /// detector's cost (linear in pixels) stays bounded.
 const MAX_QR_SIDE: u32 = 1200;
+/// Pictures wider or taller than this are not decoded (besides [`MAX_IMAGE_PIXELS`]).
+const MAX_DECODED_SIDE: u32 = 8000;
 
 /// Decodes every QR code in an image (PNG, JPEG, GIF, WebP, BMP), within size limits. The
 /// dimensions are read from the header first: pictures too small to hold a code or too large
@@ -45,8 +47,8 @@ pub fn decode_image(data: &[u8]) -> Vec<String> {
         return Vec::new();
     };
     let mut limits = Limits::default();
-    limits.max_image_width = Some(8000);
-    limits.max_image_height = Some(8000);
+    limits.max_image_width = Some(MAX_DECODED_SIDE);
+    limits.max_image_height = Some(MAX_DECODED_SIDE);
     limits.max_alloc = Some(MAX_IMAGE_PIXELS * 4);
     reader.limits(limits);
     let Ok(img) = reader.decode() else {
@@ -73,7 +75,10 @@ fn png_luma(data: &[u8]) -> Option<GrayImage> {
     decoder.set_ignore_iccp_chunk(true);
     let mut reader = decoder.read_info().ok()?;
     let (w, h) = (reader.info().width, reader.info().height);
-    if w.min(h) < MIN_QR_SIDE || (w as u64) * (h as u64) > MAX_IMAGE_PIXELS {
+    if w.min(h) < MIN_QR_SIDE
+        || w.max(h) > MAX_DECODED_SIDE
+        || (w as u64) * (h as u64) > MAX_IMAGE_PIXELS
+    {
         return None;
     }
     let grey: fn(&[u8], &mut [u8]) = match reader.output_color_type() {
