@@ -1292,6 +1292,7 @@ pub fn scan(folded: &str) -> TopicHits {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::fold;
 
     #[test]
     fn alnum_mask_is_the_byte_by_byte_rule() {
@@ -1305,7 +1306,6 @@ mod tests {
             assert_eq!(alnum_mask(c), alnum_mask_portable(c));
         }
     }
-    use crate::text::fold;
 
     #[test]
     fn finds_phrases_in_six_languages() {

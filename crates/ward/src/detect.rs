@@ -388,19 +388,21 @@ mod tests {
         let phone = serde_json::json!({"@odata.type": "#microsoft.graph.phoneAuthenticationMethod",
             "id": "b6332ec1-7057-4abe-9331-3d72feddfe41", "phoneNumber": "+234 8012345678",
             "phoneType": "alternateMobile"});
-        let summary = SyncSummary {
-            changed: BTreeMap::from([("auth_methods".to_string(), vec!["u1".to_string()])]),
+        // The sync reports one object's methods changed; was a phone seen added to it?
+        let changed = |object: &str| SyncSummary {
+            changed: BTreeMap::from([("auth_methods".to_string(), vec![object.to_string()])]),
             ..Default::default()
         };
+        let added = |object: &str| (object.to_string(), "state.mfa_method_added".to_string());
         let t0 = Utc::now();
-        let put = |data: Value, secs: i64| {
+        let put = |object: &'static str, data: Value, secs: i64| {
             let store = store.clone();
             async move {
                 store
                     .put_snapshot(
                         "t1",
                         SnapshotKind::AuthMethods,
-                        "u1",
+                        object,
                         &data,
                         t0 + Duration::seconds(secs),
                     )
@@ -408,50 +410,41 @@ mod tests {
                     .expect("snapshot")
             }
         };
-        put(serde_json::json!([password.clone()]), 0).await;
-        put(serde_json::json!([password.clone(), password.clone()]), 1).await;
-        detect.state(&summary).await.expect("first pass");
+        put("u1", serde_json::json!([password.clone()]), 0).await;
+        put(
+            "u1",
+            serde_json::json!([password.clone(), password.clone()]),
+            1,
+        )
+        .await;
+        detect.state(&changed("u1")).await.expect("first pass");
         assert!(detect.state_seen.is_empty());
         // The response stage's read (the phone there), then the sync's (the phone removed).
-        put(serde_json::json!([password.clone(), phone]), 2).await;
-        put(serde_json::json!([password]), 3).await;
-        detect.state(&summary).await.expect("second pass");
-        let seen = ("u1".to_string(), "state.mfa_method_added".to_string());
+        put(
+            "u1",
+            serde_json::json!([password.clone(), phone.clone()]),
+            2,
+        )
+        .await;
+        put("u1", serde_json::json!([password.clone()]), 3).await;
+        detect.state(&changed("u1")).await.expect("second pass");
         assert!(
-            detect.state_seen.contains_key(&seen),
+            detect.state_seen.contains_key(&added("u1")),
             "{:?}",
             detect.state_seen
         );
         // Diffed once: a third pass with nothing new adds nothing.
         detect.state_seen.clear();
-        detect.state(&summary).await.expect("third pass");
+        detect.state(&changed("u1")).await.expect("third pass");
         assert!(detect.state_seen.is_empty());
         // An object first diffed after the response's read: every version since the stage
         // started is diffed, not only the newest pair.
-        for (data, secs) in [
-            (serde_json::json!([password.clone()]), 4),
-            (serde_json::json!([password.clone(), phone.clone()]), 5),
-            (serde_json::json!([password.clone()]), 6),
-        ] {
-            store
-                .put_snapshot(
-                    "t1",
-                    SnapshotKind::AuthMethods,
-                    "u2",
-                    &data,
-                    t0 + Duration::seconds(secs),
-                )
-                .await
-                .expect("snapshot");
-        }
-        let summary = SyncSummary {
-            changed: BTreeMap::from([("auth_methods".to_string(), vec!["u2".to_string()])]),
-            ..Default::default()
-        };
-        detect.state(&summary).await.expect("fourth pass");
-        let seen = ("u2".to_string(), "state.mfa_method_added".to_string());
+        put("u2", serde_json::json!([password.clone()]), 4).await;
+        put("u2", serde_json::json!([password.clone(), phone]), 5).await;
+        put("u2", serde_json::json!([password]), 6).await;
+        detect.state(&changed("u2")).await.expect("fourth pass");
         assert!(
-            detect.state_seen.contains_key(&seen),
+            detect.state_seen.contains_key(&added("u2")),
             "{:?}",
             detect.state_seen
         );
