@@ -9,6 +9,7 @@ use cel::objects::{Key, Map};
 use serde::Serialize;
 
 use crate::analysis;
+use crate::analysis::qr::PictureMemo;
 use crate::config::AnalyzerConfig;
 use crate::context::Ctx;
 use crate::error::{AnalysisError, ConfigError};
@@ -26,6 +27,7 @@ pub struct Analyzer {
     cfg: AnalyzerConfig,
     engine: RuleEngine,
     weights: Weights,
+    pictures: PictureMemo,
 }
 
 /// What rules see: CEL variables `signals` (map of fired signal id to its weight), `score`
@@ -136,11 +138,18 @@ impl Analyzer {
             cfg: config,
             engine,
             weights,
+            pictures: PictureMemo::default(),
         })
     }
 
     pub fn rules(&self) -> impl Iterator<Item = &RuleDef> {
         self.engine.rules()
+    }
+
+    /// Forgets the pictures seen so far (see [`PictureMemo`]): the next messages' pictures
+    /// are decoded again. For benchmarks that time the same messages pass after pass.
+    pub fn forget_pictures(&self) {
+        self.pictures.clear();
     }
 
     /// Analyzes one raw RFC 5322 message.
@@ -161,7 +170,7 @@ impl Analyzer {
         let (msg, headers_only) =
             time(Phase::Parse, || parse(raw)).ok_or(AnalysisError::Unparseable)?;
         let mail = time(Phase::Parse, || Mail::from_message(&msg, headers_only));
-        let mut ctx = Ctx::new(&self.cfg, mail);
+        let mut ctx = Ctx::new(&self.cfg, &self.pictures, mail);
         analysis::run_all(&mut ctx);
 
         let (mut signals, sum) = time(Phase::Facts, || self.signals(&ctx));

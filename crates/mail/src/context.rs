@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use crate::analysis::qr::PictureMemo;
 use crate::config::AnalyzerConfig;
 use crate::html::{HtmlFacts, analyze_html};
 use crate::lexicon::{self, TopicHits};
@@ -53,6 +54,8 @@ pub struct RawHit {
 
 pub struct Ctx<'a> {
     pub cfg: &'a AnalyzerConfig,
+    /// The QR codes of pictures already seen, by this message or earlier ones.
+    pub pictures: &'a PictureMemo,
     pub mail: Mail<'a>,
     pub html: Vec<HtmlFacts>,
     /// Subject, plain text and visible HTML text, unfolded (for numbers, IBANs, phones).
@@ -66,7 +69,7 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(cfg: &'a AnalyzerConfig, mail: Mail<'a>) -> Self {
+    pub fn new(cfg: &'a AnalyzerConfig, pictures: &'a PictureMemo, mail: Mail<'a>) -> Self {
         let html: Vec<HtmlFacts> = time(Phase::Html, || {
             mail.html_bodies.iter().map(|h| analyze_html(h)).collect()
         });
@@ -75,6 +78,7 @@ impl<'a> Ctx<'a> {
         let links = time(Phase::LinkExtract, || Self::gather_links(&mail, &html));
         Ctx {
             cfg,
+            pictures,
             mail,
             html,
             text,

@@ -27,6 +27,8 @@ pub const ZIP_BOMB_RATIO: u64 = 200;
 pub const ZIP_BOMB_TOTAL: u64 = 1024 * 1024 * 1024;
 /// Images decoded for QR codes per message, and their maximum pixel size.
 pub const MAX_QR_IMAGES: usize = 4;
+/// Pictures whose QR codes are remembered (by content) from one message to the next.
+pub const REMEMBERED_PICTURES: usize = 4096;
 pub const MAX_IMAGE_PIXELS: u64 = 4_000_000;
 pub const MAX_IMAGE_BYTES: usize = 4 * 1024 * 1024;
 /// PDF files larger than this are not parsed (only their name and type count).

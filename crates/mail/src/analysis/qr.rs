@@ -2,9 +2,12 @@
 //! added to the message's links, so the link family judges them like any other link ("qr.link").
 
 use std::io::Cursor;
+use std::num::NonZeroUsize;
+use std::sync::Mutex;
 
 use base64::Engine;
 use image::{DynamicImage, GrayImage, ImageReader, Limits};
+use siphasher::sip128::{Hasher128, SipHasher13};
 
 use crate::context::{Ctx, LinkSource};
 use crate::limits::*;
@@ -695,6 +698,60 @@ mod scratch {
     }
 }
 
+/// The QR codes of the pictures seen lately, by a 128-bit keyed hash of their bytes:
+/// newsletters, signatures and campaigns send the same logos and codes in message after
+/// message, and decoding a picture costs a hundred times more than hashing it. The key is
+/// random per memo (SipHash-1-3, a keyed pseudo-random function), so no picture can be made to
+/// pass for a remembered one. The least recently seen are forgotten past
+/// [`REMEMBERED_PICTURES`]; one memo serves every thread of an [`crate::Analyzer`] (the lock is
+/// not held while decoding).
+pub struct PictureMemo {
+    keys: (u64, u64),
+    seen: Mutex<lru::LruCache<u128, Vec<String>>>,
+}
+
+impl Default for PictureMemo {
+    fn default() -> Self {
+        use std::hash::BuildHasher;
+        let random = std::collections::hash_map::RandomState::new();
+        let cap = NonZeroUsize::new(REMEMBERED_PICTURES).unwrap_or(NonZeroUsize::MIN);
+        Self {
+            keys: (random.hash_one(0u8), random.hash_one(1u8)),
+            seen: Mutex::new(lru::LruCache::new(cap)),
+        }
+    }
+}
+
+impl PictureMemo {
+    /// The codes in picture `data` ([`decode_image`]), decoded once per distinct picture.
+    pub fn codes(&self, data: &[u8]) -> Vec<String> {
+        let key = self.key(data);
+        if let Some(codes) = self.lock().get(&key) {
+            return codes.clone();
+        }
+        let codes = decode_image(data);
+        self.lock().put(key, codes.clone());
+        codes
+    }
+
+    /// Forgets every picture.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn key(&self, data: &[u8]) -> u128 {
+        let mut h = SipHasher13::new_with_keys(self.keys.0, self.keys.1);
+        std::hash::Hasher::write(&mut h, data);
+        h.finish128().as_u128()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, lru::LruCache<u128, Vec<String>>> {
+        // A panic elsewhere while holding the lock leaves the cache whole (each call puts or
+        // gets one entry): its contents are still right.
+        self.seen.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 fn report(ctx: &mut Ctx<'_>, codes: Vec<String>, where_: &str) {
     for c in codes {
         let t = c.trim().to_string();
@@ -736,7 +793,7 @@ pub fn analyze<'a>(ctx: &mut Ctx<'a>) {
         }
         attached.push(data);
         done += 1;
-        let codes = decode_image(data);
+        let codes = ctx.pictures.codes(data);
         if !codes.is_empty() {
             let label = if a.name.is_empty() {
                 "an image".to_string()
@@ -763,7 +820,7 @@ pub fn analyze<'a>(ctx: &mut Ctx<'a>) {
             continue;
         }
         done += 1;
-        let codes = decode_image(&bytes);
+        let codes = ctx.pictures.codes(&bytes);
         inline.push(bytes);
         if !codes.is_empty() {
             found.push((codes, "an inline picture".to_string()));
@@ -1178,6 +1235,29 @@ mod tests {
                 let _ = decode_luma(img);
             }
         }
+    }
+
+    /// A picture seen again is answered from the memo, and each distinct picture has its own entry.
+    #[test]
+    fn the_memo_decodes_each_distinct_picture_once() {
+        let memo = PictureMemo::default();
+        let a = png(DynamicImage::ImageLuma8(qr("https://a.example/", 120)));
+        let codes = memo.codes(&a);
+        assert_eq!(codes, ["https://a.example/"]);
+        assert_eq!(memo.codes(&a), codes);
+        assert_eq!(memo.lock().len(), 1);
+        // The second time the answer comes from the memo, not from decoding.
+        let key = memo.key(&a);
+        memo.lock().put(key, vec!["remembered".to_string()]);
+        assert_eq!(memo.codes(&a), ["remembered"]);
+        memo.lock().put(key, codes.clone());
+        // Another picture is decoded for itself, never given the first one's answer.
+        let b = png(DynamicImage::ImageLuma8(qr("https://b.example/", 120)));
+        assert_eq!(memo.codes(&b), ["https://b.example/"]);
+        assert_eq!(memo.codes(&a), codes);
+        assert_eq!(memo.lock().len(), 2);
+        memo.clear();
+        assert_eq!(memo.lock().len(), 0);
     }
 
     #[test]
