@@ -175,10 +175,10 @@ impl Analyzer {
 
         let (mut signals, sum) = time(Phase::Facts, || self.signals(&ctx));
         let (matched, errors) = time(Phase::Rules, || {
-            self.engine.evaluate_with(
-                |id| signals.iter().any(|s| s.id == id),
-                |name| fact(&ctx, &signals, sum, name),
-            )
+            self.engine
+                .evaluate_with(signals.iter().map(|s| s.id.as_str()), |name| {
+                    fact(&ctx, &signals, sum, name)
+                })
         });
         let matched_ids: Vec<String> = matched.iter().map(|r| r.id.clone()).collect();
 

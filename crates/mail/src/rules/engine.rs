@@ -11,6 +11,7 @@ use cel::{Context, Env, IdedExpr, Program, Value};
 use serde::Serialize;
 
 use super::format::RuleDef;
+use super::native::{Compiled, Symbols, compile};
 
 /// A rule with its compiled expression.
 pub struct CompiledRule {
@@ -20,9 +21,9 @@ pub struct CompiledRule {
     vars: Vec<String>,
     /// Signal ids at least one of which must be in `signals` for the expression to be true
     /// (see [`signal_guard`]); `None` when that cannot be shown.
-    guard: Option<Vec<String>>,
-    /// Whether the expression is in the subset [`super::native`] evaluates.
-    native: bool,
+    guard: Option<Vec<u32>>,
+    /// The expression compiled for [`super::native`], when it is in that subset.
+    native: Option<Compiled>,
 }
 
 impl CompiledRule {
@@ -129,6 +130,8 @@ fn signal_guard(env: &Arc<Env>, program: &Program) -> Option<Vec<String>> {
 pub struct RuleEngine {
     env: Arc<Env>,
     rules: Vec<CompiledRule>,
+    /// The strings of the compiled rules and guards, numbered.
+    symbols: Symbols,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -157,6 +160,7 @@ impl RuleEngine {
                 reason: format!("{e:?}"),
             })?;
         let mut rules: Vec<CompiledRule> = Vec::new();
+        let mut symbols = Symbols::default();
         for def in defs {
             if rules.iter().any(|r| r.def.id == def.id) {
                 return Err(EngineError::Duplicate(def.id));
@@ -172,7 +176,7 @@ impl RuleEngine {
                 .into_iter()
                 .map(str::to_string)
                 .collect();
-            let native = super::native::supported(program.expression());
+            let native = compile(program.expression(), &mut symbols);
             rules.push(CompiledRule {
                 def,
                 program,
@@ -183,42 +187,51 @@ impl RuleEngine {
         }
         let env = Arc::new(env);
         for r in &mut rules {
-            r.guard = signal_guard(&env, &r.program);
+            r.guard = signal_guard(&env, &r.program)
+                .map(|ids| ids.iter().map(|id| symbols.intern(id)).collect());
         }
-        Ok(Self { env, rules })
+        Ok(Self {
+            env,
+            rules,
+            symbols,
+        })
     }
 
     pub fn rules(&self) -> impl Iterator<Item = &RuleDef> {
         self.rules.iter().map(|r| &r.def)
     }
 
-    /// Like [`Self::evaluate`], with the facts given as CEL values on demand: rules whose
-    /// guard signals are all absent (`has_signal` false) are known false and not run, rules
-    /// over signals alone are evaluated directly ([`super::native`]), and only the variables
-    /// the remaining rules read are built (`value(name)`, once each).
-    pub fn evaluate_with(
+    /// Like [`Self::evaluate`], for the signals `fired` and the other facts given as CEL
+    /// values on demand: rules whose guard signals are all absent are known false and not
+    /// run, rules over signals alone are evaluated directly ([`super::native`]), and only the
+    /// variables the remaining rules read are built (`value(name)`, once each).
+    pub fn evaluate_with<'s>(
         &self,
-        has_signal: impl Fn(&str) -> bool,
+        fired: impl IntoIterator<Item = &'s str>,
         mut value: impl FnMut(&str) -> Option<Value>,
     ) -> (Vec<&RuleDef>, Vec<EngineError>) {
-        let mut ctx = Context::with_env(self.env.clone());
+        let fired = self.symbols.fired(fired);
+        let mut ctx: Option<Context> = None;
         let mut added: Vec<&str> = Vec::new();
         let mut matched = Vec::new();
         let mut errors = Vec::new();
         for r in &self.rules {
             if let Some(g) = &r.guard
-                && !g.iter().any(|id| has_signal(id))
+                && !g.iter().any(|&i| fired.has(i))
             {
                 continue;
             }
-            if r.native
-                && let Some(m) = super::native::eval(r.program.expression(), &has_signal)
+            if let Some(m) = r
+                .native
+                .as_ref()
+                .and_then(|n| n.eval(&self.symbols, &fired))
             {
                 if m {
                     matched.push(&r.def);
                 }
                 continue;
             }
+            let ctx = ctx.get_or_insert_with(|| Context::with_env(self.env.clone()));
             for v in &r.vars {
                 if !added.contains(&v.as_str()) {
                     added.push(v);
@@ -227,7 +240,7 @@ impl RuleEngine {
                     }
                 }
             }
-            match r.run(&ctx) {
+            match r.run(ctx) {
                 Ok(true) => matched.push(&r.def),
                 Ok(false) => {}
                 Err(e) => errors.push(e),
@@ -315,11 +328,7 @@ mod tests {
         let defs = super::super::format::parse_rules(super::super::BUILTIN_RULES, "builtin.yaml")
             .unwrap_or_default();
         let engine = RuleEngine::new(defs).expect("builtin rules compile");
-        let mut ids: Vec<String> = engine
-            .rules
-            .iter()
-            .flat_map(|r| r.guard.clone().unwrap_or_default())
-            .collect();
+        let mut ids: Vec<String> = engine.symbols.texts().to_vec();
         ids.sort();
         ids.dedup();
         let mut seed = 11u64;
@@ -339,14 +348,11 @@ mod tests {
             let all: Vec<&str> = all
                 .map(|(m, _)| m.iter().map(|r| r.id.as_str()).collect())
                 .unwrap_or_default();
-            let (lazy, _) = engine.evaluate_with(
-                |id| signals.contains_key(id),
-                |name| {
-                    (name == "signals")
-                        .then(|| cel::to_value(&signals).ok())
-                        .flatten()
-                },
-            );
+            let (lazy, _) = engine.evaluate_with(signals.keys().map(String::as_str), |name| {
+                (name == "signals")
+                    .then(|| cel::to_value(&signals).ok())
+                    .flatten()
+            });
             let lazy: Vec<&str> = lazy.iter().map(|r| r.id.as_str()).collect();
             assert_eq!(all, lazy, "{signals:?}");
             matches += lazy.len();
