@@ -6,7 +6,7 @@ use std::num::NonZeroUsize;
 use std::sync::Mutex;
 
 use base64::Engine;
-use image::{DynamicImage, GrayImage, ImageReader, Limits};
+use image::{ColorType, DynamicImage, GrayImage, ImageDecoder, ImageReader, Limits};
 use siphasher::sip128::{Hasher128, SipHasher13};
 
 use crate::context::{Ctx, LinkSource};
@@ -29,38 +29,51 @@ pub fn decode_image(data: &[u8]) -> Vec<String> {
     if data.len() > MAX_IMAGE_BYTES {
         return Vec::new();
     }
-    let reader = || {
-        ImageReader::new(Cursor::new(data))
-            .with_guessed_format()
-            .ok()
-    };
-    let Some(header) = reader() else {
+    let Some(mut reader) = ImageReader::new(Cursor::new(data))
+        .with_guessed_format()
+        .ok()
+    else {
         return Vec::new();
     };
-    if header.format() == Some(image::ImageFormat::Png) {
+    if reader.format() == Some(image::ImageFormat::Png) {
         return png_luma(data).map(decode_luma).unwrap_or_default();
     }
-    let Ok((w, h)) = header.into_dimensions() else {
-        return Vec::new();
-    };
-    if w.min(h) < MIN_QR_SIDE || (w as u64) * (h as u64) > MAX_IMAGE_PIXELS {
-        return Vec::new();
-    }
-    let Some(mut reader) = reader() else {
-        return Vec::new();
-    };
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_DECODED_SIDE);
     limits.max_image_height = Some(MAX_DECODED_SIDE);
     limits.max_alloc = Some(MAX_IMAGE_PIXELS * 4);
     reader.limits(limits);
-    let Ok(img) = reader.decode() else {
+    let Ok(decoder) = reader.into_decoder() else {
         return Vec::new();
     };
-    if (img.width() as u64) * (img.height() as u64) > MAX_IMAGE_PIXELS {
+    let (w, h) = decoder.dimensions();
+    if w.min(h) < MIN_QR_SIDE || (w as u64) * (h as u64) > MAX_IMAGE_PIXELS {
         return Vec::new();
     }
-    decode_luma(to_luma(img))
+    decoded_luma(decoder).map(decode_luma).unwrap_or_default()
+}
+
+/// The grey levels ([`to_luma`]'s) of the picture `decoder` reads, decoded into a buffer kept
+/// from one picture to the next ([`scratch`]): a fresh one for each picture (what
+/// `DynamicImage` does) costs its page faults and zeroing again, more than a small picture's
+/// decoding. Kinds of pixel [`to_luma`] has no conversion for go through `DynamicImage`.
+fn decoded_luma(decoder: impl ImageDecoder) -> Option<GrayImage> {
+    let (w, h) = decoder.dimensions();
+    let Some(grey) = grey_of(decoder.color_type()) else {
+        return DynamicImage::from_decoder(decoder).ok().map(to_luma);
+    };
+    let bytes = usize::try_from(decoder.total_bytes()).ok()?;
+    if bytes as u64 > MAX_IMAGE_PIXELS * 4 {
+        return None;
+    }
+    let mut raw = scratch::take(&scratch::RAW, bytes);
+    let luma = decoder.read_image(&mut raw).ok().and_then(|()| {
+        let mut px = scratch::take(&scratch::LUMA, w as usize * h as usize);
+        grey(&raw, &mut px);
+        GrayImage::from_raw(w, h, px)
+    });
+    scratch::keep(&scratch::RAW, raw);
+    luma
 }
 
 /// A PNG picture's grey levels ([`to_luma`]'s), decoded with `png` row by row and each row
@@ -84,7 +97,7 @@ fn png_luma(data: &[u8]) -> Option<GrayImage> {
     {
         return None;
     }
-    let grey: fn(&[u8], &mut [u8]) = match reader.output_color_type() {
+    let grey: Grey = match reader.output_color_type() {
         (png::ColorType::Grayscale, png::BitDepth::Eight) => grey_to_luma,
         (png::ColorType::GrayscaleAlpha, png::BitDepth::Eight) => la_to_luma,
         (png::ColorType::Rgb, png::BitDepth::Eight) => rgb_to_luma(),
@@ -121,6 +134,9 @@ fn over_white(l: u16, a: u8) -> u8 {
     ((x + 1 + (x >> 8)) >> 8) as u8
 }
 
+/// A conversion of a row or picture of pixels into grey levels, a byte each.
+type Grey = fn(&[u8], &mut [u8]);
+
 /// One grey byte per `N`-byte pixel of `raw`, into `out` (as many pixels as both hold).
 #[inline(always)]
 fn convert<const N: usize>(raw: &[u8], out: &mut [u8], f: impl Fn(&[u8; N]) -> u8) {
@@ -144,7 +160,7 @@ fn la_to_luma(raw: &[u8], out: &mut [u8]) {
 /// the compiler vectorizes them 16 pixels wide.
 macro_rules! multiversioned {
     ($name:ident, $n:literal, $f:expr) => {
-        fn $name() -> fn(&[u8], &mut [u8]) {
+        fn $name() -> Grey {
             fn baseline(raw: &[u8], out: &mut [u8]) {
                 convert::<$n>(raw, out, $f)
             }
@@ -180,12 +196,8 @@ multiversioned!(rgba_to_luma, 4, |p: &[u8; 4]| over_white(
 /// over every pixel of every picture, most of them logos without a code.
 fn to_luma(img: DynamicImage) -> GrayImage {
     let (w, h) = (img.width(), img.height());
-    let grey: fn(&[u8], &mut [u8]) = match &img {
-        DynamicImage::ImageLuma8(_) => grey_to_luma,
-        DynamicImage::ImageLumaA8(_) => la_to_luma,
-        DynamicImage::ImageRgb8(_) => rgb_to_luma(),
-        DynamicImage::ImageRgba8(_) => rgba_to_luma(),
-        _ => return img.to_luma8(),
+    let Some(grey) = grey_of(img.color()) else {
+        return img.to_luma8();
     };
     if let DynamicImage::ImageLuma8(l) = img {
         return l;
@@ -193,6 +205,18 @@ fn to_luma(img: DynamicImage) -> GrayImage {
     let mut px = scratch::take(&scratch::LUMA, w as usize * h as usize);
     grey(img.as_bytes(), &mut px);
     GrayImage::from_raw(w, h, px).unwrap_or_default()
+}
+
+/// The conversion to grey levels of 8-bit pixels of kind `color`, if it is one [`to_luma`]
+/// converts itself.
+fn grey_of(color: ColorType) -> Option<Grey> {
+    Some(match color {
+        ColorType::L8 => grey_to_luma,
+        ColorType::La8 => la_to_luma,
+        ColorType::Rgb8 => rgb_to_luma(),
+        ColorType::Rgba8 => rgba_to_luma(),
+        _ => return None,
+    })
 }
 
 /// Black/white decision per pixel (1 = black): the adaptive threshold of rqrr's
@@ -667,8 +691,8 @@ fn detect(luma: &GrayImage) -> Vec<String> {
     codes.unwrap_or_default()
 }
 
-/// Per-thread buffers for a picture's grey levels and its black/white bits, kept from one
-/// picture to the next. Fresh ones would cost more than the decoding that fills them: blocks
+/// Per-thread buffers for a picture's decoded pixels, grey levels and black/white bits, kept
+/// from one picture to the next. Fresh ones would cost more than the decoding that fills them: blocks
 /// of a megabyte or more go back to the system when freed (glibc's trim threshold), and every
 /// page of the next is then faulted in and zeroed again. Each holds at most
 /// [`MAX_IMAGE_PIXELS`] bytes.
@@ -679,6 +703,8 @@ mod scratch {
     thread_local! {
         pub static LUMA: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
         pub static BITS: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+        /// Decoded pixels, before they are turned grey.
+        pub static RAW: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
     }
 
     /// The buffer (empty if in use further up the stack), as `len` bytes. They hold whatever
@@ -690,10 +716,14 @@ mod scratch {
         v
     }
 
-    /// Hands a buffer back for the next picture.
+    /// Hands a buffer back for the next picture; of it and the one kept, the larger stays
+    /// (a small picture's own buffer must not push out the one large pictures fill).
     pub fn keep(key: &'static LocalKey<Cell<Vec<u8>>>, v: Vec<u8>) {
-        if v.capacity() as u64 <= super::MAX_IMAGE_PIXELS {
+        let kept = key.take();
+        if v.capacity() > kept.capacity() && v.capacity() as u64 <= super::MAX_IMAGE_PIXELS {
             key.set(v);
+        } else {
+            key.set(kept);
         }
     }
 }
@@ -1233,6 +1263,59 @@ mod tests {
                 });
                 let _ = detect(&img);
                 let _ = decode_luma(img);
+            }
+        }
+    }
+
+    /// Pictures decoded into the kept buffer ([`decoded_luma`]) have the grey levels of the
+    /// same pictures decoded whole by `image`, for each format it reads for us and for kinds of
+    /// pixel converted by `image` itself (16-bit grey), with a buffer left larger or smaller
+    /// by the picture before.
+    #[test]
+    fn decoding_into_kept_buffers_gives_the_whole_pictures_grey_levels() {
+        let mut rng = crate::test_rng::XorShift::new(3);
+        let rgba = image::RgbaImage::from_fn(53, 37, |x, y| {
+            image::Rgba([rng.below(256) as u8, (x * 4) as u8, (y * 6) as u8, 255])
+        });
+        let rgba = DynamicImage::ImageRgba8(rgba);
+        let encode = |img: &DynamicImage, format| {
+            let mut out = Cursor::new(Vec::new());
+            img.write_to(&mut out, format).map(|()| out.into_inner())
+        };
+        let pictures = [
+            encode(
+                &DynamicImage::ImageRgb8(rgba.to_rgb8()),
+                image::ImageFormat::Bmp,
+            ),
+            encode(&rgba, image::ImageFormat::Bmp),
+            encode(
+                &DynamicImage::ImageRgb8(rgba.to_rgb8()),
+                image::ImageFormat::Jpeg,
+            ),
+            encode(&rgba, image::ImageFormat::Gif),
+            encode(
+                &DynamicImage::ImageLuma8(rgba.to_luma8()),
+                image::ImageFormat::Jpeg,
+            ),
+            encode(
+                &DynamicImage::ImageLuma16(rgba.to_luma16()),
+                image::ImageFormat::Png,
+            ),
+        ];
+        for (i, data) in pictures.into_iter().enumerate() {
+            let data = data.expect("the picture encodes");
+            let whole = image::load_from_memory(&data)
+                .map(to_luma)
+                .map(|g| g.into_raw());
+            for _ in 0..2 {
+                let decoder = ImageReader::new(Cursor::new(&data))
+                    .with_guessed_format()
+                    .ok()
+                    .and_then(|r| r.into_decoder().ok());
+                let ours = decoder.and_then(decoded_luma).map(|g| g.into_raw());
+                assert_eq!(ours.as_ref(), whole.as_ref().ok(), "picture {i}");
+                // Another size between the two runs.
+                scratch::keep(&scratch::RAW, vec![7; 10 + i * 3000]);
             }
         }
     }
