@@ -38,6 +38,22 @@ pub fn decode_image(data: &[u8]) -> Vec<String> {
     if reader.format() == Some(image::ImageFormat::Png) {
         return png_luma(data).map(decode_luma).unwrap_or_default();
     }
+    if reader.format() == Some(image::ImageFormat::Bmp)
+        && let Some(bmp) = super::bmp::PaletteBmp::read(data, grey_of_rgb)
+    {
+        let (w, h) = (bmp.width, bmp.height);
+        if w.min(h) < MIN_QR_SIDE
+            || w.max(h) > MAX_DECODED_SIDE
+            || (w as u64) * (h as u64) > MAX_IMAGE_PIXELS
+        {
+            return Vec::new();
+        }
+        let mut px = scratch::take(&scratch::LUMA, w as usize * h as usize);
+        bmp.grey_into(&mut px);
+        return GrayImage::from_raw(w, h, px)
+            .map(decode_luma)
+            .unwrap_or_default();
+    }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_DECODED_SIDE);
     limits.max_image_height = Some(MAX_DECODED_SIDE);
@@ -125,6 +141,11 @@ fn png_luma(data: &[u8]) -> Option<GrayImage> {
 #[inline(always)]
 fn luma(r: u8, g: u8, b: u8) -> u16 {
     (54 * r as u16 + 183 * g as u16 + 19 * b as u16) >> 8
+}
+
+/// The grey level of an opaque colour, as [`to_luma`] gives it.
+pub fn grey_of_rgb(r: u8, g: u8, b: u8) -> u8 {
+    luma(r, g, b) as u8
 }
 
 #[inline(always)]
