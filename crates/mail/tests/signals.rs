@@ -452,6 +452,31 @@ fn links_ip_shortener_punycode_and_unwrapped_safelinks() {
     assert!(!has(&v, "links.redirector"));
 }
 
+/// Storage buckets and IPFS paths are found anywhere in a link, in any case; their look-alikes
+/// elsewhere are not.
+#[test]
+fn links_to_storage_buckets_and_ipfs_in_any_case() {
+    let links_in = |body: &str| {
+        let m = message(
+            "From: Service <a@example.net>\nTo: b@contoso.com\nSubject: Links",
+            "text/plain",
+            body,
+            &[],
+        );
+        analyzer().analyze(m.as_bytes()).unwrap()
+    };
+    for body in [
+        "See https://Storage.GoogleAPIs.COM/bucket-91/invoice.html now",
+        "See https://files.example.org/IPFS/QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG now",
+        "See https://x.blob.core.windows.net/c/login.html now",
+    ] {
+        let v = links_in(body);
+        assert!(has(&v, "links.free_hosting"), "{body}: {:?}", ids(&v));
+    }
+    let v = links_in("See https://storage.example.com/googleapis/ipfs-notes now");
+    assert!(!has(&v, "links.free_hosting"), "{:?}", ids(&v));
+}
+
 fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
     let mut buf = std::io::Cursor::new(Vec::new());
     {
