@@ -36,8 +36,10 @@ pub struct Mail<'a> {
     pub to: Vec<Mailbox>,
     pub cc: Vec<Mailbox>,
     pub subject: String,
-    /// Top-level headers in order (name, raw value), for authentication results.
-    pub headers: Vec<(&'a str, &'a str)>,
+    /// Top-level headers in order (name, raw value), for authentication results. The values
+    /// are the message's bytes, not yet checked to be UTF-8: most are never read (a message
+    /// carries dozens of long `Received` and `ARC` headers); see [`Mail::header_text`].
+    pub headers: Vec<(&'a str, &'a [u8])>,
     pub text_bodies: Vec<Cow<'a, str>>,
     pub html_bodies: Vec<&'a str>,
     pub attachments: Vec<Attachment<'a>>,
@@ -214,6 +216,12 @@ pub fn parse(raw: &[u8]) -> Option<(Message<'_>, bool)> {
 }
 
 impl<'a> Mail<'a> {
+    /// A raw header value ([`Mail::headers`]) as text; `None` when it is not UTF-8 (such a
+    /// header is read as absent, as `mail-parser`'s `headers_raw` leaves it out).
+    pub fn header_text(value: &[u8]) -> Option<&str> {
+        std::str::from_utf8(value).ok()
+    }
+
     pub fn from_message(msg: &'a Message<'a>, headers_only: bool) -> Self {
         let mut m = Mail {
             from: mailboxes(msg.from()).into_iter().next(),
@@ -223,7 +231,22 @@ impl<'a> Mail<'a> {
             to: mailboxes(msg.to()),
             cc: mailboxes(msg.cc()),
             subject: msg.subject().unwrap_or_default().to_string(),
-            headers: msg.headers_raw().take(256).collect(),
+            headers: msg
+                .parts
+                .first()
+                .map(|p| {
+                    p.headers
+                        .iter()
+                        .take(256)
+                        .filter_map(|h| {
+                            let value = msg
+                                .raw_message
+                                .get(h.offset_start as usize..h.offset_end as usize)?;
+                            Some((h.name.as_str(), value))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             ..Default::default()
         };
         if m.from.as_ref().is_none_or(|f| {
@@ -231,8 +254,8 @@ impl<'a> Mail<'a> {
         }) && let Some(raw) = m
             .headers
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("From"))
-            .map(|(_, v)| *v)
+            .filter(|(n, _)| n.eq_ignore_ascii_case("From"))
+            .find_map(|&(_, v)| Mail::header_text(v))
             && let Some(addr) = address_in(raw)
         {
             let name = m.from.as_ref().map(|f| f.name.clone()).unwrap_or_default();

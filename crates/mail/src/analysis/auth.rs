@@ -4,11 +4,21 @@
 //! written by the sender, and are ignored.
 
 use crate::context::Ctx;
+use crate::message::Mail;
 
 /// The trusted results, as `(method, result, property text)`.
 pub fn trusted_results(ctx: &Ctx<'_>) -> Option<Vec<(String, String, String)>> {
     let mut in_zone = true;
-    for (name, value) in &ctx.mail.headers {
+    for &(name, value) in &ctx.mail.headers {
+        let is = |n: &str| name.eq_ignore_ascii_case(n);
+        let wanted =
+            is("Received") || is("Authentication-Results") || is("ARC-Authentication-Results");
+        // Headers that are not UTF-8 are read as absent; only those read here are checked.
+        let value = match wanted.then(|| Mail::header_text(value)) {
+            Some(Some(v)) => v,
+            Some(None) => continue,
+            None => "",
+        };
         if name.eq_ignore_ascii_case("Received") {
             let by = received_by(value);
             if !by.is_some_and(|h| ctx.cfg.trusts_authserv_id(&h)) {
@@ -163,6 +173,32 @@ mod tests {
         );
         let got = ids(&m);
         for want in ["auth.spf_fail", "auth.dmarc_fail", "auth.compauth_fail"] {
+            assert!(got.iter().any(|g| g == want), "{want} missing in {got:?}");
+        }
+    }
+
+    /// A header that is not UTF-8 is read as absent, wherever it is: a broken `Received` line
+    /// (Latin-1 in a host name) neither ends the trusted zone nor hides the results.
+    #[test]
+    fn headers_that_are_not_utf8_are_read_as_absent() {
+        let analyzer = Analyzer::new(AnalyzerConfig::default()).unwrap();
+        let m = [
+            // Read as text, its "by" host (not the organisation's) would end the trusted zone.
+            &b"Received: from h\xe9te (::1) by\r\n relay.example.net; Mon, 1 Jan 2024\r\n"[..],
+            b"X-Note: caf\xe9\r\n",
+            b"Authentication-Results: spf=fail (sender IP is 192.0.2.1) smtp.mailfrom=example.com;\r\n dmarc=fail header.from=example.com\r\n",
+            b"Received: from mail.example.com (192.0.2.1) by AM0PR01MB3.mail.protection.outlook.com\r\n",
+            BODY.as_bytes(),
+        ]
+        .concat();
+        let got: Vec<String> = analyzer
+            .analyze(&m)
+            .unwrap()
+            .signals
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        for want in ["auth.spf_fail", "auth.dmarc_fail"] {
             assert!(got.iter().any(|g| g == want), "{want} missing in {got:?}");
         }
     }
