@@ -751,11 +751,11 @@ mod scratch {
 
 /// The QR codes of the pictures seen lately, by a 128-bit keyed hash of their bytes:
 /// newsletters, signatures and campaigns send the same logos and codes in message after
-/// message, and decoding a picture costs a hundred times more than hashing it. The key is
-/// random per memo (SipHash-1-3, a keyed pseudo-random function), so no picture can be made to
-/// pass for a remembered one. The least recently seen are forgotten past
-/// [`REMEMBERED_PICTURES`]; one memo serves every thread of an [`crate::Analyzer`] (the lock is
-/// not held while decoding).
+/// message, and decoding a picture costs tens to hundreds of times more than hashing it. The
+/// key is random per memo (SipHash-1-3, a keyed pseudo-random function), so no picture can be
+/// made to pass for a remembered one. The least recently seen are forgotten past
+/// [`REMEMBERED_PICTURES`]; one memo serves every thread of an [`crate::Analyzer`] (the lock
+/// is not held while decoding).
 pub struct PictureMemo {
     keys: (u64, u64),
     seen: Mutex<lru::LruCache<u128, Vec<String>>>,
