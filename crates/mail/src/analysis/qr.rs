@@ -713,9 +713,9 @@ fn detect(luma: &GrayImage) -> Vec<String> {
 }
 
 /// Per-thread buffers for a picture's decoded pixels, grey levels and black/white bits, kept
-/// from one picture to the next. Fresh ones would cost more than the decoding that fills them: blocks
-/// of a megabyte or more go back to the system when freed (glibc's trim threshold), and every
-/// page of the next is then faulted in and zeroed again. Each holds at most
+/// from one picture to the next. Fresh ones would cost more than the decoding that fills them:
+/// blocks of a megabyte or more go back to the system when freed (glibc's trim threshold), and
+/// every page of the next is then faulted in and zeroed again. Each holds at most
 /// [`MAX_IMAGE_PIXELS`] bytes.
 mod scratch {
     use std::cell::Cell;
