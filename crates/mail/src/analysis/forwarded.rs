@@ -67,8 +67,8 @@ fn sender_labels(text: &str) -> impl Iterator<Item = usize> + '_ {
 const MAX_SCAN: usize = 64 * 1024;
 const MAX_BLOCKS: usize = 8;
 
-/// The sender of a forwarded header block whose sender label ends at `at`: "Name <address>"
-/// or "Name [mailto:address]" on the rest of the line, with a date label within 200 bytes
+/// The sender of a forwarded header block whose sender label ends at `at`: `Name <address>`
+/// or `Name [mailto:address]` on the rest of the line, with a date label within 200 bytes
 /// after it. Returns the name and the lower-cased address.
 fn sender_at(text: &str, at: usize, dates: &AhoCorasick) -> Option<(String, String)> {
     let rest = &text[at..];

@@ -7,7 +7,6 @@ use crate::timing::{Phase, time};
 
 pub mod attachments;
 pub mod auth;
-pub mod bmp;
 pub mod brands;
 pub mod content;
 pub mod forwarded;

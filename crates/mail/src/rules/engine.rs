@@ -203,7 +203,7 @@ impl RuleEngine {
 
     /// Like [`Self::evaluate`], for the signals `fired` and the other facts given as CEL
     /// values on demand: rules whose guard signals are all absent are known false and not
-    /// run, rules over signals alone are evaluated directly ([`super::native`]), and only the
+    /// run, rules over signals alone are evaluated directly (`rules/native.rs`), and only the
     /// variables the remaining rules read are built (`value(name)`, once each).
     pub fn evaluate_with<'s>(
         &self,

@@ -1,4 +1,4 @@
-//! Decision as data: the generic rule-file format ([`format`]), the CEL engine that evaluates
+//! Decision as data: the generic rule-file format ([`mod@format`]), the CEL engine that evaluates
 //! rules over a message's signals ([`engine`]), and the signal weights and verdict thresholds
 //! ([`weights`]).
 

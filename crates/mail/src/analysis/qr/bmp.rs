@@ -7,7 +7,7 @@
 //! analysis. Everything else (compressed, bit-field and true-colour BMPs, OS/2 headers) is
 //! left to `image`; so is any file this reader has a doubt about, which then fails or
 //! succeeds there as before. The grey levels are exactly those of `image`'s decoding turned
-//! grey by [`super::qr`] (a test checks it).
+//! grey by the QR family (a test checks it).
 
 /// Headers whose first 40 bytes are `BITMAPINFOHEADER`'s: it, and its V2 to V5 extensions.
 const INFO_HEADERS: [u32; 5] = [40, 52, 56, 108, 124];
