@@ -217,6 +217,37 @@ mod tests {
         }
     }
 
+    /// Damaged files (random bytes changed anywhere, headers included, or cut anywhere) are
+    /// refused or read, never a panic, and a picture read is exactly as large as it says.
+    #[test]
+    fn damaged_files_are_refused_or_read_safely() {
+        let mut rng = crate::test_rng::XorShift::new(17);
+        let good = bmp(
+            37,
+            -23,
+            4,
+            &[[0, 0, 0], [255, 255, 255], [9, 99, 199]],
+            |x, y| ((x + y) % 3) as u8,
+        );
+        for _ in 0..5_000 {
+            let mut data = good.clone();
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(data.len());
+                data[at] = rng.below(256) as u8;
+            }
+            data.truncate(rng.below(data.len() + 40));
+            if let Some(b) = PaletteBmp::read(&data, grey_of_rgb) {
+                assert_eq!(b.rows.len(), b.stride * b.height as usize);
+                assert!(b.stride * 8 >= b.width as usize * b.bits as usize);
+                let pixels = b.width as u64 * b.height as u64;
+                if pixels <= 1 << 20 {
+                    let mut out = vec![0u8; pixels as usize];
+                    b.grey_into(&mut out);
+                }
+            }
+        }
+    }
+
     /// Files this reader does not take, or that are cut short, are left to `image`.
     #[test]
     fn other_and_damaged_files_are_left_to_image() {
