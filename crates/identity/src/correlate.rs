@@ -183,6 +183,22 @@ impl Correlator {
     pub fn finish(self) -> Vec<Incident> {
         self.incidents()
     }
+
+    /// Forgets all but the newest `keep` closed incidents, for a long-running process that has
+    /// filed them in its store: kept in memory they would grow without end, and every pass
+    /// goes through them. [`Self::incidents`] then lists only those kept.
+    pub fn forget_closed(&mut self, keep: usize) {
+        let excess = self.closed.len().saturating_sub(keep);
+        self.closed.drain(..excess);
+    }
+
+    /// The ids of the incidents held, open and closed.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.closed
+            .iter()
+            .chain(self.open.values())
+            .map(|i| i.id.as_str())
+    }
 }
 
 fn has(inc: &Incident, prefix: &str) -> bool {
@@ -260,6 +276,44 @@ mod tests {
     fn ev(time: &str, user: &str) -> Event {
         parse_value(&serde_json::json!({"createdDateTime": time, "userPrincipalName": user, "ipAddress": "1.2.3.4", "status": {"errorCode": 0}}))
             .expect("event")
+    }
+
+    /// Past the number kept, the oldest closed incidents are forgotten; open ones never are.
+    #[test]
+    fn only_the_newest_closed_incidents_are_kept_when_asked() {
+        let mut c = Correlator::default();
+        let risky = SignalHit::new("signin.entra_risk", 70, "high risk");
+        for i in 0..12 {
+            let user = format!("u{i}@x.com");
+            c.add(
+                &ev("2025-01-01T10:00:00Z", &user),
+                std::slice::from_ref(&risky),
+            );
+            // A day and more later: the first incident closes, a second opens.
+            c.add(
+                &ev("2025-01-02T11:00:00Z", &user),
+                std::slice::from_ref(&risky),
+            );
+        }
+        assert_eq!(c.ids().count(), 24);
+        c.forget_closed(5);
+        let kept: Vec<Incident> = c.incidents();
+        assert_eq!(kept.len(), 5 + 12);
+        // The twelve open ones began on the second day; the five closed ones kept are the
+        // last five closed (users u7 to u11).
+        let day2 = ev("2025-01-02T00:00:00Z", "x").time;
+        assert_eq!(kept.iter().filter(|i| i.first_seen > day2).count(), 12);
+        let closed: Vec<&str> = kept
+            .iter()
+            .filter(|i| i.first_seen < day2)
+            .map(|i| i.user.as_str())
+            .collect();
+        assert_eq!(
+            closed,
+            ["u7@x.com", "u8@x.com", "u9@x.com", "u10@x.com", "u11@x.com"]
+        );
+        c.forget_closed(5);
+        assert_eq!(c.ids().count(), 17);
     }
 
     #[test]

@@ -29,6 +29,12 @@ pub struct FlaggedMail {
     pub first_flagged: DateTime<Utc>,
 }
 
+/// Closed identity incidents kept in memory (all are filed in the store); older ones are
+/// forgotten, so that a long-running `ward watch` neither grows nor slows pass after pass.
+const CLOSED_INCIDENTS_KEPT: usize = 1_000;
+/// Days a flagged message is remembered in [`DetectStage::flagged`] (the store keeps them all).
+const FLAGGED_KEPT_DAYS: i64 = 7;
+
 /// How many stored versions of one object a pass diffs at most (the sync stores one per pass,
 /// the response stage one more where it read the object before acting).
 const DIFF_DEPTH: usize = 8;
@@ -44,7 +50,7 @@ pub struct DetectStage {
     watermark: Option<DateTime<Utc>>,
     /// User id → UPN (lower-case), the key incidents are filed under.
     upn_of: HashMap<String, String>,
-    /// Flagged mail by internetMessageId.
+    /// Flagged mail by internetMessageId, first flagged in the last [`FLAGGED_KEPT_DAYS`].
     pub flagged: BTreeMap<String, FlaggedMail>,
     /// When Ward first saw each (user, signal) pair in an incident (wall clock).
     pub signal_seen: BTreeMap<(String, String), DateTime<Utc>>,
@@ -141,7 +147,20 @@ impl DetectStage {
         self.persist_identity(&mut changed)
             .await
             .context("cannot file identity incidents in the store")?;
+        self.forget_old(now);
         Ok(changed.into_iter().collect())
+    }
+
+    /// Forgets what only a long run would pile up: closed incidents past the newest
+    /// [`CLOSED_INCIDENTS_KEPT`] (already filed), with what this process knew of where and how
+    /// it filed them, and flagged mail older than [`FLAGGED_KEPT_DAYS`].
+    fn forget_old(&mut self, now: DateTime<Utc>) {
+        self.correlator.forget_closed(CLOSED_INCIDENTS_KEPT);
+        let held: HashSet<&str> = self.correlator.ids().collect();
+        self.persisted.retain(|id, _| held.contains(id.as_str()));
+        self.filed.retain(|id, _| held.contains(id.as_str()));
+        let cutoff = now - Duration::days(FLAGGED_KEPT_DAYS);
+        self.flagged.retain(|_, f| f.first_flagged >= cutoff);
     }
 
     /// What a fresh process should look at besides a sync's own additions: every flagged
@@ -371,6 +390,28 @@ impl DetectStage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A pass forgets flagged mail older than the days kept; newer stays.
+    #[tokio::test]
+    async fn a_pass_forgets_flagged_mail_older_than_a_week() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("ward.db");
+        let store = Store::connect(&db.to_string_lossy()).await.expect("store");
+        let mut detect = DetectStage::new(store, "t1", None)
+            .await
+            .expect("detect stage");
+        let flagged = |id: &str, days_ago: i64| FlaggedMail {
+            internet_message_id: id.to_string(),
+            mailboxes: vec!["a@contoso.com".to_string()],
+            verdict: "malicious".to_string(),
+            first_flagged: Utc::now() - Duration::days(days_ago),
+        };
+        for (id, days) in [("<old@x>", FLAGGED_KEPT_DAYS + 1), ("<new@x>", 1)] {
+            detect.flagged.insert(id.to_string(), flagged(id, days));
+        }
+        detect.process(&SyncSummary::default()).await.expect("pass");
+        assert_eq!(detect.flagged.keys().collect::<Vec<_>>(), ["<new@x>"]);
+    }
 
     /// An MFA phone that Ward's response read and removed between two of the sync's reads is
     /// still diffed: every version stored since the last one diffed is, not only the newest
