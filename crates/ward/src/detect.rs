@@ -391,15 +391,21 @@ impl DetectStage {
 mod tests {
     use super::*;
 
-    /// A pass forgets flagged mail older than the days kept; newer stays.
-    #[tokio::test]
-    async fn a_pass_forgets_flagged_mail_older_than_a_week() {
+    /// A detection stage for tenant "t1" on a fresh SQLite store (kept while the directory is).
+    async fn stage() -> (tempfile::TempDir, Store, DetectStage) {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("ward.db");
         let store = Store::connect(&db.to_string_lossy()).await.expect("store");
-        let mut detect = DetectStage::new(store, "t1", None)
+        let detect = DetectStage::new(store.clone(), "t1", None)
             .await
             .expect("detect stage");
+        (dir, store, detect)
+    }
+
+    /// A pass forgets flagged mail older than the days kept; newer stays.
+    #[tokio::test]
+    async fn a_pass_forgets_flagged_mail_older_than_a_week() {
+        let (_dir, _, mut detect) = stage().await;
         let flagged = |id: &str, days_ago: i64| FlaggedMail {
             internet_message_id: id.to_string(),
             mailboxes: vec!["a@contoso.com".to_string()],
@@ -418,12 +424,7 @@ mod tests {
     /// two (which here show the phone gone, not added).
     #[tokio::test]
     async fn every_version_stored_since_the_last_diffed_is_diffed() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = dir.path().join("ward.db");
-        let store = Store::connect(&db.to_string_lossy()).await.expect("store");
-        let mut detect = DetectStage::new(store.clone(), "t1", None)
-            .await
-            .expect("detect stage");
+        let (_dir, store, mut detect) = stage().await;
         let password = serde_json::json!({"@odata.type": "#microsoft.graph.passwordAuthenticationMethod",
             "id": "28c10230-6103-485e-b985-444c60001490"});
         let phone = serde_json::json!({"@odata.type": "#microsoft.graph.phoneAuthenticationMethod",

@@ -9,49 +9,47 @@ use crate::message::Mail;
 /// The trusted results, as `(method, result, property text)`.
 pub fn trusted_results(ctx: &Ctx<'_>) -> Option<Vec<(String, String, String)>> {
     let mut in_zone = true;
-    for &(name, value) in &ctx.mail.headers {
+    for &(name, raw) in &ctx.mail.headers {
         let is = |n: &str| name.eq_ignore_ascii_case(n);
-        let wanted =
-            is("Received") || is("Authentication-Results") || is("ARC-Authentication-Results");
+        let (received, arc) = (is("Received"), is("ARC-Authentication-Results"));
+        // Past a hop the organisation did not add, nothing can be trusted (a `Received` line
+        // cannot bring the zone back).
+        if !in_zone && !received {
+            return None;
+        }
+        if !(received || arc || is("Authentication-Results")) {
+            continue;
+        }
         // Headers that are not UTF-8 are read as absent; only those read here are checked.
-        let value = match wanted.then(|| Mail::header_text(value)) {
-            Some(Some(v)) => v,
-            Some(None) => continue,
-            None => "",
+        let Some(value) = Mail::header_text(raw) else {
+            continue;
         };
-        if name.eq_ignore_ascii_case("Received") {
+        if received {
             let by = received_by(value);
             if !by.is_some_and(|h| ctx.cfg.trusts_authserv_id(&h)) {
                 in_zone = false;
             }
             continue;
         }
-        if !in_zone {
-            return None;
+        let v = unfold(value);
+        let mut body = v.as_str();
+        if arc {
+            // "i=1; authserv-id; ..."
+            body = body.split_once(';').map(|(_, r)| r).unwrap_or(body);
         }
-        if name.eq_ignore_ascii_case("Authentication-Results")
-            || name.eq_ignore_ascii_case("ARC-Authentication-Results")
-        {
-            let v = unfold(value);
-            let mut body = v.as_str();
-            if name.eq_ignore_ascii_case("ARC-Authentication-Results") {
-                // "i=1; authserv-id; ..."
-                body = body.split_once(';').map(|(_, r)| r).unwrap_or(body);
+        let (first, rest) = body.split_once(';').unwrap_or((body, ""));
+        let first_t = first.trim();
+        let explicit_id = !first_t.contains('=');
+        if explicit_id {
+            let id = first_t.split_whitespace().next().unwrap_or_default();
+            if !ctx.cfg.trusts_authserv_id(id) {
+                // Topmost results are not ours: nothing below can be trusted either.
+                return None;
             }
-            let (first, rest) = body.split_once(';').unwrap_or((body, ""));
-            let first_t = first.trim();
-            let explicit_id = !first_t.contains('=');
-            if explicit_id {
-                let id = first_t.split_whitespace().next().unwrap_or_default();
-                if !ctx.cfg.trusts_authserv_id(id) {
-                    // Topmost results are not ours: nothing below can be trusted either.
-                    return None;
-                }
-                return Some(parse_results(rest));
-            }
-            // Microsoft stamps results without an authserv-id; inside the zone they are its own.
-            return Some(parse_results(body));
+            return Some(parse_results(rest));
         }
+        // Microsoft stamps results without an authserv-id; inside the zone they are its own.
+        return Some(parse_results(body));
     }
     None
 }

@@ -328,9 +328,7 @@ mod tests {
         let defs = super::super::format::parse_rules(super::super::BUILTIN_RULES, "builtin.yaml")
             .unwrap_or_default();
         let engine = RuleEngine::new(defs).expect("builtin rules compile");
-        let mut ids: Vec<String> = engine.symbols.texts().to_vec();
-        ids.sort();
-        ids.dedup();
+        let ids: Vec<String> = engine.symbols.texts().to_vec();
         let mut seed = 11u64;
         let mut matches = 0;
         for round in 0..400 {

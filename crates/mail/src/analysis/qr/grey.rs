@@ -7,7 +7,7 @@ use std::io::Cursor;
 use image::{ColorType, DynamicImage, GrayImage, ImageDecoder};
 
 use super::scratch;
-use super::{MAX_DECODED_SIDE, MIN_QR_SIDE};
+use super::worth_decoding;
 use crate::limits::MAX_IMAGE_PIXELS;
 
 /// The grey levels ([`to_luma`]'s) of the picture `decoder` reads, decoded into a buffer kept
@@ -48,10 +48,7 @@ pub(super) fn png_luma(data: &[u8]) -> Option<GrayImage> {
     decoder.set_ignore_iccp_chunk(true);
     let mut reader = decoder.read_info().ok()?;
     let (w, h) = (reader.info().width, reader.info().height);
-    if w.min(h) < MIN_QR_SIDE
-        || w.max(h) > MAX_DECODED_SIDE
-        || (w as u64) * (h as u64) > MAX_IMAGE_PIXELS
-    {
+    if !worth_decoding(w, h) {
         return None;
     }
     let grey: Grey = match reader.output_color_type() {

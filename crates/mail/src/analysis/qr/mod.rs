@@ -29,6 +29,14 @@ const MAX_QR_SIDE: u32 = 1200;
 /// Pictures wider or taller than this are not decoded (besides [`MAX_IMAGE_PIXELS`]).
 const MAX_DECODED_SIDE: u32 = 8000;
 
+/// Whether a `w × h` picture is worth decoding: large enough to hold a code, within the
+/// bounds on its sides and pixels. Read from the header, before any pixel is decoded.
+fn worth_decoding(w: u32, h: u32) -> bool {
+    w.min(h) >= MIN_QR_SIDE
+        && w.max(h) <= MAX_DECODED_SIDE
+        && (w as u64) * (h as u64) <= MAX_IMAGE_PIXELS
+}
+
 /// Decodes every QR code in an image (PNG, JPEG, GIF, WebP, BMP), within size limits. The
 /// dimensions are read from the header first: pictures too small to hold a code or too large
 /// to decode are skipped without decoding their pixels.
@@ -49,10 +57,7 @@ pub fn decode_image(data: &[u8]) -> Vec<String> {
         && let Some(bmp) = bmp::PaletteBmp::read(data, grey_of_rgb)
     {
         let (w, h) = (bmp.width, bmp.height);
-        if w.min(h) < MIN_QR_SIDE
-            || w.max(h) > MAX_DECODED_SIDE
-            || (w as u64) * (h as u64) > MAX_IMAGE_PIXELS
-        {
+        if !worth_decoding(w, h) {
             return Vec::new();
         }
         let mut px = scratch::take(&scratch::LUMA, w as usize * h as usize);
@@ -70,7 +75,7 @@ pub fn decode_image(data: &[u8]) -> Vec<String> {
         return Vec::new();
     };
     let (w, h) = decoder.dimensions();
-    if w.min(h) < MIN_QR_SIDE || (w as u64) * (h as u64) > MAX_IMAGE_PIXELS {
+    if !worth_decoding(w, h) {
         return Vec::new();
     }
     decoded_luma(decoder).map(decode_luma).unwrap_or_default()
