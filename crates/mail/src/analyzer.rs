@@ -69,14 +69,19 @@ fn fact(ctx: &Ctx<'_>, signals: &[SignalHit], sum: i32, name: &str) -> Option<Va
             })
         }
         "subject" => text(&ctx.mail.subject),
-        "links" => list(
-            ctx.links
-                .iter()
-                .filter_map(|l| crate::analysis::links::host_of(&l.url))
-                .take(100)
-                .map(|h| text(&h))
-                .collect(),
-        ),
+        // Each host once, so that a flood of links to one site cannot push the others out.
+        "links" => {
+            let mut seen = std::collections::HashSet::new();
+            list(
+                ctx.links
+                    .iter()
+                    .filter_map(|l| crate::analysis::links::host_of(&l.url))
+                    .filter(|h| seen.insert(h.clone()))
+                    .take(RULE_LINK_HOSTS)
+                    .map(|h| text(&h))
+                    .collect(),
+            )
+        }
         "attachments" => list(
             ctx.mail
                 .attachments
@@ -95,6 +100,9 @@ fn fact(ctx: &Ctx<'_>, signals: &[SignalHit], sum: i32, name: &str) -> Option<Va
         _ => return None,
     })
 }
+
+/// Hosts a rule's `links` list holds (each distinct host once, in the order found).
+const RULE_LINK_HOSTS: usize = 1000;
 
 /// The outcome of one rule sample in [`Analyzer::test_rules`].
 #[derive(Debug, Clone, Serialize)]

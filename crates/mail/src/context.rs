@@ -3,6 +3,8 @@
 
 use std::time::Instant;
 
+use foldhash::HashSetExt;
+
 use crate::analysis::qr::PictureMemo;
 use crate::config::AnalyzerConfig;
 use crate::html::{HtmlFacts, analyze_html};
@@ -69,13 +71,37 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(cfg: &'a AnalyzerConfig, pictures: &'a PictureMemo, mail: Mail<'a>) -> Self {
+    pub fn new(cfg: &'a AnalyzerConfig, pictures: &'a PictureMemo, mut mail: Mail<'a>) -> Self {
         let html: Vec<HtmlFacts> = time(Phase::Html, || {
             mail.html_bodies.iter().map(|h| analyze_html(h)).collect()
         });
-        let (text, folded) = time(Phase::Text, || Self::gather_text(&mail, &html));
+        for note in html.iter().flat_map(|h| &h.limits) {
+            if !mail.limits_hit.contains(note) {
+                mail.limits_hit.push(note.clone());
+            }
+        }
+        let (text, folded) = time(Phase::Text, || {
+            let text = Self::gather_text(&mail, &html);
+            let folded = fold(&text);
+            (text, folded)
+        });
         let topics = time(Phase::Lexicon, || lexicon::scan(&folded));
-        let links = time(Phase::LinkExtract, || Self::gather_links(&mail, &html));
+        let mut notes = Vec::new();
+        let links = time(Phase::LinkExtract, || {
+            Self::gather_links(&mail, &html, &text, &mut notes)
+        });
+        mail.limits_hit.append(&mut notes);
+        // Phrases and links were found in all of the text; the checks that read it as a whole
+        // read its ends.
+        if text.len() > MAX_TEXT_BYTES {
+            mail.limits_hit.push(format!(
+                "more than {} KB of text: phrases and links were looked for in all of it, the \
+                 other text checks read its first and last {} KB",
+                MAX_TEXT_BYTES / 1024,
+                MAX_TEXT_BYTES / 2048
+            ));
+        }
+        let (text, folded) = (head_and_tail(text), head_and_tail(folded));
         Ctx {
             cfg,
             pictures,
@@ -90,8 +116,8 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Subject and visible text, unfolded and folded.
-    fn gather_text(mail: &Mail<'_>, html: &[HtmlFacts]) -> (String, String) {
+    /// Subject and visible text, whole.
+    fn gather_text(mail: &Mail<'_>, html: &[HtmlFacts]) -> String {
         let mut text = String::new();
         text.push_str(&mail.subject);
         text.push('\n');
@@ -114,14 +140,20 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        let kept = truncate(&text, MAX_TEXT_BYTES).len();
-        text.truncate(kept);
-        let folded = fold(&text);
-        (text, folded)
+        text
     }
 
-    /// Links from HTML anchors and forms, then URLs written in the text.
-    fn gather_links(mail: &Mail<'_>, html: &[HtmlFacts]) -> Vec<Link> {
+    /// Links from HTML anchors and forms, then URLs written in the text (`text`, whole: the
+    /// subject and the body text [`Self::gather_text`] read), each distinct URL once. Past
+    /// [`MAX_LINKS`], every host keeps its first link before any keeps a second, and so on
+    /// (a note says links were dropped): the link family judges hosts, and a lure's host then
+    /// stays among them however many harmless links come before it.
+    fn gather_links(
+        mail: &Mail<'_>,
+        html: &[HtmlFacts],
+        text: &str,
+        limits: &mut Vec<String>,
+    ) -> Vec<Link> {
         let mut links = Vec::new();
         for h in html {
             for a in &h.anchors {
@@ -131,40 +163,36 @@ impl<'a> Ctx<'a> {
                     source: LinkSource::Html,
                 });
             }
-            for f in &h.forms {
-                if !f.action.is_empty() {
-                    links.push(Link {
-                        url: f.action.clone(),
-                        text: None,
-                        source: LinkSource::Html,
-                    });
-                }
+            for f in h.forms.iter().filter(|f| !f.action.is_empty()) {
+                links.push(Link {
+                    url: f.action.clone(),
+                    text: None,
+                    source: LinkSource::Html,
+                });
             }
         }
         let finder = linkify::LinkFinder::new();
-        let plain: Vec<&str> = if html.is_empty() {
-            mail.text_bodies.iter().map(|t| t.as_ref()).collect()
-        } else {
-            html.iter().map(|h| h.visible_text.as_str()).collect()
-        };
-        for t in plain {
-            for l in finder
-                .links(t)
-                .filter(|l| *l.kind() == linkify::LinkKind::Url)
-            {
-                if links.len() >= MAX_LINKS {
-                    break;
-                }
-                if !links.iter().any(|x| x.url == l.as_str()) {
-                    links.push(Link {
-                        url: l.as_str().to_string(),
-                        text: None,
-                        source: LinkSource::Text,
-                    });
-                }
-            }
+        // The text after the subject is the body's.
+        let body = text.get(mail.subject.len() + 1..).unwrap_or_default();
+        for l in finder
+            .links(body)
+            .filter(|l| *l.kind() == linkify::LinkKind::Url)
+        {
+            links.push(Link {
+                url: l.as_str().to_string(),
+                text: None,
+                source: LinkSource::Text,
+            });
         }
-        links.truncate(MAX_LINKS);
+        let mut seen = foldhash::HashSet::with_capacity(links.len());
+        links.retain(|l| seen.insert(l.url.clone()));
+        if links.len() > MAX_LINKS {
+            links = spread_over_hosts(links, MAX_LINKS);
+            limits.push(format!(
+                "more than {MAX_LINKS} distinct links; every host kept its first ones, the rest \
+                 were not read"
+            ));
+        }
         links
     }
 
@@ -182,8 +210,10 @@ impl<'a> Ctx<'a> {
         self.hits.iter().any(|h| h.id == id)
     }
 
+    /// Adds a link found by a later family (QR codes, PDFs, invites, HTML attachments).
     pub fn add_link(&mut self, url: String, text: Option<String>, source: LinkSource) {
-        if self.links.len() < MAX_LINKS && !self.links.iter().any(|l| l.url == url) {
+        if self.links.len() < MAX_LINKS + MAX_LATE_LINKS && !self.links.iter().any(|l| l.url == url)
+        {
             self.links.push(Link { url, text, source });
         }
     }
@@ -191,5 +221,124 @@ impl<'a> Ctx<'a> {
     /// True once the per-message time budget is spent; later stages are then skipped.
     pub fn over_budget(&self) -> bool {
         self.started.elapsed().as_millis() > TIME_BUDGET_MS
+    }
+}
+
+/// Links later families may add past [`MAX_LINKS`] (those of attachments and QR codes count
+/// apart from the body's: a body full of links must not hide them).
+const MAX_LATE_LINKS: usize = 512;
+
+/// The first and last halves of [`MAX_TEXT_BYTES`] of `s` (all of it when shorter), joined by
+/// a line break.
+fn head_and_tail(s: String) -> String {
+    if s.len() <= MAX_TEXT_BYTES {
+        return s;
+    }
+    let half = MAX_TEXT_BYTES / 2;
+    let head = truncate(&s, half).len();
+    let mut tail = s.len() - half;
+    while !s.is_char_boundary(tail) {
+        tail += 1;
+    }
+    let mut out = String::with_capacity(head + 1 + s.len() - tail);
+    out.push_str(&s[..head]);
+    out.push('\n');
+    out.push_str(&s[tail..]);
+    out
+}
+
+/// At most `max` of `links`, in their order, taken host by host: every host's first link,
+/// then every host's second, and so on.
+fn spread_over_hosts(links: Vec<Link>, max: usize) -> Vec<Link> {
+    let mut per_host: foldhash::HashMap<String, usize> = foldhash::HashMap::default();
+    let ranks: Vec<usize> = links
+        .iter()
+        .map(|l| {
+            let host = crate::analysis::links::host_of(&l.url).unwrap_or_default();
+            let n = per_host.entry(host).or_default();
+            *n += 1;
+            *n
+        })
+        .collect();
+    // The smallest rank that keeps at most `max` links, then the first links of that rank.
+    let mut by_rank = vec![0usize; ranks.iter().copied().max().unwrap_or(0) + 1];
+    for &r in &ranks {
+        by_rank[r] += 1;
+    }
+    let (mut rank, mut kept) = (0, 0);
+    while rank + 1 < by_rank.len() && kept + by_rank[rank + 1] <= max {
+        rank += 1;
+        kept += by_rank[rank];
+    }
+    let mut room = max - kept;
+    links
+        .into_iter()
+        .zip(ranks)
+        .filter(|&(_, r)| {
+            r <= rank
+                || (r == rank + 1 && room > 0 && {
+                    room -= 1;
+                    true
+                })
+        })
+        .map(|(l, _)| l)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(url: &str) -> Link {
+        Link {
+            url: url.into(),
+            text: None,
+            source: LinkSource::Html,
+        }
+    }
+
+    /// Past the bound, every host keeps its first link before any host keeps a second, and the
+    /// links keep their order.
+    #[test]
+    fn links_past_the_bound_are_spread_over_hosts() {
+        let mut links: Vec<Link> = (0..10)
+            .map(|i| link(&format!("https://a.example/{i}")))
+            .collect();
+        links.push(link("https://lure.example/x"));
+        links.push(link("https://b.example/1"));
+        links.push(link("https://lure.example/y"));
+        let kept: Vec<String> = spread_over_hosts(links.clone(), 4)
+            .into_iter()
+            .map(|l| l.url)
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                "https://a.example/0",
+                "https://a.example/1",
+                "https://lure.example/x",
+                "https://b.example/1"
+            ]
+        );
+        assert_eq!(spread_over_hosts(links.clone(), 3).len(), 3);
+        assert!(
+            spread_over_hosts(links.clone(), 3)
+                .iter()
+                .any(|l| l.url.contains("lure"))
+        );
+        assert_eq!(spread_over_hosts(links.clone(), 100).len(), links.len());
+    }
+
+    #[test]
+    fn long_text_keeps_its_head_and_tail() {
+        let s = format!(
+            "{}é{}",
+            "a".repeat(MAX_TEXT_BYTES),
+            "z".repeat(MAX_TEXT_BYTES)
+        );
+        let t = head_and_tail(s);
+        assert!(t.len() <= MAX_TEXT_BYTES + 2);
+        assert!(t.starts_with('a') && t.ends_with('z'));
+        assert_eq!(head_and_tail("short".into()), "short");
     }
 }

@@ -48,9 +48,19 @@ pub struct HtmlFacts {
     pub iframes: Vec<String>,
     pub images: Vec<String>,
     pub data_images: Vec<String>,
+    /// What was not read in full, in words (each becomes part of `mime.limits_exceeded`).
+    pub limits: Vec<String>,
 }
 
+/// Visible text kept per document: all of it, as long as the HTML read in full (entities can
+/// lengthen it a little). Phrase search reads it whole, wherever the attacker put the lure.
+const MAX_VISIBLE: usize = MAX_HTML_BYTES + MAX_HTML_BYTES / 8;
+/// Hidden text and script text kept per document (they are measured and searched, not read).
 const MAX_TEXT: usize = 256 * 1024;
+/// Links kept per document: far more than the text bound, so that hundreds of harmless links
+/// put before a lure cannot push its own out (the link family judges each host once).
+const MAX_ANCHORS: usize = 16 * 1024;
+/// Forms, pictures and frames kept per document.
 const MAX_ITEMS: usize = 512;
 /// Attributes kept per tag (the rest are skipped, still tokenized).
 const MAX_ATTRS: usize = 64;
@@ -109,10 +119,13 @@ fn hidden_style(style: &str) -> bool {
     zero_height && overflow_hidden
 }
 
-fn push_bounded(dst: &mut String, s: &str) {
-    if dst.len() + s.len() <= MAX_TEXT {
+/// Appends `s` unless `dst` would pass `max`; says whether it was kept.
+fn push_bounded(dst: &mut String, s: &str, max: usize) -> bool {
+    let fits = dst.len() + s.len() <= max;
+    if fits {
         dst.push_str(s);
     }
+    fits
 }
 
 /// HTML whitespace, which ends tag and attribute names.
@@ -161,30 +174,171 @@ struct Scanner<'a> {
     anchor: Option<usize>,
     /// Attributes of the tag being read: (name, raw value).
     attrs: Vec<(&'a str, &'a str)>,
+    /// Whether visible text or links were dropped past their bounds.
+    visible_cut: bool,
+    anchors: AnchorRoom,
 }
 
-/// Reads `html` (at most [`MAX_HTML_BYTES`]) and returns what it contains.
+/// Reads `html` and returns what it contains. Up to [`MAX_HTML_BYTES`] it is read in full.
+/// Past that, its first and last halves of that bound are read in full and, between them, a
+/// quick pass picks up every link and form target and password field: an attacker who pads a
+/// lure with harmless markup chooses where it sits, so no one end is enough. What was not read
+/// in full is said in [`HtmlFacts::limits`].
 pub fn analyze_html(html: &str) -> HtmlFacts {
-    let src = crate::text::truncate(html, MAX_HTML_BYTES);
-    let mut sc = Scanner {
-        src,
-        pos: 0,
-        facts: HtmlFacts::default(),
-        open: Vec::new(),
-        hidden_depth: 0,
-        anchor: None,
-        attrs: Vec::new(),
+    if html.len() <= MAX_HTML_BYTES {
+        return Scanner::new(html, HtmlFacts::default()).run();
+    }
+    let half = MAX_HTML_BYTES / 2;
+    let head = crate::text::truncate(html, half);
+    // The tail starts at a tag, so that it is not read from the middle of one.
+    let mut from = html.len() - half;
+    while !html.is_char_boundary(from) {
+        from += 1;
+    }
+    let tail_start = memchr(b'<', &html.as_bytes()[from..]).map_or(html.len(), |i| from + i);
+    let mut facts = Scanner::new(head, HtmlFacts::default()).run();
+    quick_pass(&html[head.len()..tail_start], &mut facts);
+    let mut facts = Scanner::new(&html[tail_start..], facts).run();
+    facts.limits.push(format!(
+        "an HTML body of {} MB: its first and last {} MB were read in full, and only the links, \
+         forms and password fields of the {} MB between them",
+        mb(html.len()),
+        mb(half),
+        mb(tail_start - head.len())
+    ));
+    facts
+}
+
+/// Bytes as megabytes, rounded up, for the limits notes.
+fn mb(n: usize) -> usize {
+    n.div_ceil(1024 * 1024)
+}
+
+/// `href`, `action` and password `type` attributes anywhere in a stretch of HTML, read
+/// without tokenizing it (linear: one automaton pass).
+static QUICK_ATTR: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#"(?i)[\s"'/](href|action|type)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"#)
+        .ok()
+});
+
+/// The links, form targets and password fields of HTML not tokenized (see [`analyze_html`]).
+fn quick_pass(middle: &str, facts: &mut HtmlFacts) {
+    let Some(re) = QUICK_ATTR.as_ref() else {
+        return;
     };
-    sc.run();
-    sc.facts
+    let mut room = AnchorRoom::default();
+    for c in re.captures_iter(middle) {
+        let (Some(name), Some(value)) = (c.get(1), c.get(2).or(c.get(3)).or(c.get(4))) else {
+            continue;
+        };
+        let value = value.as_str();
+        match name.as_str().as_bytes()[0].to_ascii_lowercase() {
+            b'h' => {
+                let href = decode_entities(value.trim());
+                if room.keep(&facts.anchors, &href) {
+                    facts.anchors.push(Anchor {
+                        href,
+                        text: String::new(),
+                    });
+                }
+            }
+            b'a' if facts.forms.len() < MAX_ITEMS => facts.forms.push(Form {
+                action: decode_entities(value),
+                has_password: false,
+            }),
+            b't' if value.eq_ignore_ascii_case("password") => {
+                facts.password_inputs += 1;
+                if let Some(f) = facts.forms.last_mut() {
+                    f.has_password = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    if room.cut {
+        facts.limits.push(anchors_note());
+    }
+}
+
+/// Links past [`MAX_ANCHORS`] are kept only when they go to a host no kept link goes to, up
+/// to this many more hosts: a flood of links to a few harmless sites cannot push out the one
+/// to the lure's.
+const MAX_LATE_HOSTS: usize = 4096;
+
+/// Decides which links of a document are kept (see [`MAX_ANCHORS`], [`MAX_LATE_HOSTS`]).
+#[derive(Default)]
+struct AnchorRoom {
+    /// The hosts of the kept links, gathered once the bound is reached.
+    hosts: Option<foldhash::HashSet<String>>,
+    late: usize,
+    cut: bool,
+}
+
+impl AnchorRoom {
+    fn keep(&mut self, kept: &[Anchor], href: &str) -> bool {
+        if kept.len() < MAX_ANCHORS {
+            return true;
+        }
+        let hosts = self
+            .hosts
+            .get_or_insert_with(|| kept.iter().map(|a| rough_host(&a.href)).collect());
+        let fits = self.late < MAX_LATE_HOSTS && hosts.insert(rough_host(href));
+        self.late += usize::from(fits);
+        self.cut |= !fits;
+        fits
+    }
+}
+
+/// The host part of a link, lower-cased, read without parsing it (empty when it has none):
+/// enough to tell links to different sites apart.
+fn rough_host(href: &str) -> String {
+    let rest = href.trim().split_once("//").map_or("", |(_, r)| r);
+    let end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
+    let host = &rest[..end];
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    host.to_ascii_lowercase()
+}
+
+fn anchors_note() -> String {
+    format!("more than {MAX_ANCHORS} links in one HTML body; the rest were not read")
 }
 
 impl<'a> Scanner<'a> {
+    /// A scanner of `src` that adds to `facts` (those of an earlier stretch, or none).
+    fn new(src: &'a str, facts: HtmlFacts) -> Self {
+        Scanner {
+            src,
+            pos: 0,
+            facts,
+            open: Vec::new(),
+            hidden_depth: 0,
+            anchor: None,
+            attrs: Vec::new(),
+            visible_cut: false,
+            anchors: AnchorRoom::default(),
+        }
+    }
+
+    /// Reads the whole stretch and returns the facts, with a note for each bound hit.
+    fn run(mut self) -> HtmlFacts {
+        self.read();
+        if self.visible_cut {
+            self.facts.limits.push(format!(
+                "more than {} MB of visible text in one HTML body; the rest was not read",
+                mb(MAX_VISIBLE)
+            ));
+        }
+        if self.anchors.cut {
+            self.facts.limits.push(anchors_note());
+        }
+        self.facts
+    }
+
     fn bytes(&self) -> &'a [u8] {
         self.src.as_bytes()
     }
 
-    fn run(&mut self) {
+    fn read(&mut self) {
         let b = self.bytes();
         let n = b.len();
         let mut text_start = 0;
@@ -225,10 +379,10 @@ impl<'a> Scanner<'a> {
         if raw.is_empty() {
             return;
         }
-        let dst = if self.hidden_depth > 0 {
-            &mut self.facts.hidden_text
+        let (dst, max) = if self.hidden_depth > 0 {
+            (&mut self.facts.hidden_text, MAX_TEXT)
         } else {
-            &mut self.facts.visible_text
+            (&mut self.facts.visible_text, MAX_VISIBLE)
         };
         let link = self
             .anchor
@@ -241,7 +395,7 @@ impl<'a> Scanner<'a> {
         if raw.bytes().all(is_space) {
             let space = |t: &String| !t.is_empty() && !t.ends_with(' ');
             if space(dst) {
-                push_bounded(dst, " ");
+                self.visible_cut |= !push_bounded(dst, " ", max) && max == MAX_VISIBLE;
             }
             if let Some(t) = link.filter(|t| space(t)) {
                 t.push(' ');
@@ -249,8 +403,8 @@ impl<'a> Scanner<'a> {
             return;
         }
         let txt = decode_entities_cow(raw);
-        push_bounded(dst, &txt);
-        push_bounded(dst, " ");
+        let kept = push_bounded(dst, &txt, max) && push_bounded(dst, " ", max);
+        self.visible_cut |= !kept && max == MAX_VISIBLE;
         if let Some(t) = link {
             t.push_str(&txt);
         }
@@ -412,11 +566,11 @@ impl<'a> Scanner<'a> {
                         o.anchor = None;
                     }
                 }
-                if let Some(href) = self.attr("href")
-                    && self.facts.anchors.len() < MAX_ITEMS
+                if let Some(href) = self.attr("href").map(|h| decode_entities(h.trim()))
+                    && self.anchors.keep(&self.facts.anchors, &href)
                 {
                     self.facts.anchors.push(Anchor {
-                        href: decode_entities(href.trim()),
+                        href,
                         text: String::new(),
                     });
                     anchor = Some(self.facts.anchors.len() - 1);
@@ -571,7 +725,7 @@ impl<'a> Scanner<'a> {
             from = at + 2;
         };
         if script {
-            push_bounded(&mut self.facts.script_text, &self.src[start..end]);
+            push_bounded(&mut self.facts.script_text, &self.src[start..end], MAX_TEXT);
         }
         self.pos = end;
         if end < b.len() {
@@ -583,6 +737,34 @@ impl<'a> Scanner<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rough_hosts_tell_sites_apart() {
+        assert_eq!(
+            rough_host("https://User@WWW.Example.com:8443/p?q#f"),
+            "www.example.com:8443"
+        );
+        assert_eq!(rough_host(" http://a.example?x"), "a.example");
+        assert_eq!(rough_host("mailto:x@y.example"), "");
+        assert_eq!(rough_host("/relative"), "");
+    }
+
+    /// Past the link bound, links to new hosts are still kept (and the cut is said).
+    #[test]
+    fn a_new_host_past_the_link_bound_is_kept() {
+        let mut html: String = (0..MAX_ANCHORS + 10)
+            .map(|i| format!("<a href=\"https://pad.example/{i}\">x</a>"))
+            .collect();
+        html.push_str("<a href=\"https://lure.example/\">sign in</a>");
+        let f = analyze_html(&html);
+        assert_eq!(f.anchors.len(), MAX_ANCHORS + 1);
+        assert_eq!(f.anchors.last().map(|a| a.text.trim()), Some("sign in"));
+        assert!(
+            f.limits.iter().any(|l| l.contains("links")),
+            "{:?}",
+            f.limits
+        );
+    }
 
     #[test]
     fn extracts_links_forms_and_tricks() {

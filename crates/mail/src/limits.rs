@@ -9,12 +9,16 @@ pub const MAX_PARTS: usize = 512;
 pub const MAX_MESSAGE_DEPTH: usize = 8;
 /// Occurrences of a MIME boundary-like structure above which the message is not fully parsed.
 pub const MAX_RAW_PART_MARKERS: usize = 4096;
-/// Text (plain + visible HTML) kept for content analysis.
+/// Text (plain + visible HTML) kept for the content checks that read it as a whole (numbers,
+/// IBANs, phone numbers, word breaking): its first and last halves of this bound. Phrase
+/// search reads all of it before it is cut, wherever a lure sits in a padded body.
 pub const MAX_TEXT_BYTES: usize = 512 * 1024;
-/// HTML bytes fed to the HTML scanner, per body.
-pub const MAX_HTML_BYTES: usize = 2 * 1024 * 1024;
-/// Links kept per message.
-pub const MAX_LINKS: usize = 400;
+/// HTML read in full per body (the tokenizer reads about 0.5 GB/s). Past it, the first and
+/// last halves are read in full and the links and forms of the middle by a quick pass.
+pub const MAX_HTML_BYTES: usize = 32 * 1024 * 1024;
+/// Distinct links kept per message. Past it, each host keeps its first links before any host
+/// keeps more, so that a flood of harmless links cannot push the lure's out.
+pub const MAX_LINKS: usize = 24 * 1024;
 /// Attachment bytes examined per attachment.
 pub const MAX_ATTACHMENT_SCAN_BYTES: usize = 16 * 1024 * 1024;
 /// Archive members examined, decompressed bytes read per archive, and nesting of archives.

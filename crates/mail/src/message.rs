@@ -285,13 +285,12 @@ impl<'a> Mail<'a> {
                  deeply nested messages); only the headers were read"
             ));
         } else {
-            let mut text_budget = MAX_TEXT_BYTES;
-            m.walk(msg, 0, &mut text_budget);
+            m.walk(msg, 0);
         }
         m
     }
 
-    fn walk(&mut self, msg: &'a Message<'a>, depth: usize, text_budget: &mut usize) {
+    fn walk(&mut self, msg: &'a Message<'a>, depth: usize) {
         for part in &msg.parts {
             self.parts += 1;
             if self.parts > MAX_PARTS {
@@ -332,19 +331,13 @@ impl<'a> Mail<'a> {
                         ));
                         continue;
                     }
-                    self.walk(inner, depth + 1, text_budget);
+                    self.walk(inner, depth + 1);
                 }
+                // Bodies are kept whole (they are borrowed): the analysis decides what it reads.
                 PartType::Text(t) if !named && !ct.starts_with("text/calendar") => {
-                    if *text_budget > 0 {
-                        let t = crate::text::truncate(t, *text_budget);
-                        *text_budget -= t.len();
-                        self.text_bodies.push(Cow::Borrowed(t));
-                    }
+                    self.text_bodies.push(Cow::Borrowed(t.as_ref()));
                 }
-                PartType::Html(h) if !named => {
-                    self.html_bodies
-                        .push(crate::text::truncate(h, MAX_HTML_BYTES));
-                }
+                PartType::Html(h) if !named => self.html_bodies.push(h.as_ref()),
                 PartType::Text(_)
                 | PartType::Html(_)
                 | PartType::Binary(_)
