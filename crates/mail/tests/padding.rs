@@ -74,6 +74,11 @@ fn mail(html: &str) -> String {
 
 const MB: usize = 1024 * 1024;
 
+/// The signals of `base` that `v` does not raise.
+fn lost<'a>(base: &'a ward_mail::Verdict, v: &ward_mail::Verdict) -> Vec<&'a str> {
+    ids(base).into_iter().filter(|id| !has(v, id)).collect()
+}
+
 #[test]
 fn padding_before_after_and_around_never_hides_the_payload() {
     let a = analyzer();
@@ -100,7 +105,7 @@ fn padding_before_after_and_around_never_hides_the_payload() {
             let t = std::time::Instant::now();
             let v = a.analyze(mail(&html).as_bytes()).expect("a verdict");
             let took = t.elapsed();
-            let lost: Vec<&str> = ids(&base).into_iter().filter(|id| !has(&v, id)).collect();
+            let lost = lost(&base, &v);
             eprintln!(
                 "{:>2} MB {place:<6} score {:>3} (unpadded {}) lost {lost:?} limits {} in {took:?}",
                 size / MB,
@@ -185,7 +190,7 @@ fn a_lure_after_megabytes_of_plain_text_is_still_read() {
     let v = a
         .analyze(text(&format!("{filler}{lure}")).as_bytes())
         .expect("a verdict");
-    let lost: Vec<&str> = ids(&base).into_iter().filter(|id| !has(&v, id)).collect();
+    let lost = lost(&base, &v);
     assert!(lost.is_empty(), "lost {lost:?}");
     assert!(has(&v, "mime.limits_exceeded"), "{:?}", ids(&v));
     assert!(
@@ -210,7 +215,7 @@ fn thousands_of_harmless_hosts_before_the_lure_do_not_hide_it() {
         .analyze(mail(&format!("{flood}{PAYLOAD}")).as_bytes())
         .expect("a verdict");
     eprintln!("20,000 hosts: {:?}", t.elapsed());
-    let lost: Vec<&str> = ids(&base).into_iter().filter(|id| !has(&v, id)).collect();
+    let lost = lost(&base, &v);
     assert!(lost.is_empty(), "lost {lost:?}");
     assert!(v.score >= base.score, "{} against {}", v.score, base.score);
 }
