@@ -53,6 +53,11 @@ pub struct DetectorConfig {
     pub mail_access_burst: u64,
     /// Upper bound on tracked users and source addresses (memory bound).
     pub max_tracked: usize,
+    /// Ward's own application (client) id, and its service principal's object id when known:
+    /// what it does (password resets, MFA methods removed) is its containment, recorded in its
+    /// journal, and never a signal. Matched on ids, never on a display name an attacker's
+    /// application could copy.
+    pub own_app_ids: Vec<String>,
 }
 
 impl Default for DetectorConfig {
@@ -74,6 +79,7 @@ impl Default for DetectorConfig {
             max_speed_kmh: 900.0,
             mail_access_burst: 500,
             max_tracked: 200_000,
+            own_app_ids: Vec::new(),
         }
     }
 }
@@ -263,8 +269,22 @@ impl Detector {
         self.observe_enriched(&e)
     }
 
+    /// Whether Ward itself performed the operation (see [`DetectorConfig::own_app_ids`]).
+    pub fn is_own_action(&self, e: &Event) -> bool {
+        !e.actor_app_ids.is_empty()
+            && self.cfg.own_app_ids.iter().any(|own| {
+                e.actor_app_ids
+                    .iter()
+                    .any(|id| id.eq_ignore_ascii_case(own.trim()))
+            })
+    }
+
     /// Like [`Detector::observe`] for an event already passed through [`Detector::enrich`].
+    /// Ward's own actions raise nothing ([`Detector::is_own_action`]).
     pub fn observe_enriched(&mut self, e: &Event) -> Vec<SignalHit> {
+        if self.is_own_action(e) {
+            return Vec::new();
+        }
         let mut out = Vec::new();
         let fresh = self.first_time(e);
         if e.is_sign_in() {

@@ -92,6 +92,11 @@ pub struct Event {
     pub user: Option<String>,
     /// Who performed the operation, when different from `user` (admin, service, app).
     pub actor: Option<String>,
+    /// Ids of the application that performed the operation, when an application did (Entra:
+    /// `initiatedBy.app.appId` / `servicePrincipalId`; unified audit: `AppId` of a
+    /// service-principal actor, `Actor[].ID`): how Ward recognises its own actions.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub actor_app_ids: Vec<String>,
     pub ip: Option<IpAddr>,
     pub country: Option<String>,
     pub city: Option<String>,
@@ -153,6 +158,7 @@ impl Event {
             id: None,
             user: None,
             actor: None,
+            actor_app_ids: Vec::new(),
             ip: None,
             country: None,
             city: None,

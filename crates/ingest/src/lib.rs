@@ -296,6 +296,24 @@ impl Syncer {
             stop: Default::default(),
             changed_pages: Default::default(),
         });
+        // The store knows which tenants it holds: a reading command on a one-tenant store
+        // needs no `--tenant`.
+        if self
+            .store
+            .get_tenant(&opts.tenant_id)
+            .await
+            .map_err(IngestError::store("tenants"))?
+            .is_none()
+        {
+            self.store
+                .upsert_tenant(&ward_store::Tenant {
+                    id: opts.tenant_id.clone(),
+                    name: opts.tenant_id.clone(),
+                    config_fingerprint: String::new(),
+                })
+                .await
+                .map_err(IngestError::store("tenants"))?;
+        }
         let users = directory::sync_users(&run).await?;
         if opts.mail && !run.stopped() {
             match &opts.only_mailboxes {

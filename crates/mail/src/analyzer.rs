@@ -175,6 +175,7 @@ impl Analyzer {
                 limit: MAX_MESSAGE_BYTES,
             });
         }
+        crate::message::check_is_message(raw).map_err(AnalysisError::NotAMessage)?;
         let (msg, headers_only) =
             time(Phase::Parse, || parse(raw)).ok_or(AnalysisError::Unparseable)?;
         let mail = time(Phase::Parse, || Mail::from_message(&msg, headers_only));

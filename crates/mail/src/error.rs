@@ -11,6 +11,9 @@ pub enum AnalysisError {
     TooLarge { size: usize, limit: usize },
     #[error("the message could not be parsed as MIME")]
     Unparseable,
+    /// The bytes do not start with header fields: random data, a text file, a binary.
+    #[error("not an email message: {0}")]
+    NotAMessage(&'static str),
     #[error("rule evaluation failed: {0}")]
     Rule(String),
 }

@@ -215,6 +215,80 @@ pub fn parse(raw: &[u8]) -> Option<(Message<'_>, bool)> {
     PARSER.parse(raw).map(|m| (m, false))
 }
 
+/// Header names that any real message carries at least one of.
+const USUAL_HEADERS: &[&str] = &[
+    "from",
+    "to",
+    "subject",
+    "date",
+    "message-id",
+    "received",
+    "return-path",
+    "mime-version",
+    "content-type",
+    "sender",
+    "reply-to",
+    "delivered-to",
+    "x-ms-exchange-organization-authas",
+];
+
+/// Whether `raw` starts like an RFC 5322 message: (after an optional byte-order mark, blank
+/// lines and an mbox `From ` line) a run of header fields — a name of printable ASCII without
+/// a colon, then `:` — with at least one header every message has. Random bytes, a text file
+/// or a binary fail here, and are reported as not a message instead of being judged clean.
+pub fn check_is_message(raw: &[u8]) -> Result<(), &'static str> {
+    let mut rest = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
+    while let Some(r) = rest
+        .strip_prefix(b"\r\n")
+        .or_else(|| rest.strip_prefix(b"\n"))
+    {
+        rest = r;
+    }
+    if rest.starts_with(b"From ") {
+        rest = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(&[][..], |i| &rest[i + 1..]);
+    }
+    let mut fields = 0usize;
+    let mut usual = false;
+    for line in rest.split(|&b| b == b'\n').take(512) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        if line[0] == b' ' || line[0] == b'\t' {
+            if fields == 0 {
+                return Err("it starts with a continuation line, not a header field");
+            }
+            continue;
+        }
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            if fields == 0 {
+                return Err("it does not start with header fields");
+            }
+            break;
+        };
+        let name = &line[..colon];
+        if name.is_empty() || !name.iter().all(|&b| (33..=126).contains(&b)) {
+            if fields == 0 {
+                return Err("it does not start with header fields");
+            }
+            break;
+        }
+        fields += 1;
+        usual |= std::str::from_utf8(name)
+            .is_ok_and(|n| USUAL_HEADERS.iter().any(|u| n.eq_ignore_ascii_case(u)));
+    }
+    if usual {
+        Ok(())
+    } else if fields == 0 {
+        Err("it has no header fields")
+    } else {
+        Err("none of its header fields is one a message carries (From, To, Subject, Date, …)")
+    }
+}
+
 impl<'a> Mail<'a> {
     /// A raw header value ([`Mail::headers`]) as text; `None` when it is not UTF-8 (such a
     /// header is read as absent, as `mail-parser`'s `headers_raw` leaves it out).

@@ -153,3 +153,45 @@ fn garbage_bytes_never_panic() {
         }
     }
 }
+
+/// Issue 21, item 4: random bytes, a text file or a binary are not messages; they were judged
+/// `clean` (score 20) before.
+#[test]
+fn what_is_not_a_message_says_so() {
+    let a = analyzer();
+    let mut seed: u64 = 0x2545F4914F6CDD1D;
+    for round in 0..50 {
+        let bytes: Vec<u8> = (0..4096)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (seed & 0xff) as u8
+            })
+            .collect();
+        let r = a.analyze(&bytes);
+        assert!(
+            matches!(r, Err(AnalysisError::NotAMessage(_))),
+            "random 4 KB #{round}: {r:?}"
+        );
+    }
+    for not_mail in [
+        &b"Dear team,\nthe minutes of today's meeting are below.\n"[..],
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n",
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+        b"key: value\nother: thing\n\nbody",
+    ] {
+        let r = a.analyze(not_mail);
+        assert!(matches!(r, Err(AnalysisError::NotAMessage(_))), "{r:?}");
+    }
+    // What real messages start with still passes: an mbox line, a BOM, blank lines, Received.
+    for mail in [
+        "From MAILER-DAEMON Mon Jan  1 00:00:00 2024\nFrom: a@example.net\nSubject: x\n\nhi",
+        "\u{feff}Received: from x by y; Mon, 1 Jan 2024 00:00:00 +0000\nSubject: x\n\nhi",
+        "\r\n\r\nX-Spam: no\r\nFrom: a@example.net\r\n\r\nhi",
+        "Subject: folded\n  on two lines\nTo: b@contoso.com\n\nhi",
+    ] {
+        let r = a.analyze(mail.as_bytes());
+        assert!(r.is_ok(), "{mail:?}: {r:?}");
+    }
+}

@@ -673,3 +673,41 @@ fn plain_ham_is_clean_and_verdict_serializes() {
     assert_eq!(j["verdict"], "clean");
     assert!(j["signals"].is_array());
 }
+
+/// Issue 21, item 4: a NUL or other control character in a shown header is a signal, raw or
+/// hidden in an encoded word.
+#[test]
+fn mime_control_characters_in_shown_headers() {
+    for (headers, needle) in [
+        (
+            "From: a@example.net\nTo: b@contoso.com\nSubject: Invoice\0 paid",
+            "the Subject header carries a NUL byte",
+        ),
+        (
+            "From: a@example.net\nTo: b@contoso.com\nSubject: =?utf-8?b?SW52b2ljZQBwYWlk?=",
+            "a NUL byte",
+        ),
+        (
+            "From: Pay\x1broll <a@example.net>\nTo: b@contoso.com\nSubject: hi",
+            "control character 0x1b",
+        ),
+    ] {
+        let m = message(headers, "text/plain", "See attached.", &[]);
+        let v = analyzer().analyze(m.as_bytes()).unwrap();
+        assert!(
+            has(&v, "mime.header_control_chars"),
+            "{headers:?}: {:?}",
+            ids(&v)
+        );
+        let d = detail(&v, "mime.header_control_chars");
+        assert!(d.contains(needle), "{d}");
+    }
+    let m = message(
+        "From: a@example.net\nTo: b@contoso.com\nSubject: Invoice\tpaid",
+        "text/plain",
+        "See attached.",
+        &[],
+    );
+    let v = analyzer().analyze(m.as_bytes()).unwrap();
+    assert!(!has(&v, "mime.header_control_chars"), "{:?}", ids(&v));
+}

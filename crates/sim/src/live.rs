@@ -417,7 +417,12 @@ fn unified_from_directory_audit(tenant_id: &str, a: &Value, now: chrono::DateTim
         "ClientIP": a["initiatedBy"]["user"]["ipAddress"],
         "AzureActiveDirectoryEventType": 1,
         "ModifiedProperties": modified,
-        "Actor": [{"ID": actor, "Type": 5}],
+        // A user's UPN (type 5), or an application's name (1) and its app id (2).
+        "Actor": if a["initiatedBy"]["user"].is_object() {
+            json!([{"ID": actor, "Type": 5}])
+        } else {
+            json!([{"ID": actor, "Type": 1}, {"ID": a["initiatedBy"]["app"]["appId"], "Type": 2}])
+        },
         "ActorContextId": tenant_id,
         "InterSystemsId": a["correlationId"],
         "IntraSystemId": a["id"],

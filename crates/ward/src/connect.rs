@@ -1,6 +1,7 @@
 //! `ward connect`: proves the credentials work and shows, for each of the 14 permissions Ward
 //! asks for, whether the tenant granted it and what stops working without it.
 
+use crate::words::plural;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -61,8 +62,9 @@ pub fn run(args: ConnectArgs) -> Result<ExitCode> {
             println!("All application permissions are granted.");
         } else {
             println!(
-                "{missing} permission(s) missing: grant them to the app in the Entra admin center \
-                 (App registrations → API permissions → Grant admin consent), then run `ward connect` again."
+                "{} missing: grant them to the app in the Entra admin center \
+                 (App registrations → API permissions → Grant admin consent), then run `ward connect` again.",
+                plural(missing as u64, "permission", "permissions")
             );
         }
     }

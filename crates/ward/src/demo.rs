@@ -9,6 +9,7 @@
 //! detected it and contained it — containment judged from the simulated tenant's own state
 //! against the ground truth, not from what Ward believes it did.
 
+use crate::words::plural;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -218,6 +219,7 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
     let mut detect = DetectStage::new(
         store.clone(),
         &tenant.tenant_id,
+        &tenant.client_id,
         config.file.geoip.dir.as_ref(),
     )
     .await?;
@@ -448,7 +450,7 @@ fn incident_lines(truth: &GroundTruth, detect: &DetectStage) -> Vec<IncidentLine
             } else {
                 "medium".into()
             },
-            steps: vec![format!("{} mailbox(es)", f.mailboxes.len())],
+            steps: vec![plural(f.mailboxes.len() as u64, "mailbox", "mailboxes")],
         });
     }
     out

@@ -81,9 +81,15 @@ fn geoip_dir(configured: Option<&PathBuf>) -> Option<PathBuf> {
 }
 
 impl DetectStage {
-    /// `geoip` is the configured data directory (`[geoip] dir`); see [`geoip_dir`] for the
-    /// fallbacks.
-    pub async fn new(store: Store, tenant: &str, geoip: Option<&PathBuf>) -> Result<Self> {
+    /// `own_app_id` is Ward's client id: what that application did is Ward's containment, not
+    /// attack evidence. `geoip` is the configured data directory (`[geoip] dir`); see
+    /// [`geoip_dir`] for the fallbacks.
+    pub async fn new(
+        store: Store,
+        tenant: &str,
+        own_app_id: &str,
+        geoip: Option<&PathBuf>,
+    ) -> Result<Self> {
         let users = store
             .list_users(tenant)
             .await
@@ -92,6 +98,7 @@ impl DetectStage {
         let detector = Detector::new(DetectorConfig {
             geoip: geoip_dir(geoip).map(|d| GeoConfig::from_dir(&d)),
             internal_domains: domains,
+            own_app_ids: vec![own_app_id.to_ascii_lowercase()],
             ..DetectorConfig::default()
         })
         .context("cannot start the identity detector")?;
@@ -303,6 +310,11 @@ impl DetectStage {
     /// Diffs every snapshot that changed in this run against the one before it, and every
     /// version stored since the last one diffed (at most [`DIFF_DEPTH`] back).
     async fn state(&mut self, summary: &SyncSummary) -> Result<()> {
+        let removed_by_ward = if summary.changed.contains_key("auth_methods") {
+            self.methods_removed_by_ward().await?
+        } else {
+            HashSet::new()
+        };
         for (kind_name, objects) in &summary.changed {
             let kind = match kind_name.as_str() {
                 "inbox_rules" => SnapshotKind::InboxRules,
@@ -340,11 +352,30 @@ impl DetectStage {
                     .cloned()
                     .unwrap_or_else(|| object.clone());
                 for (before, after) in pairs.into_iter().rev() {
-                    self.diff_pair(kind, object, &user, before, after);
+                    self.diff_pair(kind, object, &user, before, after, &removed_by_ward);
                 }
             }
         }
         Ok(())
+    }
+
+    /// (user id, method id) of every MFA method Ward's own `remove_auth_method` actions
+    /// removed: its containment, shown as its actions, not as a state change to judge.
+    async fn methods_removed_by_ward(&self) -> Result<HashSet<(String, String)>> {
+        let done = self
+            .store
+            .actions_with_status(ward_store::ActionStatus::Done, 100_000)
+            .await
+            .context("cannot read the action queue")?;
+        Ok(done
+            .into_iter()
+            .filter(|a| a.tenant_id == self.tenant && a.kind == "remove_auth_method")
+            .filter_map(|a| {
+                let user = a.params.get("user_id")?.as_str()?.to_owned();
+                let method = a.params.get("method_id")?.as_str()?.to_owned();
+                Some((user, method))
+            })
+            .collect())
     }
 
     /// One state change: the hits of `before` → `after`, filed as the state-diff sensor's.
@@ -355,9 +386,21 @@ impl DetectStage {
         user: &str,
         before: &Snapshot,
         after: &Snapshot,
+        removed_by_ward: &HashSet<(String, String)>,
     ) {
         let list = |v: &Value| v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]);
-        let (b, a) = (list(&before.data), list(&after.data));
+        let (mut b, a) = (list(&before.data), list(&after.data));
+        if kind == SnapshotKind::AuthMethods {
+            // A method Ward removed is gone by Ward's hand: not a removal to judge.
+            b.retain(|m| {
+                m.get("id").and_then(Value::as_str).is_none_or(|id| {
+                    // Actions name the user by id or by UPN.
+                    [object, user]
+                        .iter()
+                        .all(|u| !removed_by_ward.contains(&(u.to_string(), id.to_owned())))
+                })
+            });
+        }
         let hits = match kind {
             SnapshotKind::InboxRules => ward_identity::diff_inbox_rules(user, &b, &a),
             SnapshotKind::AuthMethods => ward_identity::diff_auth_methods(user, &b, &a),
@@ -396,7 +439,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("ward.db");
         let store = Store::connect(&db.to_string_lossy()).await.expect("store");
-        let detect = DetectStage::new(store.clone(), "t1", None)
+        let detect = DetectStage::new(store.clone(), "t1", "ward-app", None)
             .await
             .expect("detect stage");
         (dir, store, detect)

@@ -8,6 +8,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use serde_json::json;
+
+use crate::words::plural;
 use ward_identity::reader::read_file;
 use ward_identity::{
     Correlator, Detector, DetectorConfig, GeoConfig, Incident, SignalHit, is_alert, total_score,
@@ -122,14 +124,18 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut correlator = Correlator::default();
     let mut alerts: Vec<Alert> = Vec::new();
-    let (mut events, mut alerted, mut errors) = (0u64, 0u64, 0u64);
+    let (mut events, mut alerted, mut errors, mut unreadable) = (0u64, 0u64, 0u64, 0u64);
     for file in &files {
         let path = file.display().to_string();
         let reader = match read_file(file) {
             Ok(r) => r,
             Err(err) => {
-                eprintln!("ward hunt: cannot read {path}: {err}");
-                errors += 1;
+                if file.exists() {
+                    eprintln!("ward hunt: cannot read {path}: {err}");
+                } else {
+                    eprintln!("ward hunt: {path}: no such file or folder");
+                }
+                unreadable += 1;
                 continue;
             }
         };
@@ -212,11 +218,22 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     eprintln!(
-        "ward hunt: {} file(s), {events} event(s), {alerted} alert(s), {errors} unreadable or unrecognised, {} incident(s)",
-        files.len(),
-        incidents.len()
+        "ward hunt: {}, {}, {}, {errors} unrecognised, {}",
+        plural(files.len() as u64, "file", "files"),
+        plural(events, "event", "events"),
+        plural(alerted, "alert", "alerts"),
+        plural(incidents.len() as u64, "incident", "incidents"),
     );
-    Ok(if alerted > 0 {
+    // 2 when an input could not be read at all (what it would have shown is unknown), else 1
+    // when anything alerted, else 0. Unrecognised lines inside a readable file are counted and
+    // shown, not fatal: real exports carry headers and other products' rows.
+    Ok(if unreadable > 0 {
+        eprintln!(
+            "ward hunt: {} could not be read",
+            plural(unreadable, "input", "inputs")
+        );
+        ExitCode::from(2)
+    } else if alerted > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -1,5 +1,6 @@
 //! `ward`: the one binary. Each subcommand lives in its own module; this file only dispatches.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +22,7 @@ mod sim;
 mod sync;
 mod tenant;
 mod watch;
+mod words;
 
 /// Ward protects Microsoft 365 tenants from phishing, business email compromise and account
 /// takeover, through Microsoft's APIs only.
@@ -76,11 +78,13 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // `WARD_LOG` first, then `RUST_LOG`, else errors only; colour only on a terminal.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WARD_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_env("RUST_LOG"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("WARD_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
-        )
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();

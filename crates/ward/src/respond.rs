@@ -1,6 +1,7 @@
 //! `ward respond` and `ward undo`: the action queue, explicit actions, campaign pull, and the
 //! respond stage of the pipeline (playbooks applied to new or changed incidents).
 
+use crate::words::plural;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -249,8 +250,8 @@ async fn run_async(args: RespondArgs) -> Result<ExitCode> {
                 ok &= print_disposition(id, d, args.json);
             }
             eprintln!(
-                "{} cop(ies) found in {} mailbox(es); {} contained, {} failed",
-                report.targets.len(),
+                "{} found in {}; {} contained, {} failed",
+                plural(report.targets.len() as u64, "copy", "copies"),
                 report
                     .targets
                     .iter()
@@ -507,8 +508,8 @@ pub async fn respond_stage(r: &Responder, incident_ids: &[String]) -> Result<Vec
                     ward_store::IncidentStatus::Contained,
                     chrono::Utc::now(),
                     &format!(
-                        "contained: {} action(s) done by the playbook",
-                        resp.actions.len()
+                        "contained: {} done by the playbook",
+                        plural(resp.actions.len() as u64, "action", "actions")
                     ),
                 )
                 .await?;

@@ -3,6 +3,7 @@
 //!
 //! Also home of `ward rules test` ([`run_rules_test`]): every rule's samples must (not) match.
 
+use crate::words::plural;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -104,6 +105,9 @@ fn analyze_file(analyzer: &Analyzer, path: &Path) -> Line {
             ));
         }
         Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return err("no such file or folder".into());
+        }
         Err(e) => return err(format!("cannot read: {e}")),
     }
     let raw = match std::fs::read(path) {
@@ -203,7 +207,31 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(exit_code(&lines))
+}
+
+/// Like grep: 2 when any input could not be read or analysed (a missing path, an unreadable
+/// file, bytes that are not a message), else 1 when any message is flagged, else 0.
+fn exit_code(lines: &[Line]) -> ExitCode {
+    let errors: Vec<&Line> = lines.iter().filter(|l| l.verdict == "error").collect();
+    if let Some(first) = errors.first() {
+        eprintln!(
+            "ward scan: {} of {} could not be analysed (first: {}: {})",
+            errors.len(),
+            plural(lines.len() as u64, "input", "inputs"),
+            first.path,
+            first.error.as_deref().unwrap_or("error")
+        );
+        return ExitCode::from(2);
+    }
+    if lines
+        .iter()
+        .any(|l| l.verdict == "suspicious" || l.verdict == "malicious")
+    {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// `ward rules test [PATH...]`: runs every rule's samples; fails if any sample disagrees.

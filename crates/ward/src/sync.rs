@@ -1,5 +1,6 @@
 //! `ward sync`: the first and the incremental sync of the configured tenant into the store.
 
+use crate::words::plural;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -77,7 +78,7 @@ pub fn run(args: SyncArgs) -> Result<ExitCode> {
         let detected = if args.no_detect {
             None
         } else {
-            let mut d = detect(&store, &tenant.tenant_id, &config, &summary).await?;
+            let mut d = detect(&store, &tenant, &config, &summary).await?;
             if !args.no_respond {
                 let r = ward_respond::Responder::new(
                     client,
@@ -119,8 +120,8 @@ pub fn run(args: SyncArgs) -> Result<ExitCode> {
         print_summary(&summary);
         if let Some(d) = &detected {
             eprintln!(
-                "detection: {} incident(s) opened or updated, {} open — `ward incidents list`",
-                d.changed.len(),
+                "detection: {} opened or updated, {} open — `ward incidents list`",
+                plural(d.changed.len() as u64, "incident", "incidents"),
                 d.open
             );
             if !d.actions.is_empty() {
@@ -140,13 +141,18 @@ pub fn run(args: SyncArgs) -> Result<ExitCode> {
 /// process re-reads every stored event; stable ids make that idempotent).
 async fn detect(
     store: &ward_store::Store,
-    tenant: &str,
+    tenant_config: &crate::config::TenantConfig,
     config: &Config,
     summary: &SyncSummary,
 ) -> Result<DetectOutcome> {
-    let mut stage =
-        crate::detect::DetectStage::new(store.clone(), tenant, config.file.geoip.dir.as_ref())
-            .await?;
+    let tenant = tenant_config.tenant_id.as_str();
+    let mut stage = crate::detect::DetectStage::new(
+        store.clone(),
+        tenant,
+        &tenant_config.client_id,
+        config.file.geoip.dir.as_ref(),
+    )
+    .await?;
     let work = stage.backlog(summary, STATE_BACKLOG_DAYS).await?;
     let changed = stage.process(&work).await.context("detection failed")?;
     let open = store

@@ -5,6 +5,7 @@
 //! pass costs what is new, not the whole history. Every pass commits as it goes: stopping or
 //! killing `ward watch` loses nothing, and the next start picks up from the store.
 
+use crate::words::plural;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -80,6 +81,7 @@ async fn watch(args: WatchArgs) -> Result<ExitCode> {
     let mut detect = DetectStage::new(
         store.clone(),
         &tenant.tenant_id,
+        &tenant.client_id,
         config.file.geoip.dir.as_ref(),
     )
     .await?;
@@ -109,8 +111,8 @@ async fn watch(args: WatchArgs) -> Result<ExitCode> {
                         String::new()
                     } else {
                         format!(
-                            "; {} mailbox(es) refused, polled every pass instead",
-                            rep.failed.len()
+                            "; {} refused, polled every pass instead",
+                            plural(rep.failed.len() as u64, "mailbox", "mailboxes")
                         )
                     }
                 );
@@ -220,7 +222,7 @@ async fn watch(args: WatchArgs) -> Result<ExitCode> {
     }
     store.close().await;
     if !args.json {
-        eprintln!("stopped after {pass} pass(es)");
+        eprintln!("stopped after {}", plural(pass, "pass", "passes"));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -276,12 +278,12 @@ fn report(
     } else {
         let acts: Vec<String> = actions.iter().map(|(k, n)| format!("{n} {k}")).collect();
         eprintln!(
-            "pass {pass} ({kind}): {} new messages, {} sign-ins, {} audits, {} Graph requests; {} incident(s) changed{}",
-            s.messages_new,
-            s.sign_ins,
-            s.audits + s.unified_audit,
-            s.graph_requests,
-            changed.len(),
+            "pass {pass} ({kind}): {}, {}, {}, {}; {} changed{}",
+            plural(s.messages_new, "new message", "new messages"),
+            plural(s.sign_ins, "sign-in", "sign-ins"),
+            plural(s.audits + s.unified_audit, "audit", "audits"),
+            plural(s.graph_requests, "Graph request", "Graph requests"),
+            plural(changed.len() as u64, "incident", "incidents"),
             if acts.is_empty() {
                 String::new()
             } else {

@@ -4,6 +4,8 @@ use std::process::Command;
 
 #[test]
 fn headless_demo_prints_one_report_and_detects_every_scenario() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("demo.db");
     let out = Command::new(env!("CARGO_BIN_EXE_ward"))
         .args([
             "demo",
@@ -16,7 +18,9 @@ fn headless_demo_prints_one_report_and_detects_every_scenario() {
             "3",
             "--history-days",
             "2",
+            "--database",
         ])
+        .arg(&db)
         .output()
         .expect("run ward demo");
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -88,4 +92,40 @@ fn headless_demo_prints_one_report_and_detects_every_scenario() {
         report["messages_analyzed"].as_u64().unwrap_or(0) > 100,
         "{report}"
     );
+
+    // The demo's store reads back with no --tenant: it records its one tenant (issue 21, 7).
+    let ward = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_ward"))
+            .args(args)
+            .arg("--database")
+            .arg(&db)
+            .env_remove("WARD_TENANT_ID")
+            .env_remove("WARD_CONFIG")
+            .current_dir(dir.path())
+            .output()
+            .expect("run ward");
+        assert!(o.status.success(), "{args:?}: {o:?}");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let list = ward(&["incidents", "list", "--status", "all", "--json"]);
+    let ids: Vec<String> = list
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("json line");
+            v["id"].as_str().expect("id").to_string()
+        })
+        .collect();
+    assert!(ids.len() >= 7, "{list}");
+    // Ward's own containment is never a finding (issue 21, 3): no password reset by Ward's
+    // app, no MFA method removal, in any incident's evidence.
+    for id in &ids {
+        let shown = ward(&["incidents", "show", id, "--json"]);
+        for own in [
+            "reset by app:",
+            "identity.mfa_method_removed",
+            "state.mfa_method_removed",
+        ] {
+            assert!(!shown.contains(own), "{id} shows {own}: {shown}");
+        }
+    }
 }

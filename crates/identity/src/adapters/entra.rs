@@ -182,6 +182,13 @@ pub(crate) fn directory_audit(source: Source, p: &Value, outer: &Value, raw: Val
             e.actor = get_str(a, &["displayName", "servicePrincipalName", "appId"])
                 .map(|n| format!("app:{n}"));
         }
+        if let Some(a) = get(&init, &["app"]) {
+            for k in ["appId", "servicePrincipalId"] {
+                if let Some(id) = get_str(a, &[k]) {
+                    e.actor_app_ids.push(id.to_ascii_lowercase());
+                }
+            }
+        }
     }
     if e.ip.is_none() {
         e.ip = get_str(outer, &["callerIpAddress", "ipAddress"]).and_then(|s| parse_ip(&s));

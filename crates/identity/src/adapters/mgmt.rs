@@ -47,6 +47,33 @@ pub(crate) fn record(source: Source, r: &Value, raw: Value) -> Event {
     )
     .and_then(|s| parse_ip(&s));
     e.app_id = get_str(r, &["ApplicationId", "ClientAppId", "AppId"]);
+    // An application acting on its own (client credentials): UserType 5 (service principal)
+    // or a `ServicePrincipal_…` user id. Its ids say which application it is.
+    let by_app = get_str(r, &["UserType"]).is_some_and(|t| t == "5")
+        || e.actor
+            .as_deref()
+            .is_some_and(|a| a.starts_with("serviceprincipal_"));
+    if by_app {
+        if let Some(sp) = e
+            .actor
+            .as_deref()
+            .and_then(|a| a.strip_prefix("serviceprincipal_"))
+        {
+            e.actor_app_ids.push(sp.to_string());
+        }
+        e.actor_app_ids
+            .extend(e.app_id.as_deref().map(str::to_ascii_lowercase));
+        for a in get(r, &["Actor"])
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .take(16)
+        {
+            if let Some(id) = get_str(a, &["ID"]) {
+                e.actor_app_ids.push(id.to_ascii_lowercase());
+            }
+        }
+    }
     e.user_agent = get_str(r, &["UserAgent"]);
     e.session_id =
         get_str(r, &["SessionId"]).or_else(|| path_str(r, &["AppAccessContext", "AADSessionId"]));

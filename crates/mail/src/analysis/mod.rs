@@ -14,22 +14,13 @@ pub mod html_tricks;
 pub mod identity;
 pub mod links;
 pub mod lookalike;
+pub mod mime;
 pub mod qr;
 
 /// Runs every family in dependency order: attachments and QR codes add links that the link
 /// family then judges.
 pub fn run_all(ctx: &mut Ctx<'_>) {
-    if !ctx.mail.limits_hit.is_empty() {
-        let d = ctx.mail.limits_hit.join("; ");
-        ctx.add("mime.limits_exceeded", d);
-    }
-    if ctx.mail.encoding_problems > 0 {
-        let n = ctx.mail.encoding_problems;
-        ctx.add(
-            "mime.encoding_problem",
-            format!("{n} part(s) are badly encoded"),
-        );
-    }
+    mime::analyze(ctx);
     time(Phase::Auth, || auth::analyze(ctx));
     time(Phase::Identity, || {
         identity::analyze(ctx);

@@ -1,0 +1,78 @@
+//! The exit codes the README promises for the offline commands: 0 clean, 1 found something,
+//! 2 an input that could not be read or is not what the command reads (issue 21, items 4, 8).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn ward(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ward"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("WARD_GEOIP_DIR")
+        .output()
+        .expect("run ward")
+}
+
+const CLEAN: &str = "From: Alice <alice@contoso.com>\r\nTo: bob@contoso.com\r\nSubject: lunch\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\nMessage-ID: <1@contoso.com>\r\n\r\nShall we meet at noon?\r\n";
+
+const PHISH: &str = "From: Microsoft account team <no-reply@usual-assist.com>\r\nTo: bob@contoso.com\r\nSubject: Your password expires today\r\nContent-Type: text/html\r\n\r\n<p>Your Microsoft 365 password expires today. Verify your account now to keep your mail:</p><a href=\"http://usual-assist.com/login/microsoft\">Keep my password</a><form action=\"http://usual-assist.com/p\"><input type=\"password\" name=\"p\"></form>\r\n";
+
+#[test]
+fn scan_exit_codes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("clean.eml"), CLEAN).expect("write");
+    std::fs::write(dir.path().join("phish.eml"), PHISH).expect("write");
+    let random: Vec<u8> = (0u32..4096)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(dir.path().join("random.eml"), random).expect("write");
+
+    let o = ward(&["scan", "clean.eml"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let o = ward(&["scan", "phish.eml"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+
+    let o = ward(&["scan", "missing.eml"], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("\"verdict\":\"error\""), "{out}");
+    assert!(out.contains("no such file"), "{out}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing.eml"));
+
+    let o = ward(&["scan", "random.eml"], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("not an email message"), "{out}");
+
+    // An error wins over a finding, as with grep: the run did not see everything.
+    let o = ward(&["scan", "phish.eml", "missing.eml"], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 2);
+}
+
+#[test]
+fn hunt_exit_codes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let benign = r#"{"id":"1","createdDateTime":"2024-01-01T10:00:00Z","userPrincipalName":"bob@contoso.com","userId":"u1","appDisplayName":"Office 365 Exchange Online","ipAddress":"10.0.0.1","status":{"errorCode":0},"clientAppUsed":"Browser","isInteractive":true}"#;
+    std::fs::write(dir.path().join("signins.jsonl"), format!("{benign}\n")).expect("write");
+
+    let o = ward(&["hunt", "--format", "jsonl", "signins.jsonl"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+
+    let o = ward(&["hunt", "--format", "jsonl", "missing.jsonl"], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("missing.jsonl: no such file"), "{err}");
+
+    let o = ward(
+        &[
+            "hunt",
+            "--format",
+            "jsonl",
+            "signins.jsonl",
+            "missing.jsonl",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+}
