@@ -282,7 +282,21 @@ impl Responder {
                 });
             }
         }
-        self.execute(action_id).await
+        let out = self.execute(action_id).await?;
+        self.settle(
+            &a,
+            &format!("contained: the last waiting action approved by {by} and done"),
+        )
+        .await?;
+        Ok(out)
+    }
+
+    /// After a decision on one of an incident's actions: contained once all are done.
+    async fn settle(&self, a: &Action, note: &str) -> Result<()> {
+        if let Some(inc) = &a.incident_id {
+            crate::lifecycle::settle(&self.store, &self.tenant, inc, note).await?;
+        }
+        Ok(())
     }
 
     /// A person rejects a queued action.
@@ -296,7 +310,7 @@ impl Responder {
             Some(&json!({"note": note})),
         )
         .await?;
-        tx.append_journal(&self.entry(
+        tx.append_journal(&journal_entry(
             &a,
             "rejected",
             Value::Null,
@@ -305,7 +319,11 @@ impl Responder {
         ))
         .await?;
         tx.commit().await?;
-        Ok(())
+        self.settle(
+            &a,
+            &format!("contained: every action done, the rest rejected by {by}"),
+        )
+        .await
     }
 
     /// Runs every approved action (what a crash left half-way, or approvals made elsewhere).
@@ -404,7 +422,7 @@ impl Responder {
             Err(e) => json!({"unreadable": e.to_string()}),
         };
         let mut tx = self.store.transaction().await?;
-        tx.append_journal(&self.entry(
+        tx.append_journal(&journal_entry(
             a,
             "observed",
             before,
@@ -509,7 +527,7 @@ impl Responder {
                     )
                 }
             };
-            tx.append_journal(&self.entry(&a, entry, before, result.clone(), undo))
+            tx.append_journal(&journal_entry(&a, entry, before, result.clone(), undo))
                 .await?;
             tx.transition_action(&a.action_id, status, None, Some(&result))
                 .await?;
@@ -532,8 +550,14 @@ impl Responder {
         }
         let mut tx = self.store.transaction().await?;
         for (a, before) in items {
-            tx.append_journal(&self.entry(a, "started", before, Value::Null, Value::Null))
-                .await?;
+            tx.append_journal(&journal_entry(
+                a,
+                "started",
+                before,
+                Value::Null,
+                Value::Null,
+            ))
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -548,40 +572,40 @@ impl Responder {
         undo: Value,
     ) -> Result<()> {
         self.store
-            .append_journal(&self.entry(a, status, before, result, undo))
+            .append_journal(&journal_entry(a, status, before, result, undo))
             .await?;
         Ok(())
     }
+}
 
-    fn entry(
-        &self,
-        a: &Action,
-        status: &str,
-        before: Value,
-        result: Value,
-        undo: Value,
-    ) -> JournalEntry {
-        let mut reason = a.reason.clone();
-        if let (Some(o), Some(inc)) = (reason.as_object_mut(), &a.incident_id) {
-            o.entry("incident").or_insert_with(|| json!(inc));
-        }
-        JournalEntry {
-            tenant_id: a.tenant_id.clone(),
-            action_id: a.action_id.clone(),
-            kind: a.kind.clone(),
-            target: a.target.clone(),
-            requested_by: a.decided_by.clone().map_or_else(
-                || a.requested_by.clone(),
-                |d| format!("{} (decided by {d})", a.requested_by),
-            ),
-            reason,
-            mode: a.mode.clone(),
-            before_state: before,
-            result,
-            undo,
-            status: status.into(),
-            time: Utc::now(),
-        }
+/// The journal entry for one step of an action.
+pub(crate) fn journal_entry(
+    a: &Action,
+    status: &str,
+    before: Value,
+    result: Value,
+    undo: Value,
+) -> JournalEntry {
+    let mut reason = a.reason.clone();
+    if let (Some(o), Some(inc)) = (reason.as_object_mut(), &a.incident_id) {
+        o.entry("incident").or_insert_with(|| json!(inc));
+    }
+    JournalEntry {
+        tenant_id: a.tenant_id.clone(),
+        action_id: a.action_id.clone(),
+        kind: a.kind.clone(),
+        target: a.target.clone(),
+        requested_by: a.decided_by.clone().map_or_else(
+            || a.requested_by.clone(),
+            |d| format!("{} (decided by {d})", a.requested_by),
+        ),
+        reason,
+        mode: a.mode.clone(),
+        before_state: before,
+        result,
+        undo,
+        status: status.into(),
+        time: Utc::now(),
     }
 }
 

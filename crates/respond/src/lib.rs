@@ -17,6 +17,7 @@ mod bulk;
 pub mod campaign;
 pub mod config;
 mod engine;
+pub mod lifecycle;
 mod ops;
 pub mod password;
 pub mod playbook;

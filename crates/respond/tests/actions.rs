@@ -944,3 +944,110 @@ async fn campaign_pull_handles_moved_and_refused_copies_per_mailbox() {
         db.cleanup().await;
     }
 }
+
+/// An incident for `req`'s actions, open.
+async fn open_incident(store: &Store, tenant: &str, id: &str) {
+    store
+        .open_incident(&ward_store::Incident {
+            tenant_id: tenant.into(),
+            id: id.into(),
+            kind: "mail_campaign".into(),
+            subject_key: id.into(),
+            severity: "high".into(),
+            status: ward_store::IncidentStatus::Open,
+            timeline: json!([]),
+            first_seen: Utc::now(),
+            last_seen: Utc::now(),
+        })
+        .await
+        .expect("incident");
+}
+
+async fn status_of(store: &Store, tenant: &str, id: &str) -> ward_store::IncidentStatus {
+    store
+        .get_incident(tenant, id)
+        .await
+        .expect("read")
+        .expect("incident")
+        .status
+}
+
+/// Issue 21, item 2: in approve mode the incident becomes `contained` once its last action is
+/// approved and done (as in auto mode), and closing an incident withdraws what still waits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approve_mode_contains_and_closing_withdraws() {
+    use ward_respond::lifecycle;
+    use ward_store::IncidentStatus;
+    let db = TestDb::sqlite().await;
+    let bed = Bed::new(&db, sim_config(), 3).await;
+    let tenant = bed.sim.tenant_id().to_string();
+    let approve = bed.responder_with(RespondConfig {
+        default_mode: Mode::Approve,
+        ..auto_config(bed.pw.path())
+    });
+    let queue = |inc: &str, users: &[usize], imid: &str| {
+        users
+            .iter()
+            .map(|&u| Request {
+                incident_id: Some(inc.into()),
+                ..req(ActionSpec::QuarantineMessage {
+                    user_id: testkit::user_id(u),
+                    internet_message_id: imid.to_string(),
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+
+    // Two actions queued; one approved leaves the incident open, both approved contain it.
+    open_incident(&bed.store, &tenant, "INC-approve").await;
+    let imid = bed.phish(&[0, 1], "contain");
+    let mut ids = Vec::new();
+    for r in queue("INC-approve", &[0, 1], &imid) {
+        let (id, d) = approve.request(r).await.expect("queue");
+        assert_eq!(d, Disposition::Queued);
+        ids.push(id);
+    }
+    approve.approve(&ids[0], "alice").await.expect("approve");
+    assert_eq!(
+        status_of(&bed.store, &tenant, "INC-approve").await,
+        IncidentStatus::Open
+    );
+    approve.approve(&ids[1], "alice").await.expect("approve");
+    assert_eq!(
+        status_of(&bed.store, &tenant, "INC-approve").await,
+        IncidentStatus::Contained
+    );
+
+    // Closing withdraws the pending action: rejected, journaled, the incident closed.
+    open_incident(&bed.store, &tenant, "INC-close").await;
+    let imid = bed.phish(&[2], "close");
+    let (pending, _) = approve
+        .request(queue("INC-close", &[2], &imid).remove(0))
+        .await
+        .expect("queue");
+    let withdrawn = lifecycle::close(&bed.store, &tenant, "INC-close", "bob", "false positive")
+        .await
+        .expect("close");
+    assert_eq!(withdrawn, vec![pending.clone()]);
+    let a = bed.store.get_action(&pending).await.unwrap().unwrap();
+    assert_eq!(a.status, ActionStatus::Rejected);
+    let j = bed.store.journal_for_action(&pending).await.unwrap();
+    assert_eq!(j.last().unwrap().entry.status, "rejected");
+    assert!(
+        j.last().unwrap().entry.result["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("closed"))
+    );
+    assert_eq!(
+        status_of(&bed.store, &tenant, "INC-close").await,
+        IncidentStatus::Closed
+    );
+    let inbox = bed.folder_id(2, "inbox").await;
+    assert_eq!(
+        bed.folders_of(2, &imid).await,
+        vec![inbox],
+        "a withdrawn action ran"
+    );
+    bed.journal_intact().await;
+    bed.sim.shutdown().await;
+}

@@ -323,14 +323,14 @@ impl ActionStatus {
 
     /// The approval workflow: pending → approved | rejected | done | failed | observed (auto
     /// mode runs without approval; observe mode only records); approved → done | failed;
-    /// failed → approved (retry).
+    /// failed → approved (retry) | rejected (not retried: withdrawn, or a person's no).
     pub fn can_become(self, to: ActionStatus) -> bool {
         use ActionStatus::*;
         matches!(
             (self, to),
             (Pending, Approved | Rejected | Done | Failed | Observed)
                 | (Approved, Done | Failed)
-                | (Failed, Approved)
+                | (Failed, Approved | Rejected)
         )
     }
 }

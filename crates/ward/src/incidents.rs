@@ -81,6 +81,9 @@ pub enum IncidentsCommand {
         /// Why it is closed (goes into the timeline).
         #[arg(long, default_value = "closed by an operator")]
         note: String,
+        /// Who closes it (default: cli:$USER); recorded on the actions it withdraws.
+        #[arg(long)]
+        by: Option<String>,
     },
 }
 
@@ -103,7 +106,9 @@ pub fn run(cmd: IncidentsCommand) -> Result<ExitCode> {
             IncidentsCommand::Export { id, out, .. } => {
                 export(&store, &tenant, &id, out.as_deref()).await
             }
-            IncidentsCommand::Close { id, note, .. } => close(&store, &tenant, &id, &note).await,
+            IncidentsCommand::Close { id, note, by, .. } => {
+                close(&store, &tenant, &id, &note, &crate::respond::who(by)).await
+            }
         };
         store.close().await;
         out
@@ -452,7 +457,7 @@ async fn export(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn close(store: &Store, tenant: &str, id: &str, note: &str) -> Result<ExitCode> {
+async fn close(store: &Store, tenant: &str, id: &str, note: &str, by: &str) -> Result<ExitCode> {
     let Some(inc) = store.get_incident(tenant, id).await? else {
         anyhow::bail!("no incident {id} in tenant {tenant}");
     };
@@ -460,9 +465,12 @@ async fn close(store: &Store, tenant: &str, id: &str, note: &str) -> Result<Exit
         println!("{id} is already closed");
         return Ok(ExitCode::SUCCESS);
     }
-    store
-        .set_incident_status(tenant, id, IncidentStatus::Closed, Utc::now(), note)
-        .await?;
+    let withdrawn = ward_respond::lifecycle::close(store, tenant, id, by, note)
+        .await
+        .with_context(|| format!("cannot close {id}"))?;
+    for a in &withdrawn {
+        println!("{a}: rejected (withdrawn with the incident)");
+    }
     println!("{id} closed");
     Ok(ExitCode::SUCCESS)
 }

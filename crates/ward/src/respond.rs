@@ -43,8 +43,11 @@ pub enum RespondCommand {
     },
     /// Approve queued (or failed) actions: they run at once.
     Approve {
-        #[arg(required = true)]
+        #[arg(required_unless_present = "incident")]
         action_ids: Vec<String>,
+        /// Approve every action of this incident that waits for approval.
+        #[arg(long, conflicts_with = "action_ids")]
+        incident: Option<String>,
     },
     /// Reject queued actions.
     Reject {
@@ -110,7 +113,7 @@ pub struct UndoArgs {
     pub action_id: Option<String>,
 }
 
-fn who(by: Option<String>) -> String {
+pub(crate) fn who(by: Option<String>) -> String {
     by.unwrap_or_else(|| {
         format!(
             "cli:{}",
@@ -159,7 +162,30 @@ async fn run_async(args: RespondArgs) -> Result<ExitCode> {
     let mut ok = true;
     match args.command {
         RespondCommand::List { status } => list(r.store(), r.tenant(), &status, args.json).await?,
-        RespondCommand::Approve { action_ids } => {
+        RespondCommand::Approve {
+            action_ids,
+            incident,
+        } => {
+            let action_ids = match incident {
+                None => action_ids,
+                Some(inc) => {
+                    if r.store().get_incident(r.tenant(), &inc).await?.is_none() {
+                        anyhow::bail!("no incident {inc} (see `ward incidents list`)");
+                    }
+                    let waiting: Vec<String> = r
+                        .store()
+                        .actions_for_incident(r.tenant(), &inc)
+                        .await?
+                        .into_iter()
+                        .filter(|a| a.status == ActionStatus::Pending)
+                        .map(|a| a.action_id)
+                        .collect();
+                    if waiting.is_empty() {
+                        eprintln!("{inc}: no action waits for approval");
+                    }
+                    waiting
+                }
+            };
             for id in action_ids {
                 let out = r
                     .approve(&id, &by)
@@ -494,26 +520,17 @@ pub async fn respond_stage(r: &Responder, incident_ids: &[String]) -> Result<Vec
                 .add_incident_note(r.tenant(), id, chrono::Utc::now(), note)
                 .await?;
         }
-        let all_done = !resp.actions.is_empty()
-            && resp.actions.iter().all(|(_, d)| match d {
-                Disposition::Executed(o) => o.succeeded(),
-                Disposition::Existing { status } => status == "done",
-                _ => false,
-            });
-        if all_done && inc.status == ward_store::IncidentStatus::Open {
-            r.store()
-                .set_incident_status(
-                    r.tenant(),
-                    id,
-                    ward_store::IncidentStatus::Contained,
-                    chrono::Utc::now(),
-                    &format!(
-                        "contained: {} done by the playbook",
-                        plural(resp.actions.len() as u64, "action", "actions")
-                    ),
-                )
-                .await?;
-        }
+        // The incident's status follows all of its actions, whichever pass or person ran them.
+        ward_respond::lifecycle::settle(
+            r.store(),
+            r.tenant(),
+            id,
+            &format!(
+                "contained: {} done by the playbook",
+                plural(resp.actions.len() as u64, "action", "actions")
+            ),
+        )
+        .await?;
         out.push(resp);
     }
     Ok(out)
