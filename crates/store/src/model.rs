@@ -91,13 +91,19 @@ pub struct Analysis {
 }
 
 /// What a snapshot is of; together with `object_id` (user id, app id) it names one history.
+/// Serialized as [`Self::as_str`] says (one lower-case vocabulary in every JSON output);
+/// the old capitalised names are still read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SnapshotKind {
     /// A mailbox's inbox rules (object: user id).
+    #[serde(alias = "InboxRules")]
     InboxRules,
     /// A user's registered authentication methods (object: user id).
+    #[serde(alias = "AuthMethods")]
     AuthMethods,
     /// An application / service principal with its credentials and grants (object: app id).
+    #[serde(alias = "App")]
     App,
 }
 
@@ -149,9 +155,14 @@ pub struct SnapshotPut {
     pub changed: bool,
 }
 
+/// Serialized as [`Self::as_str`] says (one lower-case vocabulary in every JSON output);
+/// the old capitalised names are still read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum EventKind {
+    #[serde(rename = "signin", alias = "SignIn")]
     SignIn,
+    #[serde(alias = "Audit")]
     Audit,
 }
 
@@ -209,10 +220,16 @@ pub struct Finding {
     pub time: DateTime<Utc>,
 }
 
+/// Serialized as [`Self::as_str`] says (one lower-case vocabulary in every JSON output);
+/// the old capitalised names are still read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum IncidentStatus {
+    #[serde(alias = "Open")]
     Open,
+    #[serde(alias = "Contained")]
     Contained,
+    #[serde(alias = "Closed")]
     Closed,
 }
 
@@ -298,14 +315,23 @@ pub enum JournalStatus {
     Broken { seq: i64, reason: String },
 }
 
+/// Serialized as [`Self::as_str`] says (one lower-case vocabulary in every JSON output);
+/// the old capitalised names are still read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ActionStatus {
+    #[serde(alias = "Pending")]
     Pending,
+    #[serde(alias = "Approved")]
     Approved,
+    #[serde(alias = "Rejected")]
     Rejected,
+    #[serde(alias = "Done")]
     Done,
+    #[serde(alias = "Failed")]
     Failed,
     /// Observe mode: recorded what would have been done, did nothing (terminal).
+    #[serde(alias = "Observed")]
     Observed,
 }
 
@@ -356,6 +382,8 @@ impl TryFrom<String> for ActionStatus {
 /// A requested response action and where it stands in the approval workflow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Action {
+    /// `id` in JSON, as every record's own id is; other records name it `action_id`.
+    #[serde(rename = "id", alias = "action_id")]
     pub action_id: String,
     pub tenant_id: String,
     pub kind: String,

@@ -33,8 +33,8 @@ pub struct DemoArgs {
     /// Report format: `json` (the contract: one JSON object on stdout) or `text`.
     #[arg(long)]
     pub report: Option<String>,
-    /// Users (mailboxes) in the simulated company.
-    #[arg(long, default_value_t = 50)]
+    /// Users (mailboxes) in the simulated company (10 to 100000).
+    #[arg(long, default_value_t = 50, value_parser = crate::sim::users_arg)]
     pub users: usize,
     /// Scenario seed.
     #[arg(long, default_value_t = 42)]
@@ -101,8 +101,15 @@ pub struct StateDiffLine {
 
 #[derive(Debug, Serialize)]
 pub struct IncidentLine {
+    /// The store's incident id (`ward incidents show ID`); none for a low-severity alert, which
+    /// is not filed.
+    pub id: Option<String>,
     pub subject: String,
+    /// The store's incident kind (`mail_campaign`, `account_takeover`, ...).
     pub kind: String,
+    /// For a `mail_campaign`: the message's verdict (`malicious`, `suspicious`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<String>,
     pub severity: String,
     pub steps: Vec<String>,
     pub false_positive: bool,
@@ -244,6 +251,7 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
     say(args, "watching the tenant while the attacks play…");
     let live_deadline = Instant::now() + Duration::from_secs(args.max_live_secs);
     let mut settled_at: Option<Instant> = None;
+    let mut announced = std::collections::HashSet::new();
     loop {
         let summary = ward_ingest::Syncer::new(client.clone(), store.clone())
             .with_analyzer(analyzer.clone())
@@ -259,6 +267,7 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
             settled_at = Some(Instant::now());
         }
         let scenarios = score(&truth, &detect, &check, &stats.scenario_started_at);
+        announce(args, &scenarios, &mut announced);
         let all_detected = scenarios.iter().all(|s| s.detected && s.contained);
         // After the last event, wait for the audit stream's lag before calling it done.
         let grace_over = settled_at.is_some_and(|t| t.elapsed() > Duration::from_secs(15));
@@ -299,7 +308,43 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
     };
     store.close().await;
     sim.shutdown().await;
+    match &args.database {
+        Some(db) => say(
+            args,
+            &format!("the store is {db}: look at it with `ward incidents list --database {db}`"),
+        ),
+        None => say(
+            args,
+            "the store was a temporary file and is gone; to keep one, run \
+             `ward demo --database demo.db`, then `ward incidents list --database demo.db`",
+        ),
+    }
     Ok(report)
+}
+
+/// One line per detection and per containment as it happens, with the time since that
+/// scenario's attack began.
+fn announce(
+    args: &DemoArgs,
+    scenarios: &[ScenarioReport],
+    announced: &mut std::collections::HashSet<(String, &'static str)>,
+) {
+    for s in scenarios {
+        for (what, ms) in [("detected", s.detect_ms), ("contained", s.contain_ms)] {
+            let Some(ms) = ms else { continue };
+            if announced.insert((s.id.clone(), what)) {
+                say(
+                    args,
+                    &format!(
+                        "  {:>6.1} s  {what:<9}  {} ({})",
+                        ms as f64 / 1000.0,
+                        s.id,
+                        s.kind
+                    ),
+                );
+            }
+        }
+    }
 }
 
 fn ms_since(start: Option<&DateTime<Utc>>, t: DateTime<Utc>) -> Option<i64> {
@@ -433,18 +478,22 @@ fn incident_lines(truth: &GroundTruth, detect: &DetectStage) -> Vec<IncidentLine
         .incidents()
         .into_iter()
         .map(|inc| IncidentLine {
+            id: detect.filed_as(&inc.id),
             false_positive: benign.contains(&inc.user),
             subject: inc.user.clone(),
             kind: inc.kind.clone(),
+            verdict: None,
             severity: inc.severity.clone(),
             steps: inc.steps.iter().map(|s| s.signal.clone()).collect(),
         })
         .collect();
     for f in detect.flagged.values() {
         out.push(IncidentLine {
+            id: Some(detect.mail_filed_as(&f.internet_message_id)),
             false_positive: !malicious_ids.contains(&&f.internet_message_id),
             subject: f.internet_message_id.clone(),
-            kind: format!("mail_{}", f.verdict),
+            kind: "mail_campaign".into(),
+            verdict: Some(f.verdict.clone()),
             severity: if f.verdict == "malicious" {
                 "high".into()
             } else {

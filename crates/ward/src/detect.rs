@@ -136,6 +136,17 @@ impl DetectStage {
         self.correlator.incidents()
     }
 
+    /// The store incident a correlator incident was filed under by this process (none while it
+    /// is low severity: those are alerts, not filed).
+    pub fn filed_as(&self, correlator_id: &str) -> Option<String> {
+        self.filed.get(correlator_id).cloned()
+    }
+
+    /// The store incident a flagged message is filed under.
+    pub fn mail_filed_as(&self, internet_message_id: &str) -> String {
+        persist::mail_incident_id(&self.tenant, internet_message_id)
+    }
+
     /// Processes what one sync run added; returns the ids of the store incidents this call
     /// opened or changed (new findings attached, kind or severity raised, reopened), sorted.
     pub async fn process(&mut self, summary: &SyncSummary) -> Result<Vec<String>> {

@@ -245,8 +245,7 @@ fn print_table(
     alerts: &[Alert],
     incidents: &[Incident],
 ) -> anyhow::Result<()> {
-    let mut t = comfy_table::Table::new();
-    t.set_header(["time", "user", "score", "signals", "where"]);
+    let mut t = crate::words::table(["time", "user", "score", "signals", "where"]);
     for a in alerts {
         let sig = a
             .hits

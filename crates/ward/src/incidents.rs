@@ -157,8 +157,7 @@ async fn list(store: &Store, tenant: &str, status: &str, json: bool) -> Result<E
     }
     incidents.sort_by(|a, b| b.last_seen.cmp(&a.last_seen).then(a.id.cmp(&b.id)));
     let mut out = std::io::stdout().lock();
-    let mut table = comfy_table::Table::new();
-    table.set_header([
+    let mut table = crate::words::table([
         "id",
         "kind",
         "severity",

@@ -95,8 +95,7 @@ fn print(records: &[JournalRecord], json: bool) -> Result<()> {
         writeln!(out, "the journal is empty")?;
         return Ok(());
     }
-    let mut t = comfy_table::Table::new();
-    t.set_header([
+    let mut t = crate::words::table([
         "seq", "time", "tenant", "action", "kind", "target", "mode", "status", "hash",
     ]);
     for r in records {

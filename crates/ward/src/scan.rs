@@ -171,8 +171,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             }
         }
         Format::Table => {
-            let mut t = comfy_table::Table::new();
-            t.set_header(["path", "verdict", "score", "categories", "why"]);
+            let mut t = crate::words::table(["path", "verdict", "score", "categories", "why"]);
             for l in &lines {
                 let mut s: Vec<&SignalHit> = l.signals.iter().filter(|s| s.score > 0).collect();
                 s.sort_by_key(|h| std::cmp::Reverse(h.score));

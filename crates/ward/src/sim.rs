@@ -15,8 +15,8 @@ pub struct SimArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:0")]
     pub listen: std::net::SocketAddr,
-    /// Users (mailboxes) in the simulated company.
-    #[arg(long, default_value_t = 50)]
+    /// Users (mailboxes) in the simulated company (10 to 100000).
+    #[arg(long, default_value_t = 50, value_parser = users_arg)]
     pub users: usize,
     /// Scenario seed: the same seed gives the same company, mail and attacks.
     #[arg(long, default_value_t = 42)]
@@ -124,7 +124,23 @@ pub fn sim_config(args: &SimArgs, app: RegisteredApp) -> SimConfig {
     cfg
 }
 
-/// Writes `ward.toml`, `ward-cert.pem` and `ward-key.pem` (mode 600) into `dir`.
+/// `--users`: the company needs its leadership, finance and IT roles, so fewer than 10 users is
+/// refused rather than silently raised.
+pub fn users_arg(text: &str) -> Result<usize, String> {
+    let n: usize = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of users"))?;
+    if (10..=100_000).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!(
+            "{n} users: the simulated company needs 10 to 100000 (its leadership, finance and IT roles)"
+        ))
+    }
+}
+
+/// Writes `ward.toml`, `ward-cert.pem`, `ward-key.pem` (mode 600) and a `passwords` folder (the
+/// password channel, mode 700) into `dir`.
 pub fn write_config(
     dir: &Path,
     sim: &SimHandle,
@@ -150,9 +166,28 @@ pub fn write_config(
     if let Some(db) = database {
         toml.push_str(&format!("\n[store]\ndatabase = {db:?}\n"));
     }
+    // The takeover playbook resets passwords: the new ones go to a folder only the owner reads
+    // (relative to this file), so `reset_password` works in every walkthrough.
+    let passwords = dir.join("passwords");
+    create_private_dir(&passwords)?;
+    toml.push_str(
+        "\n[respond]\npassword_channel = { kind = \"directory\", path = \"passwords\" }\n",
+    );
     let path = dir.join("ward.toml");
     std::fs::write(&path, toml).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
+}
+
+/// A folder only its owner can enter (0700 on Unix).
+fn create_private_dir(path: &Path) -> Result<()> {
+    std::fs::create_dir_all(path).with_context(|| format!("cannot create {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict {}", path.display()))?;
+    }
+    Ok(())
 }
 
 fn write_private(path: &Path, text: &str) -> Result<()> {

@@ -129,3 +129,56 @@ fn headless_demo_prints_one_report_and_detects_every_scenario() {
         }
     }
 }
+
+/// Without `--headless` the demo says each detection and containment as it happens, with the
+/// time since the attack began, then where its store is (issue 21, item 6).
+#[test]
+fn demo_says_what_happens_as_it_happens() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("walk.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_ward"))
+        .args([
+            "demo",
+            "--users",
+            "10",
+            "--speed",
+            "4",
+            "--history-days",
+            "1",
+            "--database",
+        ])
+        .arg(&db)
+        .output()
+        .expect("run ward demo");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "ward demo failed: {stderr}");
+    let live: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(" s  detected") || l.contains(" s  contained"))
+        .collect();
+    // Seven scenarios, each detected and contained, each said once.
+    assert_eq!(live.len(), 14, "{stderr}");
+    let watching = stderr.find("watching the tenant").expect("watching line");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stderr.find(live[0]).is_some_and(|at| at > watching),
+        "{stderr}"
+    );
+    assert!(!table.trim().is_empty(), "no report table");
+    let db = db.display().to_string();
+    assert!(
+        stderr.contains(&format!("ward incidents list --database {db}")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn demo_refuses_a_company_too_small_for_its_scenarios() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ward"))
+        .args(["demo", "--users", "0"])
+        .output()
+        .expect("run ward demo");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("10 to 100000"), "{stderr}");
+}

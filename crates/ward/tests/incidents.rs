@@ -120,6 +120,27 @@ fn sync_files_incidents_once_and_incidents_commands_read_them() {
     let cfg: toml::Value =
         toml::from_str(&std::fs::read_to_string(&config).expect("config")).expect("toml");
     let tenant = cfg["tenant"]["id"].as_str().expect("tenant id").to_owned();
+    // The written config has a password channel, so the takeover playbook's reset_password
+    // works in a walkthrough (issue 21, item 9): a folder beside it only its owner enters.
+    let channel = &cfg["respond"]["password_channel"];
+    assert_eq!(channel["kind"].as_str(), Some("directory"), "{cfg}");
+    let pw_dir = dir
+        .path()
+        .join(channel["path"].as_str().expect("channel path"));
+    assert!(pw_dir.is_dir(), "{}", pw_dir.display());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&pw_dir)
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "password folder readable by others: {mode:o}"
+        );
+    }
     let ato = truth["scenarios"]
         .as_array()
         .expect("scenarios")
@@ -228,6 +249,52 @@ fn sync_files_incidents_once_and_incidents_commands_read_them() {
         digest,
         ward_store::sha256_hex(ward_store::canonical_json(&bundle).as_bytes())
     );
+
+    // The playbooks queue the takeover's actions (approve mode, the default); the queue speaks
+    // the store's lower-case vocabulary and names each action by `id` (issue 21, item 10).
+    ward(&["respond", "incident", &id], &config, &db);
+    let pending = json_lines(&ward(
+        &["respond", "list", "--status", "pending", "--json"],
+        &config,
+        &db,
+    ));
+    let queued: Vec<&Value> = pending
+        .iter()
+        .filter(|a| a["incident_id"] == id.as_str())
+        .collect();
+    assert!(queued.len() >= 2, "{pending:#?}");
+    for a in &queued {
+        assert_eq!(a["status"], "pending", "{a}");
+        assert!(a["id"].is_string() && a.get("action_id").is_none(), "{a}");
+    }
+    assert!(
+        queued.iter().any(|a| a["kind"] == "reset_password"),
+        "{queued:#?}"
+    );
+    // One command approves them all (item 12); the password reset works because the written
+    // config has a channel (item 9); the incident is contained (item 2).
+    let approved = ward(
+        &["respond", "approve", "--incident", &id, "--json"],
+        &config,
+        &db,
+    );
+    assert!(approved.status.success(), "{approved:?}");
+    let outcomes = json_lines(&approved);
+    assert_eq!(outcomes.len(), queued.len(), "{outcomes:#?}");
+    assert!(
+        std::fs::read_dir(&pw_dir).expect("passwords").count() >= 1,
+        "no new password delivered"
+    );
+    let listed = json_lines(&ward(
+        &["incidents", "list", "--status", "all", "--json"],
+        &config,
+        &db,
+    ));
+    let now = listed
+        .iter()
+        .find(|i| i["id"] == id.as_str())
+        .expect("incident");
+    assert_eq!(now["status"], "contained", "{now}");
 
     // Closing sticks across another detection pass.
     ward(&["incidents", "close", &id], &config, &db);

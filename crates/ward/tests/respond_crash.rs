@@ -208,6 +208,10 @@ fn sigkilled_campaign_pull_ends_with_each_copy_quarantined_once() {
         .map(|l| serde_json::from_str(l).expect("json line"))
         .collect();
     let count = |kind: &str| lines.iter().filter(|a| a["kind"] == kind).count();
+    assert!(
+        lines.iter().all(|a| a["status"] == "done" && a["id"].is_string()),
+        "{lines:#?}"
+    );
     assert_eq!(count("quarantine_message"), USERS);
     assert_eq!(count("undo"), USERS);
     rt.block_on(sim.shutdown());
