@@ -125,25 +125,27 @@ impl GraphClient {
                                 tokio::time::sleep(cfg.retry.delay(attempt, None)).await;
                                 continue;
                             }
-                            return Err(GraphError::Transport {
-                                api: Api::Identity,
-                                resource: "the token endpoint".into(),
-                                source: e,
-                            });
+                            return Err(GraphError::transport(
+                                Api::Identity,
+                                "the token endpoint",
+                                e,
+                            ));
                         }
                     }
                 }
                 Err(e) => {
-                    if attempt < cfg.retry.max_attempts {
+                    if attempt < cfg.retry.max_attempts
+                        && crate::reach::Unreachable::of(&e).retry_helps()
+                    {
                         self.inner.stats.retry();
                         tokio::time::sleep(cfg.retry.delay(attempt, None)).await;
                         continue;
                     }
-                    return Err(GraphError::Transport {
-                        api: Api::Identity,
-                        resource: "the token endpoint".into(),
-                        source: e,
-                    });
+                    return Err(GraphError::transport(
+                        Api::Identity,
+                        "the token endpoint",
+                        e,
+                    ));
                 }
             };
             self.inner.stats.status(status);

@@ -458,16 +458,16 @@ impl GraphClient {
                 Ok(r) => r,
                 Err(e) => {
                     drop(permits);
-                    if req.idempotent && attempt < cfg.retry.max_attempts {
+                    // A name that does not resolve or a closed port is said at once.
+                    if req.idempotent
+                        && attempt < cfg.retry.max_attempts
+                        && crate::reach::Unreachable::of(&e).retry_helps()
+                    {
                         self.inner.stats.retry();
                         tokio::time::sleep(cfg.retry.delay(attempt, None)).await;
                         continue;
                     }
-                    return Err(GraphError::Transport {
-                        api,
-                        resource: resource_desc,
-                        source: e,
-                    });
+                    return Err(GraphError::transport(api, resource_desc, e));
                 }
             };
             let status = resp.status().as_u16();
@@ -482,11 +482,7 @@ impl GraphClient {
                         tokio::time::sleep(cfg.retry.delay(attempt, None)).await;
                         continue;
                     }
-                    return Err(GraphError::Transport {
-                        api,
-                        resource: resource_desc,
-                        source: e,
-                    });
+                    return Err(GraphError::transport(api, resource_desc, e));
                 }
             };
             drop(permits);

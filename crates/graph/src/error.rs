@@ -58,13 +58,20 @@ pub enum GraphError {
         trace_id: Option<String>,
         correlation_id: Option<String>,
     },
-    /// Could not reach the service (DNS, TLS, connection, timeout).
-    #[error("could not reach {api} for {resource}: {source}")]
+    /// Could not reach the service (DNS, TLS, connection, timeout). Made by
+    /// [`GraphError::transport`], which names the cause.
+    #[error("cannot reach {api} at {origin} (for {resource}): {cause} ({root})")]
     Transport {
         api: Api,
         resource: String,
-        #[source]
-        source: reqwest::Error,
+        /// `scheme://host[:port]`, the URL named once.
+        origin: String,
+        cause: crate::reach::Unreachable,
+        /// The innermost error's words.
+        root: String,
+        /// reqwest's error, kept out of the `source()` chain: its message repeats the whole
+        /// URL (path and query included) and the cause already said above.
+        error: reqwest::Error,
     },
     /// The response was not the JSON we expected.
     #[error("unexpected response from {api} for {resource}: {detail}")]
@@ -197,6 +204,31 @@ const NOT_FOUND: &[&str] = &[
 ];
 
 impl GraphError {
+    /// A request that got no HTTP answer, with its cause classified.
+    pub fn transport(api: Api, resource: impl Into<String>, source: reqwest::Error) -> Self {
+        GraphError::Transport {
+            api,
+            resource: resource.into(),
+            origin: crate::reach::origin(&source),
+            cause: crate::reach::Unreachable::of(&source),
+            root: crate::reach::root_cause(&source),
+            error: source,
+        }
+    }
+
+    /// A problem of settings or of the network path that retrying will not cure: a host that
+    /// does not resolve or refuses, TLS that fails, a credential or tenant the identity
+    /// platform refuses, bad configuration. Worth saying as such, not as "try again".
+    pub fn is_setup_problem(&self) -> bool {
+        match self {
+            GraphError::Transport { cause, .. } => !cause.retry_helps(),
+            GraphError::Auth { status, .. } => *status != 429 && *status < 500,
+            GraphError::Config(_) => true,
+            GraphError::BatchItem { source, .. } => source.is_setup_problem(),
+            _ => false,
+        }
+    }
+
     /// The service error code (`ErrorItemNotFound`, `AF429`, `invalid_client`...).
     pub fn code(&self) -> Option<&str> {
         match self {
@@ -237,7 +269,7 @@ impl GraphError {
         self.is_throttled()
             || matches!(self.status(), Some(500..=599))
             || self.code_lc() == "af50000"
-            || matches!(self, GraphError::Transport { .. })
+            || matches!(self, GraphError::Transport { cause, .. } if cause.retry_helps())
     }
 
     pub fn is_not_found(&self) -> bool {

@@ -25,6 +25,7 @@ pub mod error;
 pub mod models;
 mod paging;
 pub mod permissions;
+pub mod reach;
 pub mod stats;
 pub mod throttle;
 pub mod token;

@@ -50,6 +50,14 @@ pub enum IngestError {
 }
 
 impl IngestError {
+    /// The Microsoft error underneath, when there is one.
+    pub fn graph_error(&self) -> Option<&GraphError> {
+        match self {
+            IngestError::Graph { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+
     pub(crate) fn graph(stream: &str) -> impl FnOnce(GraphError) -> IngestError + '_ {
         move |source| IngestError::Graph {
             stream: stream.to_owned(),

@@ -5,7 +5,7 @@ use crate::words::plural;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 use ward_graph::{PERMISSIONS, PermissionType, Resource};
 
@@ -33,6 +33,10 @@ pub struct PermissionStatus {
 pub fn run(args: ConnectArgs) -> Result<ExitCode> {
     let config = Config::load(args.config.as_deref(), None)?;
     let tenant = config.tenant()?;
+    eprintln!(
+        "signing in to {} as application {} for tenant {}…",
+        tenant.login, tenant.client_id, tenant.tenant_id
+    );
     let rt = tokio::runtime::Runtime::new()?;
     let statuses = rt.block_on(async {
         let client = crate::tenant::client(&tenant, &config.file.sync)?;
@@ -77,13 +81,14 @@ pub fn run(args: ConnectArgs) -> Result<ExitCode> {
 
 /// Gets a token for each resource and compares its `roles` claim with the permission table.
 pub async fn check(client: &ward_graph::GraphClient) -> Result<Vec<PermissionStatus>> {
-    let graph = client.token_roles(Resource::Graph).await.context(
-        "cannot get a Microsoft Graph token (check the tenant id, client id and credential)",
-    )?;
+    let graph = client
+        .token_roles(Resource::Graph)
+        .await
+        .map_err(|e| token_error(e, "a Microsoft Graph"))?;
     let manage = client
         .token_roles(Resource::Management)
         .await
-        .context("cannot get an Office 365 Management API token")?;
+        .map_err(|e| token_error(e, "an Office 365 Management API"))?;
     Ok(PERMISSIONS
         .iter()
         .map(|p| {
@@ -108,6 +113,20 @@ pub async fn check(client: &ward_graph::GraphClient) -> Result<Vec<PermissionSta
             }
         })
         .collect())
+}
+
+/// Blames the tenant id, client id and credential only when the identity platform refused
+/// them; a host that cannot be reached is said as such (its error names the cause).
+fn token_error(e: ward_graph::GraphError, which: &str) -> anyhow::Error {
+    let refused = matches!(e, ward_graph::GraphError::Auth { .. });
+    let e = anyhow::Error::new(e);
+    if refused {
+        e.context(format!(
+            "cannot get {which} token (check the tenant id, client id and credential)"
+        ))
+    } else {
+        e.context(format!("cannot get {which} token"))
+    }
 }
 
 #[cfg(test)]

@@ -105,8 +105,25 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", explain(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes, each said once: a cause whose words its parent already carries
+/// (a library error that shows its source in its own message) is not repeated.
+fn explain(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }

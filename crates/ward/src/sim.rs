@@ -171,7 +171,8 @@ pub fn write_config(
     let passwords = dir.join("passwords");
     create_private_dir(&passwords)?;
     toml.push_str(
-        "\n[respond]\npassword_channel = { kind = \"directory\", path = \"passwords\" }\n",
+        "\n[respond]\n# default_mode = \"approve\"  # observe | approve | auto\n\
+         password_channel = { kind = \"directory\", path = \"passwords\" }\n",
     );
     let path = dir.join("ward.toml");
     std::fs::write(&path, toml).with_context(|| format!("cannot write {}", path.display()))?;

@@ -66,6 +66,10 @@ pub fn sync_options(config: &Config, tenant_id: &str) -> SyncOptions {
 pub fn run(args: SyncArgs) -> Result<ExitCode> {
     let config = Config::load(args.config.as_deref(), args.database.as_deref())?;
     let tenant = config.tenant()?;
+    eprintln!(
+        "syncing tenant {} from {} (signing in at {})…",
+        tenant.tenant_id, tenant.graph, tenant.login
+    );
     let rt = tokio::runtime::Runtime::new()?;
     let (summary, detected) = rt.block_on(async {
         let client = crate::tenant::client(&tenant, &config.file.sync)?;
@@ -182,19 +186,18 @@ pub async fn sync_tenant(
         events: false,
         ..opts.clone()
     };
-    let resume = "sync failed; run `ward sync` again to resume where it stopped";
     let directory = Syncer::new(client.clone(), store.clone())
         .with_progress(progress.clone())
         .sync(&directory_only)
         .await
-        .context(resume)?;
+        .map_err(sync_error)?;
     let analyzer = crate::analyze::for_tenant(&store, &opts.tenant_id, analysis).await?;
     let mut summary = Syncer::new(client, store)
         .with_analyzer(analyzer)
         .with_progress(progress)
         .sync(&opts)
         .await
-        .context(resume)?;
+        .map_err(sync_error)?;
     // The directory changes were read by the first pass: count them in the summary.
     summary.users += directory.users;
     summary.users_removed += directory.users_removed;
@@ -202,6 +205,20 @@ pub async fn sync_tenant(
     summary.throttled_responses += directory.throttled_responses;
     summary.warnings.extend(directory.warnings);
     Ok(summary)
+}
+
+/// A sync that stopped on the way resumes where it stopped — unless the tenant cannot be
+/// reached or refuses Ward's sign-in, which running again will not change.
+fn sync_error(e: ward_ingest::IngestError) -> anyhow::Error {
+    let setup = e
+        .graph_error()
+        .is_some_and(ward_graph::GraphError::is_setup_problem);
+    let e = anyhow::Error::new(e);
+    if setup {
+        e.context("sync failed, and running it again will not help until this is fixed")
+    } else {
+        e.context("sync failed; run `ward sync` again to resume where it stopped")
+    }
 }
 
 pub fn print_summary(s: &SyncSummary) {

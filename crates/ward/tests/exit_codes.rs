@@ -76,3 +76,67 @@ fn hunt_exit_codes() {
     );
     assert_eq!(o.status.code(), Some(2), "{o:?}");
 }
+
+/// A tenant that cannot be reached fails at once, says what it tried and why it failed, and
+/// does not blame the credential or suggest running again (issue 21, item 5).
+#[test]
+fn unreachable_tenant_fails_fast_with_its_cause() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    std::fs::write(dir.path().join("secret"), "not-a-real-secret").expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            dir.path().join("secret"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .expect("chmod");
+    }
+    for (name, base, cause) in [
+        (
+            "refused.toml",
+            format!("http://127.0.0.1:{port}"),
+            "refused",
+        ),
+        (
+            "dns.toml",
+            "https://login.ward-test.invalid".to_owned(),
+            "DNS",
+        ),
+    ] {
+        std::fs::write(
+            dir.path().join(name),
+            format!(
+                "[tenant]\nid = \"00000000-0000-0000-0000-000000000001\"\n\
+                 client_id = \"00000000-0000-0000-0000-000000000002\"\n\
+                 client_secret_file = \"secret\"\n\n[endpoints]\nlogin = \"{base}\"\n\
+                 graph = \"{base}\"\nmanage = \"{base}\"\n\n[store]\ndatabase = \"w.db\"\n"
+            ),
+        )
+        .expect("config");
+        for cmd in ["connect", "sync"] {
+            let started = std::time::Instant::now();
+            let o = ward(&[cmd, "--config", name], dir.path());
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{cmd} {name}: {err}");
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "{cmd} {name} took {:?}",
+                started.elapsed()
+            );
+            assert!(
+                err.contains(&base),
+                "{cmd} {name}: does not say what it tried: {err}"
+            );
+            assert!(err.contains(cause), "{cmd} {name}: {err}");
+            assert!(!err.contains("tenant id, client id"), "{cmd} {name}: {err}");
+            assert!(!err.contains("resume"), "{cmd} {name}: {err}");
+            let error_line = err.lines().find(|l| l.starts_with("error:")).unwrap_or("");
+            assert_eq!(error_line.matches(&base).count(), 1, "{error_line}");
+        }
+    }
+}

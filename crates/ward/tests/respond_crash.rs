@@ -209,7 +209,9 @@ fn sigkilled_campaign_pull_ends_with_each_copy_quarantined_once() {
         .collect();
     let count = |kind: &str| lines.iter().filter(|a| a["kind"] == kind).count();
     assert!(
-        lines.iter().all(|a| a["status"] == "done" && a["id"].is_string()),
+        lines
+            .iter()
+            .all(|a| a["status"] == "done" && a["id"].is_string()),
         "{lines:#?}"
     );
     assert_eq!(count("quarantine_message"), USERS);

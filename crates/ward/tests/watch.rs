@@ -94,9 +94,11 @@ fn watch_run(notifications: bool) -> Vec<serde_json::Value> {
     }
     std::thread::sleep(Duration::from_millis(200));
     let mut toml = std::fs::read_to_string(&config).expect("config");
-    toml.push_str(
-        "\n[respond]\ndefault_mode = \"auto\"\nauto_min_severity = \"medium\"\n\
-         password_channel = { kind = \"directory\", path = \"passwords\" }\n",
+    // Auto mode, in the [respond] table the simulator wrote (with its password folder).
+    assert!(toml.contains("\n[respond]\n"), "{toml}");
+    toml = toml.replace(
+        "\n[respond]\n",
+        "\n[respond]\ndefault_mode = \"auto\"\nauto_min_severity = \"medium\"\n",
     );
     // A store of its own (the default, ./ward.db, is shared with whatever else runs here).
     toml.push_str(&format!(
