@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod config;
 pub mod context;
 pub mod error;
+pub mod eval;
 pub mod fingerprint;
 pub mod html;
 pub mod lexicon;

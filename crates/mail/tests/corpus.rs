@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 
+use ward_mail::eval::content_only;
 use ward_mail::{Analyzer, AnalyzerConfig};
 
 fn corpus() -> Option<PathBuf> {
@@ -20,59 +21,6 @@ fn corpus() -> Option<PathBuf> {
     cands
         .into_iter()
         .find(|p| p.join("email/labels.csv").is_file())
-}
-
-/// Keeps only the headers a content-only evaluation allows (continuation lines follow their
-/// header). The mbox `From ` line and everything else go.
-pub fn content_only(raw: &[u8]) -> Vec<u8> {
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|i| (i, 4))
-        .into_iter()
-        .chain(raw.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)))
-        .min_by_key(|(i, _)| *i);
-    let (head, body) = match split {
-        Some((i, _)) => (&raw[..i], &raw[i..]),
-        None => (raw, &b""[..]),
-    };
-    let mut out = Vec::with_capacity(raw.len());
-    let mut keep = false;
-    for line in head.split(|b| *b == b'\n') {
-        if line.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
-            if keep {
-                out.extend_from_slice(line);
-                out.push(b'\n');
-            }
-            continue;
-        }
-        let name = match line.iter().position(|b| *b == b':') {
-            Some(i) => String::from_utf8_lossy(&line[..i])
-                .trim()
-                .to_ascii_lowercase(),
-            None => {
-                keep = false;
-                continue;
-            }
-        };
-        keep = [
-            "from",
-            "sender",
-            "reply-to",
-            "to",
-            "cc",
-            "subject",
-            "mime-version",
-        ]
-        .contains(&name.as_str())
-            || name.starts_with("content-");
-        if keep {
-            out.extend_from_slice(line);
-            out.push(b'\n');
-        }
-    }
-    out.extend_from_slice(body);
-    out
 }
 
 #[test]
@@ -126,14 +74,4 @@ fn corpus_detection_rates() {
         );
         assert!(h <= 2.0, "{name}: legitimate mail flagged {h:.1}% > 2%");
     }
-}
-
-#[test]
-fn content_only_strips_transport_headers() {
-    let raw = b"From x@y Mon Jan  1 00:00:00 2002\nReceived: from a\n by b\nAuthentication-Results: spf=pass\nFrom: A <a@b.example>\nSubject: hi\n there\nX-Mailer: m\nContent-Type: text/plain\n\nbody\n\nmore";
-    let out = String::from_utf8(content_only(raw)).unwrap();
-    assert_eq!(
-        out,
-        "From: A <a@b.example>\nSubject: hi\n there\nContent-Type: text/plain\n\n\nbody\n\nmore"
-    );
 }
