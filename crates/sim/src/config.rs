@@ -243,6 +243,11 @@ pub struct SimConfig {
     pub clock: ClockMode,
     /// Max mail subscription lifetime in minutes (docs: 10,080; older 4,230).
     pub subscription_max_minutes: i64,
+    /// Accept `http://` change-notification URLs on loopback (`http://127.0.0.1`, `http://[::1]`,
+    /// `http://localhost`) for local receivers. Microsoft accepts HTTPS only and answers 400
+    /// `InvalidRequest` "NotificationUrl scheme='http' is not supported."; so does the
+    /// simulator unless this is on. Default off.
+    pub allow_http_loopback_notifications: bool,
     /// Webhook validation timeout (docs: 10 s) and delivery response timeout (docs: 3 s).
     pub webhook_validation_timeout: Duration,
     pub webhook_delivery_timeout: Duration,
@@ -291,6 +296,7 @@ impl Default for SimConfig {
             management_start_cooldown: Duration::from_secs(15 * 60),
             clock: ClockMode::Rebase,
             subscription_max_minutes: 10_080,
+            allow_http_loopback_notifications: false,
             webhook_validation_timeout: Duration::from_secs(10),
             webhook_delivery_timeout: Duration::from_secs(3),
             webhook_retries: 4,

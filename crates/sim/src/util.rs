@@ -50,6 +50,18 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     None
 }
 
+/// An OData action parameter from a JSON request body. Graph binds action parameters by name
+/// case-insensitively: the docs write `destinationId`, the SDKs send `DestinationId` (the
+/// spelling in `$metadata`). An exact match wins over a case-insensitive one.
+pub fn action_param<'a>(body: Option<&'a Value>, name: &str) -> Option<&'a Value> {
+    let o = body?.as_object()?;
+    o.get(name).or_else(|| {
+        o.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
+}
+
 pub fn new_guid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
@@ -149,5 +161,25 @@ mod tests {
         assert_eq!(v["b"], "2025-01-01T01:00:00");
         assert_eq!(v["c"][0], "2025-01-01T01:00:00.1234567Z");
         assert_eq!(v["d"], "hello");
+    }
+
+    #[test]
+    fn action_parameters_match_case_insensitively() {
+        let sdk = serde_json::json!({"DestinationId": "junkemail"});
+        let docs = serde_json::json!({"destinationId": "inbox"});
+        assert_eq!(
+            action_param(Some(&sdk), "destinationId"),
+            Some(&serde_json::json!("junkemail"))
+        );
+        assert_eq!(
+            action_param(Some(&docs), "DESTINATIONID"),
+            Some(&serde_json::json!("inbox"))
+        );
+        assert_eq!(action_param(Some(&docs), "destination"), None);
+        assert_eq!(action_param(None, "destinationId"), None);
+        assert_eq!(
+            action_param(Some(&serde_json::json!([1])), "destinationId"),
+            None
+        );
     }
 }

@@ -103,7 +103,7 @@ async fn wait_for(mut f: impl FnMut() -> bool) -> bool {
 
 #[tokio::test]
 async fn subscription_handshake_delivery_and_lifecycle() {
-    let sim = common::start(common::fast(), 2, 1).await;
+    let sim = common::start(common::fast_loopback_hooks(), 2, 1).await;
     let g = common::G::new(&sim).await;
     let (hook, seen) = spawn_receiver().await;
     let exp = (chrono::Utc::now() + chrono::TimeDelta::hours(24)).to_rfc3339();
@@ -212,7 +212,7 @@ async fn subscription_handshake_delivery_and_lifecycle() {
 
 #[tokio::test]
 async fn lost_deliveries_fault_drops_notifications() {
-    let mut cfg = common::fast();
+    let mut cfg = common::fast_loopback_hooks();
     cfg.faults.p_lost_webhook = 1.0;
     let sim = common::start(cfg, 1, 0).await;
     let g = common::G::new(&sim).await;
@@ -427,7 +427,7 @@ async fn management_content_paging_with_next_page_uri() {
 
 #[tokio::test]
 async fn undeliverable_notifications_are_retried_then_reported_missed() {
-    let mut cfg = common::fast();
+    let mut cfg = common::fast_loopback_hooks();
     cfg.webhook_retries = 1;
     let sim = common::start(cfg, 1, 0).await;
     let g = common::G::new(&sim).await;

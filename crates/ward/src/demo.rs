@@ -169,6 +169,8 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
         fault_drop: 0.0,
         fault_truncate: 0.0,
         fault_delta_expiry: 0.0,
+        // The demo polls by delta; it subscribes to no change notifications.
+        allow_http_loopback_notifications: false,
     };
     let reg = crate::sim::registration()?;
     let seed = ward_scenario::generate(&crate::sim::scenario_config(&sim_args));

@@ -397,6 +397,8 @@ mod sim_tests {
         let sim = Simulator::start(
             SimConfig {
                 notification_latency: Duration::from_millis(100),
+                // The endpoint listens on http://127.0.0.1 (no public_url).
+                allow_http_loopback_notifications: true,
                 ..SimConfig::default()
             },
             SeedBuilder::new(3, 1).build(),

@@ -67,6 +67,12 @@ pub struct SimArgs {
     /// Probability per delta request of an expired delta token (410).
     #[arg(long, default_value_t = 0.0)]
     pub fault_delta_expiry: f64,
+    /// Accept change-notification subscriptions whose `notificationUrl` is plain HTTP on
+    /// loopback (`http://127.0.0.1`, `http://[::1]`, `http://localhost`), as `ward watch` with
+    /// `[notifications] listen = "127.0.0.1:…"` and no `public_url` asks for. Microsoft — and
+    /// the simulator without this flag — refuses anything but HTTPS (400 `InvalidRequest`).
+    #[arg(long)]
+    pub allow_http_loopback_notifications: bool,
 }
 
 /// The Ward app as registered in the simulated tenant, with its credential files.
@@ -121,6 +127,7 @@ pub fn sim_config(args: &SimArgs, app: RegisteredApp) -> SimConfig {
     cfg.faults.p_drop_connection = args.fault_drop;
     cfg.faults.p_truncated_json = args.fault_truncate;
     cfg.faults.p_delta_expiry = args.fault_delta_expiry;
+    cfg.allow_http_loopback_notifications = args.allow_http_loopback_notifications;
     cfg
 }
 

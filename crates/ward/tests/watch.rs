@@ -65,18 +65,22 @@ fn watch_with_change_notifications() {
 
 fn watch_run(notifications: bool) -> Vec<serde_json::Value> {
     let dir = tempfile::tempdir().expect("temp dir");
+    let mut sim = ward();
+    sim.args([
+        "sim",
+        "--users",
+        "20",
+        "--history-days",
+        "1",
+        "--speed",
+        "6",
+    ]);
+    if notifications {
+        // Ward's endpoint below is plain HTTP on 127.0.0.1; Microsoft would want HTTPS.
+        sim.arg("--allow-http-loopback-notifications");
+    }
     let _sim = Kill(
-        ward()
-            .args([
-                "sim",
-                "--users",
-                "20",
-                "--history-days",
-                "1",
-                "--speed",
-                "6",
-                "--write-config",
-            ])
+        sim.arg("--write-config")
             .arg(dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -87,6 +87,9 @@ pub fn message_delta(
         }
         (st, is_delta)
     } else {
+        if let Err(r) = super::schema::check_message_select(&odata::parse_select(g.q("$select"))) {
+            return r;
+        }
         if g.q("$search").is_some() {
             return GResp::error(
                 StatusCode::BAD_REQUEST,
@@ -224,6 +227,15 @@ pub fn message_delta(
         st.watermark = t.seq;
         st.created_seq = t.seq;
     }
+    // A `Prefer: odata.maxpagesize` on any page of the round sets that page's size, and the
+    // answer says it was applied.
+    let max_page = g
+        .prefer_value("odata.maxpagesize")
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0);
+    if let Some(n) = max_page {
+        st.page_size = n;
+    }
     let mb = &t.mailboxes[uid];
     let opts = RenderOpts {
         immutable: st.immutable,
@@ -271,5 +283,9 @@ pub fn message_delta(
         );
     }
     out.insert("value".into(), Value::Array(value));
-    GResp::ok(Value::Object(out))
+    let r = GResp::ok(Value::Object(out));
+    match max_page {
+        Some(n) => r.prefer_applied(&format!("odata.maxpagesize={n}")),
+        None => r,
+    }
 }

@@ -7,7 +7,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::GReq;
-use super::paging::{PageSpec, context, page};
+use super::paging::{PageSpec, context, page, selected};
 use super::resp::GResp;
 use crate::odata;
 use crate::server::Sim;
@@ -35,7 +35,7 @@ fn render_opts(g: &GReq) -> RenderOpts {
 
 fn with_pref(g: &GReq, r: GResp) -> GResp {
     if g.immutable_ids() {
-        r.header("Preference-Applied", "IdType=\"ImmutableId\"")
+        r.prefer_applied("IdType=\"ImmutableId\"")
     } else {
         r
     }
@@ -307,16 +307,12 @@ fn list_messages(sim: &Arc<Sim>, g: &GReq, t: &Tenant, uid: &str, folder: Option
         })
         .collect();
     let opts = render_opts(g);
+    if let Err(r) = super::schema::check_message_select(&opts.select) {
+        return r;
+    }
     let filter = g.q("$filter");
     let orderby = g.q("$orderby");
-    let ctx = format!(
-        "users('{uid}')/messages{}",
-        if opts.select.is_empty() {
-            String::new()
-        } else {
-            format!("({})", opts.select.join(","))
-        }
-    );
+    let ctx = selected(&format!("users('{uid}')/messages"), &opts.select);
     if let Some(s) = g.q("$search") {
         if filter.is_some() || orderby.is_some() {
             return GResp::error(
@@ -335,7 +331,7 @@ fn list_messages(sim: &Arc<Sim>, g: &GReq, t: &Tenant, uid: &str, folder: Option
             default: sim.cfg.pages.messages_default,
             max: sim.cfg.pages.messages_max,
             use_skip: true,
-            reject_over_max: false,
+            reject_over_max: true,
             cap: Some(sim.cfg.pages.search_cap),
         };
         return page(&sim.base, g, items, &ctx, spec, Map::new());
@@ -411,11 +407,12 @@ fn list_messages(sim: &Arc<Sim>, g: &GReq, t: &Tenant, uid: &str, folder: Option
             std::cmp::Ordering::Equal
         });
     }
+    // Messages take `$top` from 1 to 1000 (user-list-messages): outside that range is a 400.
     let spec = PageSpec {
         default: sim.cfg.pages.messages_default,
         max: sim.cfg.pages.messages_max,
         use_skip: true,
-        reject_over_max: false,
+        reject_over_max: true,
         cap: None,
     };
     // Render only the requested page; the rest are placeholders `page` skips.
@@ -452,17 +449,17 @@ fn message_ops(
     let actor = actor_of(g);
     match (&g.method, rest) {
         (&Method::GET, []) => {
+            if let Err(r) = super::schema::check_message_select(&opts.select) {
+                return r;
+            }
             let mb = &t.mailboxes[uid];
             let m = &mb.messages[&key];
             let mut v = mb.message_json(m, &sim.base, &opts);
             if let Some(o) = v.as_object_mut() {
+                let set = selected(&format!("users('{uid}')/messages"), &opts.select);
                 o.insert(
                     "@odata.context".into(),
-                    json!(context(
-                        &sim.base,
-                        g,
-                        &format!("users('{uid}')/messages/$entity")
-                    )),
+                    json!(context(&sim.base, g, &format!("{set}/$entity"))),
                 );
             }
             GResp::ok(move_context_first(v))
@@ -504,7 +501,10 @@ fn message_ops(
             GResp::no_content()
         }
         (&Method::POST, [op @ ("move" | "copy")]) => {
-            let Some(dest) = g.body.as_ref().and_then(|b| b["destinationId"].as_str()) else {
+            let Some(dest) = crate::util::action_param(g.body.as_ref(), "destinationId")
+                .and_then(Value::as_str)
+                .filter(|d| !d.is_empty())
+            else {
                 return GResp::error(
                     StatusCode::BAD_REQUEST,
                     "ErrorInvalidParameter",

@@ -11,6 +11,7 @@ pub mod paging;
 pub mod reports;
 pub mod resp;
 pub mod rules;
+pub mod schema;
 pub mod subscriptions;
 pub mod users;
 

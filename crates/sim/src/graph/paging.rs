@@ -13,7 +13,8 @@ pub struct PageSpec {
     pub max: usize,
     /// Messages page with `$skip` in nextLinks; directory objects with an opaque `$skiptoken`.
     pub use_skip: bool,
-    /// Over-max `$top` → 400 (directory) instead of clamping (mail).
+    /// Over-max `$top` → 400 instead of clamping. Directory collections answer
+    /// `Request_UnsupportedQuery`; Outlook collections (`use_skip`) answer as for `$top=0`.
     pub reject_over_max: bool,
     /// Hard cap on total results (`$search`: 1,000).
     pub cap: Option<usize>,
@@ -51,6 +52,28 @@ pub fn context(base: &str, g: &GReq, fragment: &str) -> String {
     format!("{base}/{}/$metadata#{fragment}", g.version())
 }
 
+/// An entity set or collection fragment with the `$select`ion OData writes into
+/// `@odata.context`: `users('x')/messages` + `subject,from` → `users('x')/messages(subject,from)`.
+pub fn selected(fragment: &str, select: &[String]) -> String {
+    if select.is_empty() {
+        fragment.to_string()
+    } else {
+        format!("{fragment}({})", select.join(","))
+    }
+}
+
+/// The page size a `Prefer: odata.maxpagesize=N` set, when it is the one applied (no `$top`
+/// overrides it): the `Preference-Applied` header echoes it.
+pub fn applied_max_page(g: &GReq, spec: PageSpec) -> Option<usize> {
+    if g.q("$top").is_some() {
+        return None;
+    }
+    g.prefer_value("odata.maxpagesize")
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .map(|m| m.min(spec.max))
+}
+
 /// The `(offset, page size)` a request asks for, or the 400 Graph gives for bad paging options.
 pub fn window(g: &GReq, spec: PageSpec) -> Result<(usize, usize), GResp> {
     let bad_size = |t: &str, code: &str| {
@@ -68,7 +91,12 @@ pub fn window(g: &GReq, spec: PageSpec) -> Result<(usize, usize), GResp> {
         Some(t) => match t.trim().parse::<usize>() {
             Ok(0) | Err(_) => return Err(bad_size(t, "BadRequest")),
             Ok(n) if n > spec.max && spec.reject_over_max => {
-                return Err(bad_size(t, "Request_UnsupportedQuery"));
+                let code = if spec.use_skip {
+                    "BadRequest"
+                } else {
+                    "Request_UnsupportedQuery"
+                };
+                return Err(bad_size(t, code));
             }
             Ok(n) => Some(n.min(spec.max)),
         },
@@ -150,5 +178,9 @@ pub fn page(
         out.insert("@odata.nextLink".into(), json!(l));
     }
     out.insert("value".into(), Value::Array(page));
-    GResp::ok(Value::Object(out))
+    let r = GResp::ok(Value::Object(out));
+    match applied_max_page(g, spec) {
+        Some(n) => r.prefer_applied(&format!("odata.maxpagesize={n}")),
+        None => r,
+    }
 }

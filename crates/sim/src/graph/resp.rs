@@ -56,6 +56,24 @@ impl GResp {
         self.headers.push((k.to_string(), v.into()));
         self
     }
+    /// Add a preference to the response's one `Preference-Applied` header (comma-separated,
+    /// as RFC 7240 allows), creating it if needed.
+    pub fn prefer_applied(mut self, pref: &str) -> Self {
+        match self
+            .headers
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case("Preference-Applied"))
+        {
+            Some((_, v)) => {
+                v.push_str(", ");
+                v.push_str(pref);
+            }
+            None => self
+                .headers
+                .push(("Preference-Applied".to_string(), pref.to_string())),
+        }
+        self
+    }
     /// Graph error body `{"error":{"code","message","innerError":{...}}}`; `innerError` is
     /// completed with request ids by the server.
     pub fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Self {

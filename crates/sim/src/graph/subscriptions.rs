@@ -21,6 +21,36 @@ fn validation_failed() -> GResp {
     )
 }
 
+/// Microsoft posts change notifications over HTTPS only: an `http://` (or any other scheme)
+/// `notificationUrl` / `lifecycleNotificationUrl` is refused before any handshake. With
+/// `allow_http_loopback_notifications`, plain HTTP to a loopback receiver is let through.
+fn check_scheme(sim: &Sim, field: &str, raw: &str) -> Result<(), GResp> {
+    let Ok(u) = url::Url::parse(raw) else {
+        // Not a URL at all: the validation request cannot be made and fails as such.
+        return Ok(());
+    };
+    if u.scheme() == "https" {
+        return Ok(());
+    }
+    if u.scheme() == "http" && sim.cfg.allow_http_loopback_notifications && is_loopback(&u) {
+        return Ok(());
+    }
+    Err(GResp::error(
+        StatusCode::BAD_REQUEST,
+        "InvalidRequest",
+        format!("{field} scheme='{}' is not supported.", u.scheme()),
+    ))
+}
+
+fn is_loopback(u: &url::Url) -> bool {
+    match u.host() {
+        Some(url::Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
+        Some(url::Host::Ipv6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
 /// Graph's handshake: POST `{url}?validationToken=...`, expect 200 text/plain echoing it.
 async fn validate(sim: &Sim, url: &str) -> bool {
     let token = format!(
@@ -164,6 +194,14 @@ async fn create(sim: &Arc<Sim>, g: &GReq) -> GResp {
             "changeType, notificationUrl, resource and expirationDateTime are required.",
         );
     };
+    if let Err(r) = check_scheme(sim, "NotificationUrl", &url) {
+        return r;
+    }
+    if let Some(l) = s("lifecycleNotificationUrl")
+        && let Err(r) = check_scheme(sim, "LifecycleNotificationUrl", &l)
+    {
+        return r;
+    }
     let change_types: Vec<String> = change.split(',').map(|c| c.trim().to_string()).collect();
     if change_types.is_empty()
         || change_types
@@ -299,4 +337,20 @@ async fn create(sim: &Arc<Sim>, g: &GReq) -> GResp {
     sim.state.lock().subscriptions.insert(sub.id.clone(), sub);
     let _ = Map::<String, Value>::new();
     GResp::created(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback;
+
+    #[test]
+    fn loopback_means_the_three_loopback_names_only() {
+        let lo = |s: &str| is_loopback(&url::Url::parse(s).unwrap());
+        assert!(lo("http://127.0.0.1:8080/graph/notify"));
+        assert!(lo("http://[::1]:8080/graph/notify"));
+        assert!(lo("http://LOCALHOST/x"));
+        assert!(!lo("http://127.0.0.2/x"));
+        assert!(!lo("http://localhost.example.com/x"));
+        assert!(!lo("http://10.0.0.1/x"));
+    }
 }

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 use super::GReq;
 use super::directory::{USER_DEFAULT, dir_list, dir_spec, entity};
 use super::mail::actor_of;
-use super::paging::{PageSpec, context};
+use super::paging::{PageSpec, context, selected};
 use super::resp::GResp;
 use crate::odata;
 use crate::server::Sim;
@@ -52,6 +52,12 @@ pub fn users(sim: &Arc<Sim>, g: &GReq) -> GResp {
     if !read_ok {
         return GResp::directory_denied();
     }
+    let select = odata::parse_select(g.q("$select"));
+    if matches!(s.as_slice(), ["users"] | ["users", _])
+        && let Err(r) = super::schema::check_user_select(&select, s.get(1) == Some(&"delta"))
+    {
+        return r;
+    }
     let selects_activity = g
         .q("$select")
         .is_some_and(|x| x.to_ascii_lowercase().contains("signinactivity"))
@@ -84,10 +90,7 @@ pub fn users(sim: &Arc<Sim>, g: &GReq) -> GResp {
                 spec.default = spec.default.min(spec.max);
                 spec.reject_over_max = false;
             }
-            let ctx = match g.q("$select") {
-                Some(sel) => format!("users({sel})"),
-                None => "users".to_string(),
-            };
+            let ctx = selected("users", &select);
             let mut items = items;
             if let Some(q) = g.q("$search") {
                 let q = q.trim_matches('"').to_lowercase();
@@ -105,7 +108,12 @@ pub fn users(sim: &Arc<Sim>, g: &GReq) -> GResp {
             users_delta(sim, g)
         }
         (&Method::GET, ["users", _]) => match t.user(&g.segs[1]) {
-            Some(u) => entity(sim, g, user_view(u, g), "users/$entity"),
+            Some(u) => entity(
+                sim,
+                g,
+                user_view(u, g),
+                &format!("{}/$entity", selected("users", &select)),
+            ),
             None => GResp::user_not_found(&g.segs[1]),
         },
         (&Method::GET, ["users", _, "manager"]) => {

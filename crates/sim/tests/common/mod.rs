@@ -17,6 +17,15 @@ pub fn fast() -> SimConfig {
     }
 }
 
+/// [`fast`] for tests that subscribe a receiver on `http://127.0.0.1`: Microsoft wants HTTPS,
+/// the simulator lets loopback HTTP through only when asked.
+pub fn fast_loopback_hooks() -> SimConfig {
+    SimConfig {
+        allow_http_loopback_notifications: true,
+        ..fast()
+    }
+}
+
 pub struct G {
     pub http: reqwest::Client,
     pub base: String,
