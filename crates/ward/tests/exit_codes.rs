@@ -140,3 +140,57 @@ fn unreachable_tenant_fails_fast_with_its_cause() {
         }
     }
 }
+
+/// `WARD_LOG`, else `RUST_LOG`, sets the log filter; off a terminal no colour codes are written
+/// (issue 21, item 11).
+#[test]
+fn logging_reads_ward_log_then_rust_log_without_colour_off_a_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    std::fs::write(dir.path().join("secret"), "not-a-real-secret").expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            dir.path().join("secret"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .expect("chmod");
+    }
+    let base = format!("http://127.0.0.1:{port}");
+    std::fs::write(
+        dir.path().join("ward.toml"),
+        format!(
+            "[tenant]\nid = \"00000000-0000-0000-0000-000000000001\"\n\
+             client_id = \"00000000-0000-0000-0000-000000000002\"\n\
+             client_secret_file = \"secret\"\n\n[endpoints]\nlogin = \"{base}\"\n\
+             graph = \"{base}\"\nmanage = \"{base}\"\n"
+        ),
+    )
+    .expect("config");
+    let run = |vars: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ward"));
+        c.args(["connect", "--config", "ward.toml"])
+            .current_dir(dir.path())
+            .env_remove("WARD_LOG")
+            .env_remove("RUST_LOG");
+        for (k, v) in vars {
+            c.env(k, v);
+        }
+        String::from_utf8_lossy(&c.output().expect("run ward").stderr).into_owned()
+    };
+    let quiet = run(&[]);
+    assert!(!quiet.contains("DEBUG"), "{quiet}");
+    let rust = run(&[("RUST_LOG", "debug")]);
+    assert!(rust.contains("DEBUG"), "RUST_LOG ignored: {rust}");
+    assert!(
+        !rust.contains('\u{1b}'),
+        "colour codes off a terminal: {rust:?}"
+    );
+    let ward = run(&[("RUST_LOG", "debug"), ("WARD_LOG", "off")]);
+    assert!(!ward.contains("DEBUG"), "WARD_LOG does not win: {ward}");
+    assert!(!rust.contains("not-a-real-secret"), "the secret is logged");
+}
