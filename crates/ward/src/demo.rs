@@ -209,11 +209,12 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
     };
 
     say(args, "first sync (history)…");
-    let first = crate::sync::sync_tenant(
+    let first = ward_pipeline::sync::sync_tenant(
         client.clone(),
         store.clone(),
         opts.clone(),
         &config.file.analysis,
+        std::sync::Arc::new(crate::progress::Bars::new()),
     )
     .await?;
     say(
@@ -248,7 +249,7 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
     );
     let mut check = ContainCheck::new(&truth);
     let changed = detect.process(&first).await?;
-    crate::respond::respond_stage(&responder, &changed).await?;
+    ward_pipeline::respond::respond_stage(&responder, &changed).await?;
 
     say(args, "watching the tenant while the attacks play…");
     let live_deadline = Instant::now() + Duration::from_secs(args.max_live_secs);
@@ -261,7 +262,7 @@ async fn demo(args: &DemoArgs) -> Result<DemoReport> {
             .await
             .context("sync failed during the demo")?;
         let changed = detect.process(&summary).await?;
-        crate::respond::respond_stage(&responder, &changed).await?;
+        ward_pipeline::respond::respond_stage(&responder, &changed).await?;
         let stats = sim.stats();
         check.update(&sim, &stats.scenario_started_at);
         let all_played = stats.timeline_events_applied >= stats.timeline_events_total;

@@ -5,25 +5,23 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-mod analyze;
-mod config;
 mod connect;
 mod contain;
 mod demo;
-mod detect;
 mod eval;
 mod hunt;
 mod incidents;
 mod journal;
-mod notify;
 mod progress;
 mod respond;
 mod scan;
 mod sim;
 mod sync;
-mod tenant;
 mod watch;
 mod words;
+
+// The pipeline's modules, where the commands have always found them.
+use ward_pipeline::{analyze, config, detect, tenant};
 
 /// Ward protects Microsoft 365 tenants from phishing, business email compromise and account
 /// takeover, through Microsoft's APIs only.

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use ward_ingest::{SyncOptions, SyncSummary, Syncer};
+use ward_ingest::SyncSummary;
+use ward_pipeline::sync::{STATE_BACKLOG_DAYS, sync_options, sync_tenant};
 
 use crate::config::Config;
 
@@ -47,22 +48,6 @@ struct DetectOutcome {
     actions: std::collections::BTreeMap<String, usize>,
 }
 
-/// Snapshot changes older than this are not diffed again by a fresh process.
-pub const STATE_BACKLOG_DAYS: i64 = 7;
-
-/// Sync options from the `[sync]` section.
-pub fn sync_options(config: &Config, tenant_id: &str) -> SyncOptions {
-    let mut opts = SyncOptions::new(tenant_id);
-    let s = &config.file.sync;
-    if let Some(n) = s.parallel_mailboxes {
-        opts.parallel_mailboxes = n;
-    }
-    if let Some(days) = s.backfill_days {
-        opts.backfill = chrono::Duration::days(i64::from(days));
-    }
-    opts
-}
-
 pub fn run(args: SyncArgs) -> Result<ExitCode> {
     let config = Config::load(args.config.as_deref(), args.database.as_deref())?;
     let tenant = config.tenant()?;
@@ -77,8 +62,15 @@ pub fn run(args: SyncArgs) -> Result<ExitCode> {
         let mut opts = sync_options(&config, &tenant.tenant_id);
         opts.mail = !args.no_mail;
         opts.events = !args.no_events;
-        let summary =
-            sync_tenant(client.clone(), store.clone(), opts, &config.file.analysis).await?;
+        let progress = Arc::new(crate::progress::Bars::new());
+        let summary = sync_tenant(
+            client.clone(),
+            store.clone(),
+            opts,
+            &config.file.analysis,
+            progress,
+        )
+        .await?;
         let detected = if args.no_detect {
             None
         } else {
@@ -95,7 +87,7 @@ pub fn run(args: SyncArgs) -> Result<ExitCode> {
                 if !resumed.is_empty() {
                     d.actions.insert("resumed".into(), resumed.len());
                 }
-                for resp in crate::respond::respond_stage(&r, &d.changed).await? {
+                for resp in ward_pipeline::respond::respond_stage(&r, &d.changed).await? {
                     for (_, disp) in resp.actions {
                         let key = serde_json::to_value(&disp)?["disposition"]
                             .as_str()
@@ -169,56 +161,6 @@ async fn detect(
         open,
         actions: Default::default(),
     })
-}
-
-/// The directory first (the analyzer needs the tenant's domains and executives), then
-/// everything with every new message analysed on the way in.
-pub async fn sync_tenant(
-    client: ward_graph::GraphClient,
-    store: ward_store::Store,
-    opts: SyncOptions,
-    analysis: &crate::config::AnalysisSection,
-) -> Result<SyncSummary> {
-    let progress = Arc::new(crate::progress::Bars::new());
-    let directory_only = SyncOptions {
-        mail: false,
-        state: false,
-        events: false,
-        ..opts.clone()
-    };
-    let directory = Syncer::new(client.clone(), store.clone())
-        .with_progress(progress.clone())
-        .sync(&directory_only)
-        .await
-        .map_err(sync_error)?;
-    let analyzer = crate::analyze::for_tenant(&store, &opts.tenant_id, analysis).await?;
-    let mut summary = Syncer::new(client, store)
-        .with_analyzer(analyzer)
-        .with_progress(progress)
-        .sync(&opts)
-        .await
-        .map_err(sync_error)?;
-    // The directory changes were read by the first pass: count them in the summary.
-    summary.users += directory.users;
-    summary.users_removed += directory.users_removed;
-    summary.graph_requests += directory.graph_requests;
-    summary.throttled_responses += directory.throttled_responses;
-    summary.warnings.extend(directory.warnings);
-    Ok(summary)
-}
-
-/// A sync that stopped on the way resumes where it stopped — unless the tenant cannot be
-/// reached or refuses Ward's sign-in, which running again will not change.
-fn sync_error(e: ward_ingest::IngestError) -> anyhow::Error {
-    let setup = e
-        .graph_error()
-        .is_some_and(ward_graph::GraphError::is_setup_problem);
-    let e = anyhow::Error::new(e);
-    if setup {
-        e.context("sync failed, and running it again will not help until this is fixed")
-    } else {
-        e.context("sync failed; run `ward sync` again to resume where it stopped")
-    }
 }
 
 pub fn print_summary(s: &SyncSummary) {

@@ -19,10 +19,7 @@ where
     t
 }
 
-/// "1 file", "2 files": a count with the right form of its noun.
-pub fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+pub use ward_pipeline::plural;
 
 #[cfg(test)]
 mod tests {
