@@ -22,6 +22,14 @@ use crate::rules::{BUILTIN_RULES, BUILTIN_WEIGHTS};
 use crate::timing::{Phase, time};
 use crate::verdict::{SignalHit, Verdict, VerdictKind};
 
+/// The learned model's signal id (its full weight is in `signals.yaml`).
+pub const MODEL_SIGNAL: &str = "model.phishing";
+
+/// The model's probability below which it adds nothing: a linear model over words is sure of
+/// most phishing, and legitimate mail it finds merely "likely" must not be pushed over the
+/// suspicious threshold by it alone.
+const MODEL_FLOOR: f64 = 0.9;
+
 /// Builds verdicts for raw messages. Cheap to call, `Send + Sync`, does no I/O after `new`.
 pub struct Analyzer {
     cfg: AnalyzerConfig,
@@ -165,7 +173,19 @@ impl Analyzer {
         self.analyze_inner(raw).map(|(v, _)| v)
     }
 
-    fn analyze_inner(&self, raw: &[u8]) -> Result<(Verdict, Vec<String>), AnalysisError> {
+    /// The learned model's features of a message (what `ward train` fits on), from the named
+    /// signals alone: the model's own signal is not among them.
+    pub fn features(&self, raw: &[u8]) -> Result<Vec<String>, AnalysisError> {
+        self.with_signals(raw, |ctx, signals, _| crate::model::features(ctx, &signals))
+    }
+
+    /// Parses and runs every signal family, then hands the context and the weighed signals
+    /// (with their sum) to `f`.
+    fn with_signals<R>(
+        &self,
+        raw: &[u8],
+        f: impl FnOnce(&Ctx<'_>, Vec<SignalHit>, i32) -> R,
+    ) -> Result<R, AnalysisError> {
         if raw.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(AnalysisError::Empty);
         }
@@ -181,12 +201,54 @@ impl Analyzer {
         let mail = time(Phase::Parse, || Mail::from_message(&msg, headers_only));
         let mut ctx = Ctx::new(&self.cfg, &self.pictures, mail);
         analysis::run_all(&mut ctx);
+        let (signals, sum) = time(Phase::Facts, || self.signals(&ctx));
+        Ok(f(&ctx, signals, sum))
+    }
 
-        let (mut signals, sum) = time(Phase::Facts, || self.signals(&ctx));
+    fn analyze_inner(&self, raw: &[u8]) -> Result<(Verdict, Vec<String>), AnalysisError> {
+        self.with_signals(raw, |ctx, signals, sum| self.decide(ctx, signals, sum))
+    }
+
+    /// The learned model's signal, when a model is configured: its points grow from 0 at
+    /// [`MODEL_FLOOR`] to the signal's full weight at certainty, and its evidence names the
+    /// features that moved it.
+    fn model_signal(&self, ctx: &Ctx<'_>, signals: &[SignalHit]) -> Option<SignalHit> {
+        let model = self.cfg.model.as_ref()?;
+        let reading = model.read(&crate::model::features(ctx, signals));
+        let full = f64::from(self.weights.of(MODEL_SIGNAL));
+        let score = (full
+            * ((reading.probability - MODEL_FLOOR) / (1.0 - MODEL_FLOOR)).clamp(0.0, 1.0))
+        .round() as i32;
+        (score > 0).then(|| SignalHit {
+            id: MODEL_SIGNAL.into(),
+            score,
+            detail: format!(
+                "a statistical model trained on labelled mail rates this {:.0} % phishing-like; most telling: {}",
+                reading.probability * 100.0,
+                reading
+                    .top
+                    .iter()
+                    .map(|(f, _)| crate::model::describe(f))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+    }
+
+    fn decide(
+        &self,
+        ctx: &Ctx<'_>,
+        mut signals: Vec<SignalHit>,
+        mut sum: i32,
+    ) -> (Verdict, Vec<String>) {
+        if let Some(hit) = self.model_signal(ctx, &signals) {
+            sum += hit.score;
+            signals.push(hit);
+        }
         let (matched, errors) = time(Phase::Rules, || {
             self.engine
                 .evaluate_with(signals.iter().map(|s| s.id.as_str()), |name| {
-                    fact(&ctx, &signals, sum, name)
+                    fact(ctx, &signals, sum, name)
                 })
         });
         let matched_ids: Vec<String> = matched.iter().map(|r| r.id.clone()).collect();
@@ -233,7 +295,7 @@ impl Analyzer {
             categories.clear();
         }
         let _ = errors;
-        Ok((
+        (
             Verdict {
                 verdict,
                 score: total as u8,
@@ -241,7 +303,7 @@ impl Analyzer {
                 signals,
             },
             matched_ids,
-        ))
+        )
     }
 
     /// The signals with their weights and their sum.

@@ -36,6 +36,8 @@ pub struct AnalyzerConfig {
     pub known_senders: Option<Arc<dyn KnownSenders>>,
     /// Extra rule files or folders (same format as the built-in pack).
     pub rule_paths: Vec<PathBuf>,
+    /// The learned layer ([`crate::model`]); none: the named signals alone decide.
+    pub model: Option<Arc<crate::model::Model>>,
 }
 
 impl Default for AnalyzerConfig {
@@ -52,6 +54,7 @@ impl Default for AnalyzerConfig {
             ],
             known_senders: None,
             rule_paths: Vec::new(),
+            model: None,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod html;
 pub mod lexicon;
 pub mod limits;
 pub mod message;
+pub mod model;
 pub mod rules;
 pub mod text;
 pub mod timing;

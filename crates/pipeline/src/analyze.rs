@@ -114,7 +114,17 @@ pub async fn for_tenant(
         .list_users(tenant_id)
         .await
         .context("cannot read the directory from the store")?;
-    let analyzer = Analyzer::new(analyzer_config(&users, analysis))
-        .context("cannot load the mail analysis rules")?;
+    let mut config = analyzer_config(&users, analysis);
+    config.model = analysis.model.as_deref().map(load_model).transpose()?;
+    let analyzer = Analyzer::new(config).context("cannot load the mail analysis rules")?;
     Ok(Arc::new(MailStage(analyzer)))
+}
+
+/// Reads a model file `ward train` wrote.
+pub fn load_model(path: &std::path::Path) -> Result<Arc<ward_mail::model::Model>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the model {}", path.display()))?;
+    let model = ward_mail::model::Model::from_json(&text)
+        .with_context(|| format!("{} is not a model `ward train` wrote", path.display()))?;
+    Ok(Arc::new(model))
 }

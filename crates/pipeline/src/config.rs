@@ -46,6 +46,10 @@ pub struct AnalysisSection {
     /// Folders of user rules (same format as the built-in pack).
     #[serde(default)]
     pub rule_paths: Vec<PathBuf>,
+    /// The learned layer: a model file `ward train` wrote (relative to this file). Off when
+    /// absent: the named signals alone decide.
+    #[serde(default)]
+    pub model: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -187,6 +191,12 @@ impl Config {
             && let Some(parent) = cfg.parent()
         {
             *dir = parent.join(&*dir);
+        }
+        if let (Some(model), Some(cfg)) = (&mut file.analysis.model, &found)
+            && model.is_relative()
+            && let Some(parent) = cfg.parent()
+        {
+            *model = parent.join(&*model);
         }
         let database = database_flag
             .map(str::to_owned)

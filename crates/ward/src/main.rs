@@ -49,6 +49,8 @@ enum Command {
     /// Measure mail detection on a labelled corpus: recall at 0.25 % and 1 % of legitimate
     /// mail flagged, ROC AUC, as-is and content-only, earlier and later phishing.
     Eval(eval::EvalArgs),
+    /// Fit the learned layer on a labelled corpus's earlier mail and judge it on the later.
+    Train(eval::TrainArgs),
     /// Analyze audit and sign-in event files offline and print alerts and incidents.
     Hunt(hunt::HuntArgs),
     /// Incidents Ward filed: list, show, export an evidence bundle, close.
@@ -98,6 +100,7 @@ fn main() -> ExitCode {
         Command::Sim(args) => sim::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Train(args) => eval::run_train(args),
         Command::Hunt(args) => hunt::run(args),
         Command::Incidents(cmd) => incidents::run(cmd),
         Command::Journal(cmd) => journal::run(cmd),

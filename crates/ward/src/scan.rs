@@ -32,6 +32,10 @@ pub struct ScanArgs {
     /// Domains of the receiving organisation (for lookalike and trust checks).
     #[arg(long = "domain")]
     pub domains: Vec<String>,
+    /// The learned layer: a model file `ward train` wrote (default: none, the named signals
+    /// alone).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
 }
 
 #[derive(Clone, clap::Args)]
@@ -131,6 +135,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let config = AnalyzerConfig {
         rule_paths: args.rules.clone(),
         accepted_domains: args.domains.clone(),
+        model: args
+            .model
+            .as_deref()
+            .map(crate::analyze::load_model)
+            .transpose()?,
         ..AnalyzerConfig::default()
     };
     let analyzer = Analyzer::new(config)?;

@@ -56,3 +56,73 @@ fn eval_reports_recall_at_fixed_false_positive_rates() {
         assert_eq!(r["modes"][mode]["later"]["recall_default"], 1.0 / 3.0);
     }
 }
+
+/// `ward train` fits on the earlier part, writes a model file, and judges it on the later part
+/// against the named signals alone; `ward scan --model` then uses it (issue 20, item 2).
+#[test]
+fn train_writes_a_model_that_scan_and_eval_use() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("phish")).expect("dir");
+    std::fs::create_dir_all(dir.path().join("ham")).expect("dir");
+    let mut labels = String::new();
+    for n in 1..=12 {
+        let p = format!("phish/sample-{n}.eml");
+        std::fs::write(dir.path().join(&p), PHISH).expect("write");
+        labels.push_str(&format!("{p},phish\n"));
+    }
+    for n in 1..=12 {
+        let p = format!("ham/{n:05}.eml");
+        std::fs::write(dir.path().join(&p), HAM.replace("{n}", &n.to_string())).expect("write");
+        labels.push_str(&format!("{p},ham\n"));
+    }
+    std::fs::write(dir.path().join("labels.csv"), labels).expect("labels");
+    let model = dir.path().join("model.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_ward"))
+        .args([
+            "train",
+            "--fit-until",
+            "8",
+            "--generated-ham",
+            "40",
+            "--out",
+        ])
+        .arg(&model)
+        .arg(dir.path())
+        .output()
+        .expect("run ward train");
+    assert!(out.status.success(), "{out:?}");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("with the model") && table.contains("named signals"),
+        "{table}"
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).expect("model")).expect("json");
+    assert_eq!(m["version"], 1);
+    assert!(
+        m["weights"].as_object().is_some_and(|w| !w.is_empty()),
+        "{m}"
+    );
+    assert!(
+        m["trained_on"].as_str().is_some_and(|t| t.contains("<= 8")),
+        "{m}"
+    );
+
+    let scan = Command::new(env!("CARGO_BIN_EXE_ward"))
+        .arg("scan")
+        .arg("--model")
+        .arg(&model)
+        .arg(dir.path().join("phish/sample-11.eml"))
+        .output()
+        .expect("run ward scan");
+    let line = String::from_utf8_lossy(&scan.stdout);
+    assert!(line.contains("\"model.phishing\""), "{line}");
+    let bad = Command::new(env!("CARGO_BIN_EXE_ward"))
+        .args(["scan", "--model"])
+        .arg(dir.path().join("labels.csv"))
+        .arg(dir.path().join("phish/sample-11.eml"))
+        .output()
+        .expect("run ward scan");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a model"));
+}
