@@ -15,6 +15,7 @@ mod journal;
 mod progress;
 mod respond;
 mod scan;
+mod serve;
 mod sim;
 mod sync;
 mod watch;
@@ -42,6 +43,8 @@ enum Command {
     Sync(sync::SyncArgs),
     /// Run the pipeline continuously: sync, analyse, detect, respond, every --interval seconds.
     Watch(watch::WatchArgs),
+    /// Preview of the console: the pipeline plus a read-only JSON API (needs --preview).
+    Serve(serve::ServeArgs),
     /// Run the simulated Microsoft 365 tenant on loopback.
     Sim(sim::SimArgs),
     /// Analyze .eml files or folders of them offline and print a verdict per message.
@@ -97,6 +100,7 @@ fn main() -> ExitCode {
         Command::Connect(args) => connect::run(args),
         Command::Sync(args) => sync::run(args),
         Command::Watch(args) => watch::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Sim(args) => sim::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Eval(args) => eval::run(args),

@@ -131,7 +131,7 @@ fn report(json: bool, r: &PassReport) {
 }
 
 /// Ctrl-C, or SIGTERM (a service manager stopping Ward).
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
