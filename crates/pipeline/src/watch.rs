@@ -27,6 +27,9 @@ pub struct WatchOptions {
     pub passes: Option<u64>,
     /// Detect only: do not apply the response playbooks.
     pub respond: bool,
+    /// Held while the respond stage runs, so that decisions made elsewhere in the process (the
+    /// console's approve and reject) never run an action at the same time as the stage.
+    pub respond_lock: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// What the loop tells whoever runs it.
@@ -133,6 +136,10 @@ pub async fn run(
         let changed = detect.process(input).await.context("detection failed")?;
         let mut actions = BTreeMap::<String, usize>::new();
         if let Some(r) = &responder {
+            let _held = match &opts.respond_lock {
+                Some(l) => Some(l.lock().await),
+                None => None,
+            };
             let resumed = r.resume().await.context("cannot resume actions")?;
             if !resumed.is_empty() {
                 actions.insert("resumed".into(), resumed.len());

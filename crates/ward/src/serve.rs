@@ -1,7 +1,8 @@
-//! `ward serve --preview`: the pipeline of `ward watch`, and beside it a read-only JSON API over
-//! the store on one port — the first slice of the console (issue 15). No dashboard, sign-in
-//! or roles yet, so it is behind `--preview`, listens on loopback by default, and answers
-//! nothing but `/healthz` without the bearer token from `WARD_API_TOKEN_FILE`.
+//! `ward serve --preview`: the pipeline of `ward watch`, and beside it a JSON API over the store
+//! on one port — the first slice of the console (issue 15): incidents, actions, metrics, and
+//! the analyst's approve and reject. No dashboard, sign-in or roles yet, so it is behind
+//! `--preview`, listens on loopback by default, and answers nothing but `/healthz` without the
+//! bearer token from `WARD_API_TOKEN_FILE` (one token, one role: the administrator).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -11,14 +12,16 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use ward_pipeline::watch::{WatchEvent, WatchOptions};
+use ward_respond::{RespondError, Responder};
 use ward_store::{ActionStatus, IncidentStatus, Store};
 
 use crate::config::Config;
@@ -48,6 +51,9 @@ pub struct ServeArgs {
 /// What the API and `/metrics` read.
 struct App {
     store: Store,
+    responder: Responder,
+    /// Shared with the pipeline's respond stage: one decision at a time runs actions.
+    respond_lock: Arc<tokio::sync::Mutex<()>>,
     tenant: String,
     token: SecretString,
     passes: AtomicU64,
@@ -109,8 +115,17 @@ async fn serve(args: ServeArgs, token: SecretString) -> Result<ExitCode> {
     let config = Config::load(args.config.as_deref(), args.database.as_deref())?;
     let tenant = config.tenant()?;
     let store = crate::tenant::store(&config.database).await?;
+    let client = crate::tenant::client(&tenant, &config.file.sync)?;
+    let responder = Responder::new(
+        client,
+        store.clone(),
+        &tenant.tenant_id,
+        config.file.respond.clone(),
+    );
     let app = Arc::new(App {
         store,
+        responder,
+        respond_lock: Arc::new(tokio::sync::Mutex::new(())),
         tenant: tenant.tenant_id.clone(),
         token,
         passes: AtomicU64::new(0),
@@ -131,6 +146,7 @@ async fn serve(args: ServeArgs, token: SecretString) -> Result<ExitCode> {
             interval: Duration::from_secs_f64(args.interval.max(1.0)),
             passes: None,
             respond: true,
+            respond_lock: Some(app.respond_lock.clone()),
         };
         tokio::spawn(async move {
             let progress = Arc::new(ward_ingest::Quiet);
@@ -157,6 +173,8 @@ async fn serve(args: ServeArgs, token: SecretString) -> Result<ExitCode> {
         .route("/api/v1/incidents", get(incidents))
         .route("/api/v1/incidents/{id}", get(incident))
         .route("/api/v1/actions", get(actions))
+        .route("/api/v1/actions/{id}/approve", post(approve))
+        .route("/api/v1/actions/{id}/reject", post(reject))
         .with_state(app.clone());
     let stopping = stop.clone();
     axum::serve(listener, router)
@@ -351,5 +369,73 @@ async fn actions(
             Json(json!({"value": mine})).into_response()
         }
         Err(e) => internal(e),
+    }
+}
+
+/// Who the journal says decided: the API's one token.
+const API_ACTOR: &str = "api:token";
+
+fn respond_error(e: RespondError) -> Response {
+    match &e {
+        RespondError::UnknownAction(_) => error(StatusCode::NOT_FOUND, "not_found", &e.to_string()),
+        RespondError::WrongState { .. }
+        | RespondError::NotReversible { .. }
+        | RespondError::Store(ward_store::StoreError::InvalidTransition { .. }) => {
+            error(StatusCode::CONFLICT, "wrong_state", &e.to_string())
+        }
+        RespondError::Graph(_) => error(StatusCode::BAD_GATEWAY, "microsoft_365", &e.to_string()),
+        _ => internal(e),
+    }
+}
+
+/// Approves a queued (or failed) action: it runs at once, and the answer is its outcome.
+async fn approve(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if !authorized(&app, &headers) {
+        return unauthorized();
+    }
+    let _held = app.respond_lock.lock().await;
+    match app.responder.approve(&id, API_ACTOR).await {
+        Ok(out) => Json(json!({"outcome": out})).into_response(),
+        Err(e) => respond_error(e),
+    }
+}
+
+/// Rejects a queued action; the body may carry `{"note": "why"}`.
+async fn reject(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    if !authorized(&app, &headers) {
+        return unauthorized();
+    }
+    let note = if body.is_empty() {
+        String::new()
+    } else {
+        match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(v) => v["note"]
+                .as_str()
+                .unwrap_or_default()
+                .chars()
+                .take(2000)
+                .collect(),
+            Err(_) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "bad_body",
+                    "the body is JSON: {\"note\": \"why\"}, or empty",
+                );
+            }
+        }
+    };
+    let _held = app.respond_lock.lock().await;
+    match app.responder.reject(&id, API_ACTOR, &note).await {
+        Ok(()) => Json(json!({"id": id, "status": "rejected"})).into_response(),
+        Err(e) => respond_error(e),
     }
 }

@@ -58,6 +58,7 @@ async fn watch(args: WatchArgs) -> Result<ExitCode> {
         interval: Duration::from_secs_f64(args.interval.max(0.1)),
         passes: args.passes,
         respond: !args.no_respond,
+        respond_lock: None,
     };
     let progress = Arc::new(crate::progress::Bars::new());
     let json = args.json;

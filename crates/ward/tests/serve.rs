@@ -18,6 +18,20 @@ impl Drop for Proc {
 
 /// One HTTP/1.1 GET; (status, body).
 fn get(port: u16, path: &str, token: Option<&str>) -> Option<(u16, String)> {
+    request("GET", port, path, token, "")
+}
+
+fn post(port: u16, path: &str, token: Option<&str>, body: &str) -> Option<(u16, String)> {
+    request("POST", port, path, token, body)
+}
+
+fn request(
+    method: &str,
+    port: u16,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> Option<(u16, String)> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(20))).ok()?;
     let auth = token
@@ -25,7 +39,8 @@ fn get(port: u16, path: &str, token: Option<&str>) -> Option<(u16, String)> {
         .unwrap_or_default();
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Connection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
     )
     .ok()?;
     let mut text = String::new();
@@ -186,6 +201,45 @@ fn serve_runs_the_pipeline_and_answers_only_with_the_token() {
         assert!(Instant::now() < deadline, "no pass finished: {metrics}");
         std::thread::sleep(Duration::from_millis(500));
     }
+
+    // The analyst's buttons: the playbooks queued the incidents' actions (approve mode, the
+    // default); one is approved and runs, one is rejected, neither can be decided twice.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let pending = loop {
+        let (status, body) = get(port, "/api/v1/actions?status=pending", Some(token)).expect("get");
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+        let ids: Vec<String> = v["value"]
+            .as_array()
+            .expect("value")
+            .iter()
+            .filter(|a| a["status"] == "pending")
+            .filter_map(|a| a["id"].as_str().map(str::to_owned))
+            .collect();
+        if ids.len() >= 2 {
+            break ids;
+        }
+        assert!(Instant::now() < deadline, "no actions queued: {v}");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let approve = format!("/api/v1/actions/{}/approve", pending[0]);
+    assert_eq!(post(port, &approve, None, "").map(|r| r.0), Some(401));
+    let (status, body) = post(port, &approve, Some(token), "").expect("approve");
+    assert_eq!(status, 200, "{body}");
+    let out: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(out["outcome"]["action_id"], pending[0].as_str(), "{out}");
+    let reject = format!("/api/v1/actions/{}/reject", pending[1]);
+    let (status, body) = post(port, &reject, Some(token), r#"{"note":"a test"}"#).expect("reject");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(post(port, &reject, Some(token), "").map(|r| r.0), Some(409));
+    assert_eq!(
+        post(port, &reject, Some(token), "not json").map(|r| r.0),
+        Some(400)
+    );
+    assert_eq!(
+        post(port, "/api/v1/actions/act-none/approve", Some(token), "").map(|r| r.0),
+        Some(404)
+    );
 
     // SIGTERM: the pass under way finishes, then it stops cleanly.
     unsafe { libc::kill(serve.0.id() as i32, libc::SIGTERM) };
