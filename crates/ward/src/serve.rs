@@ -175,6 +175,7 @@ async fn serve(args: ServeArgs, token: SecretString) -> Result<ExitCode> {
         .route("/api/v1/actions", get(actions))
         .route("/api/v1/actions/{id}/approve", post(approve))
         .route("/api/v1/actions/{id}/reject", post(reject))
+        .route("/api/v1/actions/{id}/undo", post(undo))
         .with_state(app.clone());
     let stopping = stop.clone();
     axum::serve(listener, router)
@@ -404,6 +405,53 @@ async fn approve(
     }
 }
 
+/// The body's `field` (`{"note": "…"}`, `{"reason": "…"}`), bounded; empty when there is no
+/// body; none when the body is not JSON.
+fn body_text(body: &Bytes, field: &str) -> Option<String> {
+    if body.is_empty() {
+        return Some(String::new());
+    }
+    let v = serde_json::from_slice::<serde_json::Value>(body).ok()?;
+    Some(
+        v[field]
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .take(2000)
+            .collect(),
+    )
+}
+
+fn bad_body(field: &str) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        "bad_body",
+        &format!("the body is JSON, {{\"{field}\": \"…\"}}, or empty"),
+    )
+}
+
+/// Undoes a done action (a false positive): the answer is the undo's outcome.
+async fn undo(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    if !authorized(&app, &headers) {
+        return unauthorized();
+    }
+    let reason = match body_text(&body, "reason") {
+        Some(r) if r.is_empty() => "false positive (console)".to_owned(),
+        Some(r) => r,
+        None => return bad_body("reason"),
+    };
+    let _held = app.respond_lock.lock().await;
+    match app.responder.undo(&id, API_ACTOR, &reason).await {
+        Ok(out) => Json(json!({"outcome": out})).into_response(),
+        Err(e) => respond_error(e),
+    }
+}
+
 /// Rejects a queued action; the body may carry `{"note": "why"}`.
 async fn reject(
     State(app): State<Arc<App>>,
@@ -414,24 +462,8 @@ async fn reject(
     if !authorized(&app, &headers) {
         return unauthorized();
     }
-    let note = if body.is_empty() {
-        String::new()
-    } else {
-        match serde_json::from_slice::<serde_json::Value>(&body) {
-            Ok(v) => v["note"]
-                .as_str()
-                .unwrap_or_default()
-                .chars()
-                .take(2000)
-                .collect(),
-            Err(_) => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "bad_body",
-                    "the body is JSON: {\"note\": \"why\"}, or empty",
-                );
-            }
-        }
+    let Some(note) = body_text(&body, "note") else {
+        return bad_body("note");
     };
     let _held = app.respond_lock.lock().await;
     match app.responder.reject(&id, API_ACTOR, &note).await {
