@@ -5,23 +5,12 @@
 //! The corpus is read in place: `$WARD_CORPUS`, else `<repo>/../shared/corpus`, else
 //! `/work/shared/corpus`. When none exists the test says so loudly and passes.
 
-use std::path::PathBuf;
+mod common;
+
+use common::corpus;
 
 use ward_mail::eval::content_only;
 use ward_mail::{Analyzer, AnalyzerConfig};
-
-fn corpus() -> Option<PathBuf> {
-    let mut cands = Vec::new();
-    if let Ok(p) = std::env::var("WARD_CORPUS") {
-        cands.push(PathBuf::from(p));
-    }
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    cands.push(repo.join("../shared/corpus"));
-    cands.push(PathBuf::from("/work/shared/corpus"));
-    cands
-        .into_iter()
-        .find(|p| p.join("email/labels.csv").is_file())
-}
 
 #[test]
 fn corpus_detection_rates() {

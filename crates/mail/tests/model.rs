@@ -3,25 +3,14 @@
 //! fixed false-positive rate, as-is and content-only, and no more legitimate mail flagged at
 //! the default verdict than the named signals flag alone (issue 20, item 2).
 
-use std::path::PathBuf;
+mod common;
+
+use common::corpus;
 use std::sync::Arc;
 
 use ward_mail::eval::{content_only, read_labels, recall_at_fpr};
 use ward_mail::model::Model;
 use ward_mail::{Analyzer, AnalyzerConfig};
-
-fn corpus() -> Option<PathBuf> {
-    let mut cands = Vec::new();
-    if let Ok(p) = std::env::var("WARD_CORPUS") {
-        cands.push(PathBuf::from(p));
-    }
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    cands.push(repo.join("../shared/corpus"));
-    cands.push(PathBuf::from("/work/shared/corpus"));
-    cands
-        .into_iter()
-        .find(|p| p.join("email/labels.csv").is_file())
-}
 
 fn shipped() -> Arc<Model> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/model/phish-lr.json");

@@ -167,8 +167,8 @@ async fn serve(args: ServeArgs, token: SecretString) -> Result<ExitCode> {
         })
     });
 
+    // Everything but /healthz needs the token.
     let router = Router::new()
-        .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/api/v1/incidents", get(incidents))
         .route("/api/v1/incidents/{id}", get(incident))
@@ -176,6 +176,11 @@ async fn serve(args: ServeArgs, token: SecretString) -> Result<ExitCode> {
         .route("/api/v1/actions/{id}/approve", post(approve))
         .route("/api/v1/actions/{id}/reject", post(reject))
         .route("/api/v1/actions/{id}/undo", post(undo))
+        .route_layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            require_token,
+        ))
+        .route("/healthz", get(healthz))
         .with_state(app.clone());
     let stopping = stop.clone();
     axum::serve(listener, router)
@@ -208,6 +213,19 @@ fn authorized(app: &App, headers: &HeaderMap) -> bool {
             .zip(given)
             .fold(0u8, |acc, (a, b)| acc | (a ^ b))
             == 0
+}
+
+/// The bearer token, checked once for every route layered with it.
+async fn require_token(
+    State(app): State<Arc<App>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if authorized(&app, request.headers()) {
+        next.run(request).await
+    } else {
+        unauthorized()
+    }
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
@@ -249,10 +267,7 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
 }
 
 /// Prometheus text format.
-async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    if !authorized(&app, &headers) {
-        return unauthorized();
-    }
+async fn metrics(State(app): State<Arc<App>>) -> Response {
     let open = match app
         .store
         .incidents_with_status(&app.tenant, IncidentStatus::Open)
@@ -282,34 +297,26 @@ struct StatusFilter {
     status: Option<String>,
 }
 
-async fn incidents(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Query(q): Query<StatusFilter>,
-) -> Response {
-    if !authorized(&app, &headers) {
-        return unauthorized();
-    }
-    let statuses: &[IncidentStatus] = match q.status.as_deref().unwrap_or("open") {
-        "open" => &[IncidentStatus::Open],
-        "contained" => &[IncidentStatus::Contained],
-        "closed" => &[IncidentStatus::Closed],
-        "all" => &[
+async fn incidents(State(app): State<Arc<App>>, Query(q): Query<StatusFilter>) -> Response {
+    let wanted = q.status.unwrap_or_else(|| "open".into());
+    let statuses = if wanted == "all" {
+        vec![
             IncidentStatus::Open,
             IncidentStatus::Contained,
             IncidentStatus::Closed,
-        ],
-        _ => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "bad_status",
-                "status is open, contained, closed or all",
-            );
-        }
+        ]
+    } else if let Ok(s) = IncidentStatus::try_from(wanted) {
+        vec![s]
+    } else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_status",
+            "status is open, contained, closed or all",
+        );
     };
     let mut out = Vec::new();
     for s in statuses {
-        match app.store.incidents_with_status(&app.tenant, *s).await {
+        match app.store.incidents_with_status(&app.tenant, s).await {
             Ok(v) => out.extend(v),
             Err(e) => return internal(e),
         }
@@ -318,14 +325,7 @@ async fn incidents(
     Json(json!({"value": out})).into_response()
 }
 
-async fn incident(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if !authorized(&app, &headers) {
-        return unauthorized();
-    }
+async fn incident(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
     let inc = match app.store.get_incident(&app.tenant, &id).await {
         Ok(Some(i)) => i,
         Ok(None) => return error(StatusCode::NOT_FOUND, "not_found", "no such incident"),
@@ -338,28 +338,13 @@ async fn incident(
     Json(json!({"incident": inc, "actions": actions})).into_response()
 }
 
-async fn actions(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Query(q): Query<StatusFilter>,
-) -> Response {
-    if !authorized(&app, &headers) {
-        return unauthorized();
-    }
-    let status = match q.status.as_deref().unwrap_or("pending") {
-        "pending" => ActionStatus::Pending,
-        "approved" => ActionStatus::Approved,
-        "done" => ActionStatus::Done,
-        "failed" => ActionStatus::Failed,
-        "observed" => ActionStatus::Observed,
-        "rejected" => ActionStatus::Rejected,
-        _ => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "bad_status",
-                "status is pending, approved, done, failed, observed or rejected",
-            );
-        }
+async fn actions(State(app): State<Arc<App>>, Query(q): Query<StatusFilter>) -> Response {
+    let Ok(status) = ActionStatus::try_from(q.status.unwrap_or_else(|| "pending".into())) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_status",
+            "status is pending, approved, done, failed, observed or rejected",
+        );
     };
     match app.store.actions_with_status(status, 10_000).await {
         Ok(v) => {
@@ -390,14 +375,7 @@ fn respond_error(e: RespondError) -> Response {
 }
 
 /// Approves a queued (or failed) action: it runs at once, and the answer is its outcome.
-async fn approve(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if !authorized(&app, &headers) {
-        return unauthorized();
-    }
+async fn approve(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
     let _held = app.respond_lock.lock().await;
     match app.responder.approve(&id, API_ACTOR).await {
         Ok(out) => Json(json!({"outcome": out})).into_response(),
@@ -431,15 +409,7 @@ fn bad_body(field: &str) -> Response {
 }
 
 /// Undoes a done action (a false positive): the answer is the undo's outcome.
-async fn undo(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    if !authorized(&app, &headers) {
-        return unauthorized();
-    }
+async fn undo(State(app): State<Arc<App>>, Path(id): Path<String>, body: Bytes) -> Response {
     let reason = match body_text(&body, "reason") {
         Some(r) if r.is_empty() => "false positive (console)".to_owned(),
         Some(r) => r,
@@ -453,15 +423,7 @@ async fn undo(
 }
 
 /// Rejects a queued action; the body may carry `{"note": "why"}`.
-async fn reject(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    if !authorized(&app, &headers) {
-        return unauthorized();
-    }
+async fn reject(State(app): State<Arc<App>>, Path(id): Path<String>, body: Bytes) -> Response {
     let Some(note) = body_text(&body, "note") else {
         return bad_body("note");
     };

@@ -77,25 +77,40 @@ fn hunt_exit_codes() {
     assert_eq!(o.status.code(), Some(2), "{o:?}");
 }
 
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+/// Writes `dir/name`: a tenant whose every endpoint is `base`, with a client secret (mode 600)
+/// beside it.
+fn tenant_at(dir: &Path, name: &str, base: &str) {
+    let secret = dir.join("secret");
+    std::fs::write(&secret, "not-a-real-secret").expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    std::fs::write(
+        dir.join(name),
+        format!(
+            "[tenant]\nid = \"00000000-0000-0000-0000-000000000001\"\n\
+             client_id = \"00000000-0000-0000-0000-000000000002\"\n\
+             client_secret_file = \"secret\"\n\n[endpoints]\nlogin = \"{base}\"\n\
+             graph = \"{base}\"\nmanage = \"{base}\"\n\n[store]\ndatabase = \"w.db\"\n"
+        ),
+    )
+    .expect("config");
+}
+
 /// A tenant that cannot be reached fails at once, says what it tried and why it failed, and
 /// does not blame the credential or suggest running again (issue 21, item 5).
 #[test]
 fn unreachable_tenant_fails_fast_with_its_cause() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        l.local_addr().expect("addr").port()
-    };
-    std::fs::write(dir.path().join("secret"), "not-a-real-secret").expect("write");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(
-            dir.path().join("secret"),
-            std::fs::Permissions::from_mode(0o600),
-        )
-        .expect("chmod");
-    }
+    let port = closed_port();
     for (name, base, cause) in [
         (
             "refused.toml",
@@ -108,16 +123,7 @@ fn unreachable_tenant_fails_fast_with_its_cause() {
             "DNS",
         ),
     ] {
-        std::fs::write(
-            dir.path().join(name),
-            format!(
-                "[tenant]\nid = \"00000000-0000-0000-0000-000000000001\"\n\
-                 client_id = \"00000000-0000-0000-0000-000000000002\"\n\
-                 client_secret_file = \"secret\"\n\n[endpoints]\nlogin = \"{base}\"\n\
-                 graph = \"{base}\"\nmanage = \"{base}\"\n\n[store]\ndatabase = \"w.db\"\n"
-            ),
-        )
-        .expect("config");
+        tenant_at(dir.path(), name, &base);
         for cmd in ["connect", "sync"] {
             let started = std::time::Instant::now();
             let o = ward(&[cmd, "--config", name], dir.path());
@@ -146,31 +152,8 @@ fn unreachable_tenant_fails_fast_with_its_cause() {
 #[test]
 fn logging_reads_ward_log_then_rust_log_without_colour_off_a_terminal() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        l.local_addr().expect("addr").port()
-    };
-    std::fs::write(dir.path().join("secret"), "not-a-real-secret").expect("write");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(
-            dir.path().join("secret"),
-            std::fs::Permissions::from_mode(0o600),
-        )
-        .expect("chmod");
-    }
-    let base = format!("http://127.0.0.1:{port}");
-    std::fs::write(
-        dir.path().join("ward.toml"),
-        format!(
-            "[tenant]\nid = \"00000000-0000-0000-0000-000000000001\"\n\
-             client_id = \"00000000-0000-0000-0000-000000000002\"\n\
-             client_secret_file = \"secret\"\n\n[endpoints]\nlogin = \"{base}\"\n\
-             graph = \"{base}\"\nmanage = \"{base}\"\n"
-        ),
-    )
-    .expect("config");
+    let port = closed_port();
+    tenant_at(dir.path(), "ward.toml", &format!("http://127.0.0.1:{port}"));
     let run = |vars: &[(&str, &str)]| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_ward"));
         c.args(["connect", "--config", "ward.toml"])
